@@ -1,0 +1,57 @@
+"""Command-line options shared by the `train/` entry points, mapped onto `TrainConfig`."""
+
+from __future__ import annotations
+
+import argparse
+
+from .train import TrainConfig
+
+
+def training_parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g = p.add_argument_group("schedule (pix2pix paper: 100 + 100 epochs, batch 1)")
+    g.add_argument("--epochs", type=int, default=100, help="epochs at the initial learning rate")
+    g.add_argument("--epochs-decay", type=int, default=100, help="further epochs with the rate decaying linearly to 0")
+    g.add_argument("--batch-size", type=int, default=1, help="images per step (per GPU under torchrun)")
+    g.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (betas 0.5, 0.999)")
+    g.add_argument("--lambda-l1", type=float, default=100.0, help="weight of the L1 term next to the GAN term")
+    g.add_argument("--limit", type=int, help="train on at most this many images (quick CPU runs)")
+    m = p.add_argument_group("model")
+    m.add_argument("--image-size", type=int, default=256, help="training crop; must be a multiple of 2**depth")
+    m.add_argument("--load-size", type=int, default=286, help="images are resized to this, then randomly cropped")
+    m.add_argument("--ngf", type=int, default=64, help="generator width")
+    m.add_argument("--ndf", type=int, default=64, help="discriminator width")
+    m.add_argument("--depth", type=int, default=8, help="U-Net down-sampling steps")
+    m.add_argument("--norm", choices=["batch", "instance"], default="batch")
+    r = p.add_argument_group("run")
+    r.add_argument("--device", default="auto", help="auto picks cuda, then mps, then cpu")
+    r.add_argument("--no-amp", action="store_true", help="train in fp32 on CUDA instead of bf16 autocast")
+    r.add_argument("--compile", action="store_true", help="torch.compile the networks (CUDA: faster after warm-up)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--resume", action="store_true", help="continue from OUT/train/checkpoint.pt if present")
+    r.add_argument("--push-to-hub", metavar="REPO", help="push the trained model to this Hub repo (needs HF_TOKEN)")
+    return p
+
+
+def config_from_args(args: argparse.Namespace, **task: object) -> TrainConfig:
+    return TrainConfig(
+        **task,
+        epochs=args.epochs,
+        epochs_decay=args.epochs_decay,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        lambda_l1=args.lambda_l1,
+        limit=args.limit,
+        image_size=args.image_size,
+        load_size=args.load_size,
+        ngf=args.ngf,
+        ndf=args.ndf,
+        depth=args.depth,
+        norm=args.norm,
+        device=args.device,
+        amp=not args.no_amp,
+        compile=args.compile,
+        seed=args.seed,
+        resume=args.resume,
+        push_to_hub=args.push_to_hub,
+    )

@@ -1,0 +1,103 @@
+"""Batched, differentiable colour conversions (sRGB <-> CIE L*a*b*, D65) and the model's scaling.
+
+Tensors are (B, C, H, W) floats; RGB is in [0, 1]. The constants match OpenCV's float path
+(`cv2.cvtColor(..., cv2.COLOR_RGB2Lab)`), so Lab values line up with the reference library.
+"""
+
+from __future__ import annotations
+
+import torch
+
+# sRGB (D65) -> XYZ, and the D65 white point used to normalise X and Z.
+_RGB_TO_XYZ = torch.tensor(
+    [
+        [0.412453, 0.357580, 0.180423],
+        [0.212671, 0.715160, 0.072169],
+        [0.019334, 0.119193, 0.950227],
+    ]
+)
+_WHITE = torch.tensor([0.950456, 1.0, 1.088754])
+_EPS = 0.008856  # (6/29)^3
+_KAPPA = 903.3  # (29/3)^3
+_GRAY = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma, as OpenCV's RGB2GRAY
+
+L_SCALE, AB_SCALE = 50.0, 110.0
+
+
+def _apply(matrix: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return torch.einsum("ij,bjhw->bihw", matrix.to(x), x)
+
+
+def srgb_to_linear(rgb: torch.Tensor) -> torch.Tensor:
+    return torch.where(rgb <= 0.04045, rgb / 12.92, ((rgb.clamp(min=0) + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(lin: torch.Tensor) -> torch.Tensor:
+    return torch.where(lin <= 0.0031308, lin * 12.92, 1.055 * lin.clamp(min=0.0031308) ** (1 / 2.4) - 0.055)
+
+
+def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
+    """sRGB in [0, 1] -> Lab with L in [0, 100] and a, b roughly in [-110, 110]."""
+    xyz = _apply(_RGB_TO_XYZ, srgb_to_linear(rgb)) / _WHITE.to(rgb).view(1, 3, 1, 1)
+    f = torch.where(xyz > _EPS, xyz.clamp(min=_EPS).pow(1 / 3), (_KAPPA * xyz + 16) / 116)
+    fx, fy, fz = f.unbind(1)
+    y = xyz[:, 1]
+    L = torch.where(y > _EPS, 116 * fy - 16, _KAPPA * y)
+    return torch.stack([L, 500 * (fx - fy), 200 * (fy - fz)], dim=1)
+
+
+def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
+    """Lab -> sRGB in [0, 1] (out-of-gamut colours are clipped)."""
+    L, a, b = lab.unbind(1)
+    fy = (L + 16) / 116
+    fx, fz = fy + a / 500, fy - b / 200
+    f = torch.stack([fx, fy, fz], dim=1)
+    delta = 6 / 29
+    xyz = torch.where(f > delta, f**3, 3 * delta**2 * (f - 4 / 29))
+    xyz = xyz * _WHITE.to(lab).view(1, 3, 1, 1)
+    lin = _apply(torch.linalg.inv(_RGB_TO_XYZ.double()).float(), xyz)
+    return linear_to_srgb(lin.clamp(0, 1)).clamp(0, 1)
+
+
+def rgb_to_gray(rgb: torch.Tensor) -> torch.Tensor:
+    """BT.601 luma, (B, 3, H, W) -> (B, 1, H, W)."""
+    w = torch.tensor(_GRAY, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
+    return (rgb * w).sum(1, keepdim=True)
+
+
+def normalize_lab(lab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lab -> (L/50 - 1, ab/110): both roughly in [-1, 1], the range of the generator's Tanh."""
+    return lab[:, :1] / L_SCALE - 1, lab[:, 1:] / AB_SCALE
+
+
+def denormalize_lab(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
+    """Inverse of `normalize_lab`, concatenated back to (B, 3, H, W) Lab."""
+    return torch.cat([(L + 1) * L_SCALE, ab * AB_SCALE], dim=1)
+
+
+# --- What the generator sees and predicts, per task and colour space --------------------------
+
+def to_condition(rgb: torch.Tensor, task: str, space: str) -> torch.Tensor:
+    """Generator input from RGB in [0, 1]: the image itself (maps), its L channel (lab) or gray (rgb)."""
+    if task == "maps":
+        return rgb * 2 - 1
+    if space == "lab":
+        return normalize_lab(rgb_to_lab(rgb))[0]
+    return rgb_to_gray(rgb) * 2 - 1
+
+
+def to_target(rgb: torch.Tensor, space: str) -> torch.Tensor:
+    """Generator target from RGB in [0, 1]: normalised ab (lab) or RGB in [-1, 1]."""
+    return normalize_lab(rgb_to_lab(rgb))[1] if space == "lab" else rgb * 2 - 1
+
+
+def output_to_rgb(output: torch.Tensor, condition: torch.Tensor, space: str) -> torch.Tensor:
+    """Generator output (and, for lab, the L it was conditioned on) back to RGB in [0, 1]."""
+    if space == "lab":
+        return lab_to_rgb(denormalize_lab(condition, output.float()))
+    return ((output.float() + 1) / 2).clamp(0, 1)
+
+
+def condition_to_rgb(condition: torch.Tensor) -> torch.Tensor:
+    """A generator input shown as an image: RGB passes through, one channel becomes gray RGB."""
+    return ((condition.float() + 1) / 2).clamp(0, 1).expand(-1, 3, -1, -1)

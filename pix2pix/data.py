@@ -1,0 +1,205 @@
+"""Datasets for the two jobs, the pix2pix augmentation, and the maps download.
+
+Both datasets decode every image once, at construction, into one uint8 tensor: training then
+indexes and augments whole batches on the device (GPU or CPU) with no per-step decoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tarfile
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from .color import to_condition, to_target
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+MAPS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/maps.tar.gz"
+DIRECTIONS = ("AtoB", "BtoA")
+
+
+class DataError(FileNotFoundError):
+    """A dataset folder that is missing, empty, or lacks what was asked for."""
+
+
+def _list_images(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise DataError(f"dataset folder not found: {folder}")
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
+    if not files:
+        raise DataError(f"no images ({', '.join(IMAGE_EXTS)}) found in {folder}")
+    return files
+
+
+def _decode(path: Path, size: int) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB").resize((size, size), Image.Resampling.BICUBIC))
+
+
+def augment(batch: torch.Tensor, crop: int, generator: torch.Generator) -> torch.Tensor:
+    """pix2pix jitter on a whole batch: a random `crop`x`crop` window and a random horizontal flip per image.
+
+    Works on any device; the random numbers come from `generator` (CPU) so runs are reproducible anywhere.
+    """
+    n, _, h, w = batch.shape
+    oy = torch.randint(0, h - crop + 1, (n,), generator=generator).to(batch.device)
+    ox = torch.randint(0, w - crop + 1, (n,), generator=generator).to(batch.device)
+    flip = (torch.rand(n, generator=generator) < 0.5).to(batch.device)
+    r = torch.arange(crop, device=batch.device)
+    ys = oy[:, None] + r
+    xs = torch.where(flip[:, None], ox[:, None] + r.flip(0), ox[:, None] + r)
+    out = batch[torch.arange(n, device=batch.device)[:, None, None], :, ys[:, :, None], xs[:, None, :]]
+    return out.permute(0, 3, 1, 2).contiguous()
+
+
+def center_crop(batch: torch.Tensor, crop: int) -> torch.Tensor:
+    """The deterministic eval transform's crop (a no-op when images were decoded at `crop`)."""
+    h, w = batch.shape[-2:]
+    top, left = (h - crop) // 2, (w - crop) // 2
+    return batch[..., top : top + crop, left : left + crop]
+
+
+class ImageSet(torch.utils.data.Dataset):
+    """Images decoded once into `self.images` (N, C, size, size) uint8; subclasses say how a batch becomes a pair."""
+
+    images: torch.Tensor
+    files: list[Path]
+
+    def _load(self, files: list[Path], size: int, desc: str) -> torch.Tensor:
+        arrays = [self._decode_one(p, size) for p in tqdm(files, desc=desc, unit="img", leave=False)]
+        return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+
+    def _decode_one(self, path: Path, size: int) -> np.ndarray:
+        return _decode(path, size)
+
+    def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = self.to_pair(self.images[i : i + 1])
+        return x[0], y[0]
+
+
+class PairedImages(ImageSet):
+    """The pix2pix "AB" layout: `root/<split>/*.jpg`, each image holding A on the left and B on the right.
+
+    For the maps set A is the aerial photo and B the map, so `direction="AtoB"` learns photo -> map.
+    """
+
+    def __init__(
+        self, root: str | Path, split: str = "train", size: int = 286, direction: str = "AtoB", limit: int | None = None
+    ) -> None:
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+        self.direction = direction
+        self.files = _list_images(Path(root) / split)[:limit]
+        self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
+
+    def _decode_one(self, path: Path, size: int) -> np.ndarray:
+        with Image.open(path) as im:
+            im = im.convert("RGB")
+            w, h = im.size
+            a = im.crop((0, 0, w // 2, h)).resize((size, size), Image.Resampling.BICUBIC)
+            b = im.crop((w // 2, 0, w, h)).resize((size, size), Image.Resampling.BICUBIC)
+        return np.concatenate([np.asarray(a), np.asarray(b)], axis=2)
+
+    def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        a, b = (batch.float() / 255).split(3, dim=1)
+        src, dst = (a, b) if self.direction == "AtoB" else (b, a)
+        return src * 2 - 1, dst * 2 - 1
+
+
+def _artist_of(path: Path) -> str:
+    """`Claude_Monet_12.jpg` -> "Claude Monet"."""
+    return re.sub(r"_\d+$", "", path.stem).replace("_", " ")
+
+
+def resolve_artists(names: list[str], available: list[str]) -> list[str]:
+    """Match user-given names ("monet", "Claude Monet") to the dataset's artist names, or explain why not."""
+    out = []
+    for name in names:
+        key = name.strip().lower()
+        exact = [a for a in available if a.lower() == key]
+        partial = [a for a in available if key in a.lower()]
+        found = exact or partial
+        if len(found) != 1:
+            why = "matches several artists: " + ", ".join(found) if found else "has no images"
+            raise DataError(f"artist {name!r} {why}. Artists found: {', '.join(sorted(available)) or 'none'}")
+        out.append(found[0])
+    return out
+
+
+def held_out(path: Path, val_percent: int) -> bool:
+    """Deterministic split by file name: stable across machines and as images are added."""
+    return int(hashlib.sha1(path.name.encode()).hexdigest(), 16) % 100 < val_percent
+
+
+class Paintings(ImageSet):
+    """The "Best Artworks of All Time" layout: `root/images/**/<Artist_Name>_<n>.jpg` (+ optional artists.csv).
+
+    `space="lab"` yields (L, ab); `space="rgb"` yields (gray, rgb), both scaled to [-1, 1].
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        artists: list[str],
+        split: str = "train",
+        size: int = 286,
+        space: str = "lab",
+        val_percent: int = 10,
+        limit: int | None = None,
+    ) -> None:
+        if split not in ("train", "val", "all"):
+            raise ValueError(f"split must be train, val or all, got {split!r}")
+        if space not in ("lab", "rgb"):
+            raise ValueError(f"space must be lab or rgb, got {space!r}")
+        self.space = space
+        files = _list_images(Path(root) / "images")
+        self.artists = resolve_artists(artists, sorted({_artist_of(p) for p in files}))
+        files = [p for p in files if _artist_of(p) in self.artists]
+        if split != "all":
+            files = [p for p in files if held_out(p, val_percent) == (split == "val")]
+        if not files:
+            raise DataError(f"the {split} split of {', '.join(self.artists)} is empty ({len(files)} images)")
+        self.files = files[:limit]
+        self.images = self._load(files, size, f"decoding {split}")
+
+    def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        rgb = batch.float() / 255
+        return to_condition(rgb, "colorize", self.space), to_target(rgb, self.space)
+
+
+def download_maps(root: str | Path, url: str = MAPS_URL) -> Path:
+    """Fetch and unpack the public pix2pix maps archive (1096 train / 1098 val pairs) into `root/maps`."""
+    root = Path(root)
+    dest = root / "maps"
+    if (dest / "train").is_dir():
+        return dest
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root) as tmp:
+        archive = Path(tmp) / "maps.tar.gz"
+        with urllib.request.urlopen(url) as r, open(archive, "wb") as f:
+            total = int(r.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc="maps.tar.gz") as bar:
+                while chunk := r.read(1 << 20):
+                    f.write(chunk)
+                    bar.update(len(chunk))
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp, filter="data")  # "data" refuses absolute paths, links out and devices
+        unpacked = Path(tmp) / "maps"
+        if not (unpacked / "train").is_dir():
+            raise DataError(f"{url} did not contain maps/train")
+        shutil.move(str(unpacked), dest)
+    return dest

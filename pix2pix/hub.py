@@ -1,0 +1,161 @@
+"""Trained generators as files: `model.safetensors` + `config.json` (+ a model card), locally or on the Hub.
+
+Saving, loading and pushing go through `huggingface_hub.PyTorchModelHubMixin`; `load_generator` adds
+the checks a demo needs (clear errors naming the bad file) and only ever reads safetensors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import ModelCard, PyTorchModelHubMixin, snapshot_download
+from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+from safetensors import SafetensorError
+
+from .models import UNetGenerator
+
+TASKS = ("maps", "colorize")
+SPACES = ("rgb", "lab")
+WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
+
+
+class ModelError(RuntimeError):
+    """Weights or config that cannot be used, with a message that names the file."""
+
+
+class Pix2PixGenerator(
+    UNetGenerator,
+    PyTorchModelHubMixin,
+    library_name="pix2pix-studio",
+    tags=["pix2pix", "image-to-image", "gan"],
+    license="mit",
+    pipeline_tag="image-to-image",
+):
+    """A U-Net generator that also knows what it was trained for (its config travels with the weights)."""
+
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        ngf: int = 64,
+        depth: int = 8,
+        norm: str = "batch",
+        dropout: float = 0.5,
+        task: str = "maps",
+        space: str = "rgb",
+        direction: str | None = None,
+        artist: str | None = None,
+        image_size: int = 256,
+        train_info: dict | None = None,
+    ) -> None:
+        super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
+        if task not in TASKS or space not in SPACES:
+            raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
+        self.task, self.space, self.direction, self.artist = task, space, direction, artist
+        self.image_size = image_size
+        self.train_info = train_info or {}
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self._hub_mixin_config)
+
+    def save(self, directory: str | Path, train_info: dict | None = None) -> Path:
+        """Write weights, config and model card to `directory` (overwriting an older card)."""
+        if train_info is not None:
+            self.train_info = train_info
+            self._hub_mixin_config["train_info"] = train_info
+        directory = Path(directory)
+        (directory / "README.md").unlink(missing_ok=True)
+        self.save_pretrained(directory)
+        return directory
+
+    def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:
+        return ModelCard(model_card(self.config))
+
+
+def describe(config: dict[str, Any]) -> str:
+    """One line naming what a model does, e.g. "Claude Monet colorization (Lab)"."""
+    if config.get("task") == "maps":
+        return "aerial photo -> map" if config.get("direction", "AtoB") == "AtoB" else "map -> aerial photo"
+    return f"{config.get('artist') or 'generic'} colorization ({'Lab' if config.get('space') == 'lab' else 'RGB'})"
+
+
+def model_card(config: dict[str, Any]) -> str:
+    """A model card that states plainly how the weights were trained and what they score."""
+    info = config.get("train_info") or {}
+    facts = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in info.items())
+    return f"""---
+library_name: pix2pix-studio
+license: mit
+pipeline_tag: image-to-image
+tags: [pix2pix, image-to-image, gan]
+---
+
+# pix2pix studio: {describe(config)}
+
+A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}),
+trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
+output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.
+
+## How it was trained
+{facts or '- no training facts recorded: **these weights are untrained**'}
+
+## Use
+```python
+from pix2pix.infer import Translator
+result = Translator.load("<this folder or repo id>")(image)   # result.generated is a PIL image
+```
+"""
+
+
+def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Path:
+    """A local model folder as is, or a Hub repo id downloaded (or taken from the cache when offline)."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    if local_files_only is None:
+        local_files_only = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+    try:
+        return Path(
+            snapshot_download(
+                str(name_or_path),
+                allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, "README.md"],
+                local_files_only=local_files_only,
+            )
+        )
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as e:
+        raise ModelError(f"model {str(name_or_path)!r} is neither a local folder nor a reachable Hub repo: {e}") from e
+
+
+def read_config(folder: Path) -> dict[str, Any]:
+    """`config.json`, checked against the generator's arguments so a bad file fails loudly, by name."""
+    path = folder / CONFIG_FILE
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path} is missing: a model folder needs {CONFIG_FILE} and {WEIGHTS_FILE}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelError(f"{path} is not valid JSON: {e}") from None
+    if not isinstance(config, dict):
+        raise ModelError(f"{path} must hold a JSON object")
+    unknown = set(config) - set(Pix2PixGenerator._hub_mixin_init_parameters)
+    if unknown:
+        raise ModelError(f"{path} has unknown fields {sorted(unknown)}; was it written by another program?")
+    return config
+
+
+def load_generator(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Pix2PixGenerator:
+    """Load a trained generator in eval mode from a folder or Hub repo id; raises `ModelError` with the reason."""
+    folder = resolve(name_or_path, local_files_only=local_files_only)
+    config = read_config(folder)
+    weights = folder / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelError(f"{weights} is missing")
+    try:
+        model = Pix2PixGenerator.from_pretrained(folder, strict=True)
+    except (SafetensorError, RuntimeError, TypeError, ValueError) as e:
+        raise ModelError(f"{weights} does not fit {folder / CONFIG_FILE}: {str(e).splitlines()[0]}") from None
+    return model.eval()

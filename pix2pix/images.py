@@ -1,0 +1,106 @@
+"""Turning whatever a user hands us into a clean uint8 RGB array, or a clear `ImageError`.
+
+Handles EXIF rotation, alpha (composited on white), palette, CMYK, 16-bit and float images,
+and refuses decompression bombs before decoding: only the header is read until the size is known.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Largest image decoded at all (pixels), and the longest side kept for processing.
+MAX_PIXELS = int(os.environ.get("PIX2PIX_MAX_PIXELS", 64_000_000))
+MAX_SIDE = int(os.environ.get("PIX2PIX_MAX_SIDE", 2048))
+MIN_SIDE = 8
+
+ImageInput = str | os.PathLike | bytes | Image.Image | np.ndarray
+
+
+class ImageError(ValueError):
+    """An input that cannot be used as an image, with a message fit to show a user."""
+
+
+def _open(source: str | os.PathLike | bytes) -> Image.Image:
+    if not isinstance(source, bytes):
+        try:
+            source = Path(source).read_bytes()
+        except OSError as e:
+            raise ImageError(f"cannot read {Path(source).name}: {e.strerror}") from None
+    if not source:
+        raise ImageError("the file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(source))
+    except UnidentifiedImageError:
+        raise ImageError("not an image file PIL can read (try PNG, JPEG, WebP, GIF, BMP or TIFF)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ImageError(f"image is too large to open safely ({e})") from None
+
+
+def _check_size(w: int, h: int) -> None:
+    if w * h > MAX_PIXELS:
+        raise ImageError(
+            f"image is {w}x{h} ({w * h / 1e6:.0f} MP); the limit is {MAX_PIXELS / 1e6:.0f} MP "
+            "(set PIX2PIX_MAX_PIXELS to change it)"
+        )
+    if min(w, h) < MIN_SIDE:
+        raise ImageError(f"image is {w}x{h}; both sides must be at least {MIN_SIDE} pixels")
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(im, dtype=np.float64)
+        hi = 65535.0 if im.mode.startswith("I") and a.max() > 255 else 255.0
+        im = Image.fromarray(np.clip(a / hi * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+    if im.mode == "P":
+        im = im.convert("RGBA")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(background, rgba)
+    return im.convert("RGB")
+
+
+def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.ndarray, list[str]]:
+    """Decode `source` to an upright (H, W, 3) uint8 RGB array, downscaled so no side exceeds `max_side`.
+
+    Returns the array and a list of human-readable notes about what was changed (rotation, downscale...).
+    """
+    notes: list[str] = []
+    if isinstance(source, np.ndarray):
+        arr = source
+        if arr.ndim == 2:
+            arr = arr[..., None]
+        if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
+            raise ImageError(f"expected an (H, W[, 1|3|4]) array, got shape {source.shape}")
+        if arr.dtype != np.uint8:
+            scale = 65535.0 if arr.dtype == np.uint16 else 255.0 if arr.max() > 1.0 else 1.0
+            arr = np.clip(arr.astype(np.float64) / scale * 255 + 0.5, 0, 255).astype(np.uint8)
+        im = Image.fromarray(arr[..., 0] if arr.shape[2] == 1 else arr)
+    elif isinstance(source, Image.Image):
+        im = source
+    else:
+        im = _open(source)
+    _check_size(*im.size)
+    try:
+        if max_side and im.format == "JPEG" and max(im.size) > 2 * max_side:
+            im.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale: cheap on huge JPEGs
+        upright = ImageOps.exif_transpose(im)
+        if upright is not im and im.getexif().get(0x0112, 1) != 1:
+            notes.append("rotated upright using the photo's EXIF orientation")
+        im = _to_rgb(upright)
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageError(f"the image data is corrupt or truncated ({e})") from None
+    if max_side and max(im.size) > max_side:
+        w, h = im.size
+        s = max_side / max(w, h)
+        im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.LANCZOS)
+        notes.append(f"downscaled from {w}x{h} to {im.size[0]}x{im.size[1]} (limit {max_side} px per side)")
+    return np.asarray(im, dtype=np.uint8).copy(), notes

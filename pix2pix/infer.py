@@ -1,0 +1,115 @@
+"""Run a trained generator on a real image of any size, mode and orientation.
+
+Maps are translated at the image's own resolution by blending overlapping tiles. Colorization runs the
+network at its training size; in Lab the predicted a*b* are upsampled and joined to the input's own,
+full-resolution L, so the result keeps every detail of the original.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .color import normalize_lab, output_to_rgb, rgb_to_gray, rgb_to_lab, to_condition
+from .hub import Pix2PixGenerator, describe, load_generator
+from .images import MAX_SIDE, ImageInput, load_image
+
+
+@dataclass
+class Result:
+    original: Image.Image
+    gray: Image.Image
+    generated: Image.Image
+    notes: list[str] = field(default_factory=list)
+
+
+def to_tensor(rgb: np.ndarray) -> torch.Tensor:
+    """(H, W, 3) uint8 -> (1, 3, H, W) float in [0, 1]."""
+    return torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255
+
+
+def to_image(t: torch.Tensor) -> Image.Image:
+    """(1, 3, H, W) float in [0, 1] -> PIL RGB."""
+    return Image.fromarray((t[0].clamp(0, 1).permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8))
+
+
+def blend_window(tile: int, overlap: int) -> torch.Tensor:
+    """(tile, tile) weights rising linearly over `overlap` pixels at each border: tiles fade into each other."""
+    i = torch.arange(tile, dtype=torch.float32)
+    ramp = ((torch.minimum(i, tile - 1 - i) + 0.5) / max(overlap, 1)).clamp(max=1)
+    return ramp[:, None] * ramp[None, :]
+
+
+def _starts(size: int, tile: int, stride: int) -> list[int]:
+    starts = list(range(0, size - tile + 1, stride))
+    return starts if starts[-1] == size - tile else starts + [size - tile]
+
+
+def tiled(model: torch.nn.Module, x: torch.Tensor, tile: int, overlap: int = 64, batch: int = 8) -> torch.Tensor:
+    """Apply `model` to (1, C, H, W) of any size by overlapping `tile`-sized windows, blended without seams."""
+    _, _, h, w = x.shape
+    ph, pw = max(0, tile - h), max(0, tile - w)
+    if ph or pw:  # smaller than one tile: pad (mirror where the image is big enough to mirror)
+        mode = "reflect" if ph < h and pw < w else "replicate"
+        x = F.pad(x, (0, pw, 0, ph), mode=mode)
+    H, W = x.shape[-2:]
+    stride = tile - overlap
+    boxes = [(y, x0) for y in _starts(H, tile, stride) for x0 in _starts(W, tile, stride)]
+    win = blend_window(tile, overlap).to(x)
+    out, weight = None, torch.zeros(1, 1, H, W, dtype=x.dtype)
+    for i in range(0, len(boxes), batch):
+        chunk = boxes[i : i + batch]
+        y = model(torch.cat([x[..., a : a + tile, b : b + tile] for a, b in chunk])).float()
+        if out is None:
+            out = torch.zeros(1, y.shape[1], H, W)
+        for k, (a, b) in enumerate(chunk):
+            out[..., a : a + tile, b : b + tile] += y[k] * win
+            weight[..., a : a + tile, b : b + tile] += win
+    return (out / weight)[..., :h, :w]
+
+
+class Translator:
+    """A loaded generator plus the pre/post-processing its task needs. Call it on an image."""
+
+    def __init__(self, model: Pix2PixGenerator, overlap: int = 64, max_side: int | None = MAX_SIDE) -> None:
+        self.model = model.eval()
+        self.overlap = overlap
+        self.max_side = max_side
+
+    @classmethod
+    def load(cls, name_or_path: str | Path, **kwargs) -> "Translator":
+        return cls(load_generator(name_or_path), **kwargs)
+
+    @property
+    def name(self) -> str:
+        return describe(self.model.config)
+
+    @torch.inference_mode()
+    def __call__(self, image: ImageInput) -> Result:
+        rgb, notes = load_image(image, self.max_side)
+        x = to_tensor(rgb)
+        gray = rgb_to_gray(x).expand(-1, 3, -1, -1)
+        if self.model.task == "maps":
+            y = self.translate_map(x)
+        else:
+            y = self.colorize(x)
+        return Result(to_image(x), to_image(gray), to_image(y), notes)
+
+    def translate_map(self, x: torch.Tensor) -> torch.Tensor:
+        tile = self.model.image_size
+        y = tiled(self.model, to_condition(x, "maps", "rgb"), tile, min(self.overlap, tile // 2))
+        return output_to_rgb(y, y, "rgb")
+
+    def colorize(self, x: torch.Tensor) -> torch.Tensor:
+        s, space = self.model.image_size, self.model.space
+        small = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
+        y = self.model(to_condition(small, "colorize", space)).float()
+        y = F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        if space == "lab":  # full-resolution L from the input, a*b* from the network
+            return output_to_rgb(y, normalize_lab(rgb_to_lab(x))[0], "lab")
+        return output_to_rgb(y, y, "rgb")

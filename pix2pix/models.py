@@ -1,0 +1,121 @@
+"""The pix2pix networks: a U-Net generator and a conditional PatchGAN discriminator.
+
+Layer choices follow Isola et al. (2017) and their reference code: 4x4 convolutions with
+stride 2, LeakyReLU(0.2) down, ReLU up, no norm on the outermost and innermost down convs,
+dropout 0.5 in the three innermost decoder blocks, Tanh out, weights drawn from N(0, 0.02).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from torch import nn
+
+NORMS = ("batch", "instance")
+
+
+def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
+    """BatchNorm (the paper's default) or affine-free InstanceNorm."""
+    if kind == "batch":
+        return nn.BatchNorm2d
+    if kind == "instance":
+        return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
+    raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
+
+
+class UNetGenerator(nn.Module):
+    """Encoder-decoder with skip connections; `depth` halvings, so inputs must be multiples of 2**depth."""
+
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        ngf: int = 64,
+        depth: int = 8,
+        norm: str = "batch",
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        if depth < 2:
+            raise ValueError("depth must be at least 2")
+        Norm = norm_layer(norm)
+        bias = norm == "instance"  # BatchNorm's affine shift makes a conv bias redundant
+        chans = [ngf * min(2**i, 8) for i in range(depth)]
+        self.depth = depth
+
+        self.down = nn.ModuleList()
+        for i in range(depth):
+            layers: list[nn.Module] = [] if i == 0 else [nn.LeakyReLU(0.2)]
+            layers.append(nn.Conv2d(in_channels if i == 0 else chans[i - 1], chans[i], 4, 2, 1, bias=bias))
+            if 0 < i < depth - 1:
+                layers.append(Norm(chans[i]))
+            self.down.append(nn.Sequential(*layers))
+
+        self.up = nn.ModuleList()
+        for i in reversed(range(depth)):
+            cin = chans[i] if i == depth - 1 else 2 * chans[i]
+            if i == 0:
+                layers = [nn.ReLU(), nn.ConvTranspose2d(cin, out_channels, 4, 2, 1), nn.Tanh()]
+            else:
+                layers = [nn.ReLU(), nn.ConvTranspose2d(cin, chans[i - 1], 4, 2, 1, bias=bias), Norm(chans[i - 1])]
+                if i >= depth - 3 and dropout > 0:
+                    layers.append(nn.Dropout(dropout))
+            self.up.append(nn.Sequential(*layers))
+        init_weights(self)
+
+    @property
+    def multiple(self) -> int:
+        """Height and width of inputs must be divisible by this."""
+        return 2**self.depth
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feats = []
+        for down in self.down:
+            x = down(x)
+            feats.append(x)
+        x = self.up[0](feats[-1])
+        for up, skip in zip(self.up[1:], reversed(feats[:-1])):
+            x = up(torch.cat([x, skip], dim=1))
+        return x
+
+
+class PatchDiscriminator(nn.Module):
+    """Conditional PatchGAN: classifies overlapping 70x70 patches (n_layers=3) of (input, output) pairs.
+
+    Returns logits, one per patch, so the loss is BCE-with-logits (numerically stable under bf16).
+    """
+
+    def __init__(self, in_channels: int = 6, ndf: int = 64, n_layers: int = 3, norm: str = "batch") -> None:
+        super().__init__()
+        Norm = norm_layer(norm)
+        bias = norm == "instance"
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, ndf, 4, 2, 1), nn.LeakyReLU(0.2)]
+        prev = ndf
+        for n in range(1, n_layers + 1):
+            cur = ndf * min(2**n, 8)
+            stride = 2 if n < n_layers else 1
+            layers += [nn.Conv2d(prev, cur, 4, stride, 1, bias=bias), Norm(cur), nn.LeakyReLU(0.2)]
+            prev = cur
+        layers.append(nn.Conv2d(prev, 1, 4, 1, 1))
+        self.net = nn.Sequential(*layers)
+        init_weights(self)
+
+    def forward(self, condition: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([condition, image], dim=1))
+
+
+def init_weights(module: nn.Module, std: float = 0.02) -> None:
+    """The paper's init: conv weights ~ N(0, std), norm scales ~ N(1, std), biases zero."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0.0, std)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, std)
+            nn.init.zeros_(m.bias)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

@@ -1,0 +1,350 @@
+"""One trainer for maps, RGB colorization and Lab colorization (GAN + lambda * L1, the pix2pix recipe).
+
+Fast where it matters: the dataset is decoded once and kept on the device, batches are augmented there,
+CUDA runs use bf16 autocast, channels_last, fused Adam and (optionally) torch.compile. Several GPUs:
+launch the same command with `torchrun --nproc_per_node N`, which switches on DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from tqdm import tqdm
+
+from .color import condition_to_rgb, output_to_rgb
+from .data import DataError, ImageSet, PairedImages, Paintings, augment, center_crop
+from .hub import Pix2PixGenerator
+from .models import PatchDiscriminator
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on; stored in the checkpoint so `--resume` continues the same run."""
+
+    task: str  # "maps" or "colorize"
+    data: str  # maps: folder with train/ (and val/); colorize: folder with images/ (+ artists.csv)
+    out: str  # model folder written at the end (weights/<name>); checkpoints and samples go to out/train
+    space: str = "rgb"  # colorize: "lab" (L -> ab) or "rgb" (gray -> RGB); maps always "rgb"
+    artists: list[str] = field(default_factory=list)
+    direction: str = "AtoB"
+    epochs: int = 100  # epochs at the initial learning rate ...
+    epochs_decay: int = 100  # ... then this many with the rate falling linearly to zero
+    batch_size: int = 1
+    lr: float = 2e-4
+    beta1: float = 0.5
+    lambda_l1: float = 100.0
+    image_size: int = 256
+    load_size: int = 286
+    ngf: int = 64
+    ndf: int = 64
+    depth: int = 8
+    norm: str = "batch"
+    limit: int | None = None  # use at most this many training images (quick runs)
+    eval_images: int = 64
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # bf16 autocast (CUDA only)
+    compile: bool = False
+    resume: bool = False
+    push_to_hub: str | None = None
+
+    @property
+    def total_epochs(self) -> int:
+        return self.epochs + self.epochs_decay
+
+
+def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda", local_rank)
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def lr_factor(epoch: int, cfg: TrainConfig) -> float:
+    """Constant for `epochs`, then linear decay to zero over `epochs_decay` (the pix2pix schedule)."""
+    return 1.0 - max(0, epoch + 1 - cfg.epochs) / (cfg.epochs_decay + 1)
+
+
+def load_datasets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
+    """Training set decoded at `load_size` (for random crops) and a held-out set at `image_size`."""
+    if cfg.task == "maps":
+        train = PairedImages(cfg.data, "train", cfg.load_size, cfg.direction, limit=cfg.limit)
+        try:
+            val: ImageSet | None = PairedImages(cfg.data, "val", cfg.image_size, cfg.direction, limit=cfg.eval_images)
+        except DataError:
+            val = None
+    elif cfg.task == "colorize":
+        if not cfg.artists:
+            raise ValueError("colorize needs at least one artist")
+        train = Paintings(cfg.data, cfg.artists, "train", cfg.load_size, cfg.space, limit=cfg.limit)
+        try:
+            val = Paintings(cfg.data, cfg.artists, "val", cfg.image_size, cfg.space, limit=cfg.eval_images)
+        except DataError:
+            val = None
+    else:
+        raise ValueError(f"task must be maps or colorize, got {cfg.task!r}")
+    return train, val
+
+
+def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
+    x, y = train[0]
+    return Pix2PixGenerator(
+        in_channels=x.shape[0],
+        out_channels=y.shape[0],
+        ngf=cfg.ngf,
+        depth=cfg.depth,
+        norm=cfg.norm,
+        task=cfg.task,
+        space="rgb" if cfg.task == "maps" else cfg.space,
+        direction=cfg.direction if cfg.task == "maps" else None,
+        artist=", ".join(getattr(train, "artists", [])) or None,
+        image_size=cfg.image_size,
+    )
+
+
+def save_atomic(obj: object, path: Path) -> None:
+    """Write to a temp file, fsync, then rename: a crash leaves either the old or the new file, never half."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_grid(rows: list[torch.Tensor], path: Path) -> None:
+    """Rows of RGB images in [0, 1] (each (N, 3, H, W)) side by side: input | generated | real."""
+    grid = torch.cat([torch.cat(list(r), dim=2) for r in zip(*rows)], dim=1)  # (3, N*H, cols*W)
+    Image.fromarray((grid.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)).save(path)
+
+
+class Trainer:
+    """Holds the networks, optimizers and RNG of one run; `fit()` runs it to the end."""
+
+    def __init__(self, cfg: TrainConfig) -> None:
+        self.cfg = cfg
+        self.world = int(os.environ.get("WORLD_SIZE", 1))
+        self.rank = int(os.environ.get("RANK", 0))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", 0))
+        self.device = pick_device(cfg.device, self.local_rank)
+        if self.world > 1 and not dist.is_initialized():
+            backend = "nccl" if self.device.type == "cuda" else "gloo"
+            dist.init_process_group(backend, rank=self.rank, world_size=self.world)
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+            torch.backends.cudnn.benchmark = True
+            torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        torch.manual_seed(cfg.seed + self.rank)
+
+        self.out = Path(cfg.out)
+        self.run_dir = self.out / "train"
+        if self.rank == 0:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.train_set, self.val_set = load_datasets(cfg)
+        self.images = self.train_set.images.to(self.device)  # the whole training set lives on the device
+
+        self.G = build_generator(cfg, self.train_set).to(self.device)
+        x, y = self.train_set[0]
+        self.D = PatchDiscriminator(x.shape[0] + y.shape[0], cfg.ndf, norm=cfg.norm).to(self.device)
+        cuda = self.device.type == "cuda"
+        if cuda:
+            self.G.to(memory_format=torch.channels_last)
+            self.D.to(memory_format=torch.channels_last)
+        adam = dict(lr=cfg.lr, betas=(cfg.beta1, 0.999), fused=cuda)
+        self.opt_G = torch.optim.Adam(self.G.parameters(), **adam)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), **adam)
+        self.sched = [torch.optim.lr_scheduler.LambdaLR(o, lambda e: lr_factor(e, cfg)) for o in (self.opt_G, self.opt_D)]
+        self.rng = torch.Generator().manual_seed(cfg.seed)  # data order + augmentation, identical on every rank
+        self.epoch = 0
+        self.step = 0
+
+        # The modules the step runs: DDP-wrapped when distributed, compiled when asked.
+        self.G_run: nn.Module = DDP(self.G, device_ids=[self.device] if cuda else None) if self.world > 1 else self.G
+        self.D_run: nn.Module = DDP(self.D, device_ids=[self.device] if cuda else None) if self.world > 1 else self.D
+        self.D_plain: nn.Module = self.D  # G's adversarial term: no gradient sync needed for D there
+        if cfg.compile:
+            self.G_run, self.D_run, self.D_plain = (torch.compile(m) for m in (self.G_run, self.D_run, self.D_plain))
+        if cfg.resume and (self.run_dir / CHECKPOINT).exists():
+            self.load_checkpoint(self.run_dir / CHECKPOINT)
+
+    # --- one step ---------------------------------------------------------------------------------
+
+    def autocast(self) -> torch.autocast:
+        return torch.autocast(self.device.type, torch.bfloat16, enabled=self.cfg.amp and self.device.type == "cuda")
+
+    def train_step(self, batch: torch.Tensor) -> dict[str, float]:
+        """One D update then one G update on a uint8 batch already on the device."""
+        cond, real = self.train_set.to_pair(augment(batch, self.cfg.image_size, self.rng))
+        if self.device.type == "cuda":
+            cond, real = cond.contiguous(memory_format=torch.channels_last), real.contiguous(memory_format=torch.channels_last)
+        with self.autocast():
+            fake = self.G_run(cond)
+
+        self.D.requires_grad_(True)
+        self.opt_D.zero_grad(set_to_none=True)
+        with self.autocast():
+            pred_fake = self.D_run(cond, fake.detach()).float()
+            pred_real = self.D_run(cond, real).float()
+        loss_D = 0.5 * (
+            F.binary_cross_entropy_with_logits(pred_fake, torch.zeros_like(pred_fake))
+            + F.binary_cross_entropy_with_logits(pred_real, torch.ones_like(pred_real))
+        )
+        loss_D.backward()
+        self.opt_D.step()
+
+        self.D.requires_grad_(False)
+        self.opt_G.zero_grad(set_to_none=True)
+        with self.autocast():
+            pred = self.D_plain(cond, fake).float()
+        loss_gan = F.binary_cross_entropy_with_logits(pred, torch.ones_like(pred))
+        loss_l1 = (fake.float() - real).abs().mean()
+        (loss_gan + self.cfg.lambda_l1 * loss_l1).backward()
+        self.opt_G.step()
+        self.step += 1
+        return {"D": loss_D.detach(), "G_gan": loss_gan.detach(), "L1": loss_l1.detach()}
+
+    # --- epochs -------------------------------------------------------------------------------------
+
+    def epoch_batches(self) -> list[torch.Tensor]:
+        """This rank's batches of indices for one epoch (full batches only: static shapes suit compile)."""
+        n, bs = len(self.images), self.cfg.batch_size
+        perm = torch.randperm(n, generator=self.rng)
+        perm = perm[: max(self.world, n - n % self.world)][self.rank :: self.world]  # equal share per rank
+        steps = max(1, len(perm) // bs)
+        return [perm[i * bs : (i + 1) * bs] for i in range(steps)]
+
+    def fit(self) -> Pix2PixGenerator:
+        cfg, started = self.cfg, time.time()
+        losses: dict[str, float] = {}
+        for epoch in range(self.epoch, cfg.total_epochs):
+            self.G.train(), self.D.train()
+            batches = self.epoch_batches()
+            sums = {k: torch.zeros((), device=self.device) for k in ("D", "G_gan", "L1")}
+            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.total_epochs}", disable=self.rank != 0, leave=False)
+            for idx in bar:
+                stats = self.train_step(self.images[idx.to(self.device)])
+                for k, v in stats.items():
+                    sums[k] += v
+            losses = {k: v.item() / len(batches) for k, v in sums.items()}
+            for s in self.sched:
+                s.step()
+            self.epoch = epoch + 1
+            if self.rank == 0:
+                tqdm.write(f"epoch {self.epoch}/{cfg.total_epochs}  " + "  ".join(f"{k} {v:.4f}" for k, v in losses.items()))
+                self.save_samples()
+                self.save_checkpoint()
+        if self.rank == 0:
+            metrics = self.evaluate()
+            info = {
+                "data": cfg.data if cfg.task == "maps" else f"{Path(cfg.data).name}: {', '.join(self.train_set.artists)}",
+                "train_images": len(self.images),
+                "epochs": cfg.total_epochs,
+                "batch_size": cfg.batch_size * self.world,
+                "steps": self.step,
+                "device": f"{self.world} x {torch.cuda.get_device_name(self.device)}" if self.device.type == "cuda" else str(self.device),
+                "seconds_this_session": round(time.time() - started, 1),
+                "final_losses": {k: round(v, 4) for k, v in losses.items()},
+                "val": metrics,
+                "date": dt.date.today().isoformat(),
+            }
+            self.G.save(self.out, train_info=info)
+            if cfg.push_to_hub:
+                self.G.push_to_hub(cfg.push_to_hub, config=self.G.config)
+        return self.G
+
+    @torch.no_grad()
+    def generate(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(condition, generated, real) as RGB in [0, 1] for a uint8 batch, G in eval mode."""
+        self.G.eval()
+        cond, real = self.val_or_train().to_pair(center_crop(batch.to(self.device), self.cfg.image_size))
+        with self.autocast():
+            fake = self.G(cond)
+        space = self.G.space
+        return condition_to_rgb(cond), output_to_rgb(fake, cond, space), output_to_rgb(real, cond, space)
+
+    def val_or_train(self) -> ImageSet:
+        return self.val_set if self.val_set is not None else self.train_set
+
+    def save_samples(self, n: int = 4) -> None:
+        rows = self.generate(self.val_or_train().images[:n])
+        save_grid(list(rows), self.run_dir / f"samples_epoch{self.epoch:03d}.png")
+        self.G.train()
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Held-out L1 (in [-1, 1] units of the target) and PSNR (dB) of the generated RGB against the real one."""
+        data = self.val_or_train()
+        l1, psnr = [], []
+        for i in range(0, len(data), 16):
+            cond, fake, real = self.generate(data.images[i : i + 16])
+            l1.append((fake - real).abs().mean((1, 2, 3)) * 2)
+            mse = ((fake - real) ** 2).mean((1, 2, 3)).clamp(min=1e-10)
+            psnr.append(10 * torch.log10(1 / mse))
+        split = "val" if self.val_set is not None else "train (no held-out split found)"
+        return {"split": split, "images": len(data), "l1_rgb": round(torch.cat(l1).mean().item(), 4), "psnr_db": round(torch.cat(psnr).mean().item(), 2)}
+
+    # --- checkpoints -------------------------------------------------------------------------------
+
+    def save_checkpoint(self) -> None:
+        state = {
+            "config": dataclasses.asdict(self.cfg),
+            "epoch": self.epoch,
+            "step": self.step,
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_G": self.opt_G.state_dict(),
+            "opt_D": self.opt_D.state_dict(),
+            "sched": [s.state_dict() for s in self.sched],
+            "rng": self.rng.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else torch.empty(0, dtype=torch.uint8),
+        }
+        save_atomic(state, self.run_dir / CHECKPOINT)
+
+    def load_checkpoint(self, path: Path) -> None:
+        state = torch.load(path, map_location=self.device, weights_only=True)  # never unpickles code
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        for s, sd in zip(self.sched, state["sched"]):
+            s.load_state_dict(sd)
+        self.rng.set_state(state["rng"].cpu())
+        torch.set_rng_state(state["torch_rng"].cpu())
+        if self.device.type == "cuda" and state["cuda_rng"].numel():
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu(), self.device)
+        self.epoch, self.step = state["epoch"], state["step"]
+        if self.rank == 0:
+            tqdm.write(f"resumed from {path} at epoch {self.epoch}, step {self.step}")
+
+
+def train(cfg: TrainConfig) -> Pix2PixGenerator:
+    """Run (or resume) training as configured; returns the trained generator, also saved to `cfg.out`."""
+    trainer = Trainer(cfg)
+    try:
+        return trainer.fit()
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()

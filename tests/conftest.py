@@ -1,0 +1,56 @@
+"""Small real-image fixtures built from ../shared/data/photos in temp dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "photos"
+PHOTO_NAMES = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg", "camera.png"]
+
+
+@pytest.fixture(scope="session")
+def photos() -> Path:
+    if not PHOTOS.is_dir():
+        pytest.skip(f"real test photos not found at {PHOTOS}")
+    return PHOTOS
+
+
+def _rgb(path: Path, size: tuple[int, int]) -> Image.Image:
+    return Image.open(path).convert("RGB").resize(size, Image.Resampling.BICUBIC)
+
+
+@pytest.fixture(scope="session")
+def ab_dataset(photos: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pix2pix AB layout: A = photo, B = a posterised 'map-like' version of it, side by side."""
+    root = tmp_path_factory.mktemp("ab")
+    for split, names in (("train", PHOTO_NAMES[:4]), ("val", PHOTO_NAMES[4:])):
+        (root / split).mkdir()
+        for i, name in enumerate(names):
+            a = _rgb(photos / name, (72, 72))
+            b = Image.fromarray((np.asarray(a) // 64 * 64).astype(np.uint8))
+            ab = Image.new("RGB", (144, 72))
+            ab.paste(a, (0, 0))
+            ab.paste(b, (72, 0))
+            ab.save(root / split / f"{i}.jpg", quality=95)
+    return root
+
+
+@pytest.fixture(scope="session")
+def paintings(photos: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """'Best Artworks' layout with two artists, each given real photos as 'paintings'."""
+    root = tmp_path_factory.mktemp("art")
+    (root / "images").mkdir()
+    for i, name in enumerate(PHOTO_NAMES[:5]):
+        _rgb(photos / name, (80, 60)).save(root / "images" / f"Claude_Monet_{i + 1}.jpg")
+    for i, name in enumerate(PHOTO_NAMES[2:5]):
+        _rgb(photos / name, (60, 80)).save(root / "images" / f"Gustav_Klimt_{i + 1}.jpg")
+    (root / "artists.csv").write_text("id,name,paintings\n0,Claude Monet,5\n1,Gustav Klimt,3\n")
+    return root

@@ -1,0 +1,62 @@
+import shutil
+import tarfile
+
+import pytest
+import torch
+
+from pix2pix.data import DataError, PairedImages, Paintings, augment, center_crop, download_maps
+
+
+def test_paired_layout_splits_a_and_b_and_respects_direction(ab_dataset):
+    ds = PairedImages(ab_dataset, "train", size=72)
+    assert len(ds) == 4 and ds.images.shape == (4, 6, 72, 72) and ds.images.dtype == torch.uint8
+    a, b = ds[0]
+    assert a.shape == b.shape == (3, 72, 72) and -1 <= a.min() and a.max() <= 1
+    b2, a2 = PairedImages(ab_dataset, "train", size=72, direction="BtoA")[0]
+    assert torch.equal(a, a2) and torch.equal(b, b2)
+    assert (b * 127.5 + 127.5).round().unique().numel() < (a * 127.5 + 127.5).round().unique().numel()  # B is posterised
+
+
+def test_paintings_filter_by_artist_with_held_out_split(paintings):
+    train = Paintings(paintings, ["Claude Monet"], "train", size=64, val_percent=30)
+    val = Paintings(paintings, ["monet"], "val", size=64, val_percent=30)
+    assert {p.name for p in train.files}.isdisjoint(p.name for p in val.files)
+    assert len(train) + len(val) == 5
+    again = Paintings(paintings, ["Claude Monet"], "train", size=64, val_percent=30)
+    assert [p.name for p in again.files] == [p.name for p in train.files]  # deterministic
+    L, ab = train[0]
+    assert L.shape == (1, 64, 64) and ab.shape == (2, 64, 64)
+    gray, rgb = Paintings(paintings, ["Klimt"], "all", size=64, space="rgb")[0]
+    assert gray.shape == (1, 64, 64) and rgb.shape == (3, 64, 64)
+    assert len(Paintings(paintings, ["Monet", "Klimt"], "all", size=32)) == 8
+
+
+def test_clear_errors_for_missing_empty_and_unknown(tmp_path, paintings):
+    with pytest.raises(DataError, match="not found"):
+        PairedImages(tmp_path / "nope")
+    (tmp_path / "train").mkdir()
+    with pytest.raises(DataError, match="no images"):
+        PairedImages(tmp_path)
+    with pytest.raises(DataError, match="'Vermeer' has no images.*Claude Monet, Gustav Klimt"):
+        Paintings(paintings, ["Vermeer"])
+
+
+def test_augment_crops_and_flips_reproducibly():
+    batch = torch.arange(2 * 3 * 10 * 10, dtype=torch.int64).view(2, 3, 10, 10)
+    out = augment(batch, 8, torch.Generator().manual_seed(0))
+    assert out.shape == (2, 3, 8, 8)
+    assert torch.equal(out, augment(batch, 8, torch.Generator().manual_seed(0)))
+    for i in range(2):  # every output row is a contiguous (possibly mirrored) run of an input row
+        row = out[i, 0, 0]
+        assert (row.diff().abs() == 1).all()
+    assert torch.equal(center_crop(batch, 8), batch[..., 1:9, 1:9])
+
+
+def test_download_maps_unpacks_an_archive(tmp_path, ab_dataset):
+    archive = tmp_path / "maps.tar.gz"
+    src = tmp_path / "src" / "maps"
+    shutil.copytree(ab_dataset, src)
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(src, arcname="maps")
+    dest = download_maps(tmp_path / "data", url=archive.as_uri())
+    assert len(PairedImages(dest, "val", size=32)) == 2

@@ -1,0 +1,35 @@
+"""Train a per-artist colorization model on paintings (the "Best Artworks of All Time" layout).
+
+    python -m train.colorize --artist "Claude Monet"                  # Lab: L in, a*b* out (default)
+    python -m train.colorize --artist "Claude Monet" --space rgb       # gray in, RGB out
+    python -m train.colorize --artist Monet --artist Renoir --out weights/impressionists-lab
+
+The data folder holds images/<Artist_Name>_<n>.jpg (any depth below images/) and optionally artists.csv.
+A fixed 10% of each artist's paintings (chosen by file name) is held out for evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from pix2pix.cli import config_from_args, training_parser
+from pix2pix.train import train
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = training_parser(__doc__)
+    p.add_argument("--artist", action="append", required=True, help='artist name, e.g. "Claude Monet" or Monet (repeatable)')
+    p.add_argument("--space", choices=["lab", "rgb"], default="lab", help="lab: predict a*b* from L; rgb: predict RGB from gray")
+    p.add_argument("--data", default="data/best-artworks", help="folder with images/ (and artists.csv)")
+    p.add_argument("--out", help="model folder to write (default weights/<artist>-<space>)")
+    args = p.parse_args(argv)
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
+    out = args.out or f"weights/{slug}-{args.space}"
+    train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist))
+    print(f"model written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
