@@ -1,0 +1,86 @@
+"""Which trained models exist (in `weights/` and configured Hub repos), loaded once each, on first use."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .hub import CONFIG_FILE, ModelError, describe, read_config, resolve
+from .infer import Translator
+
+log = logging.getLogger("pix2pix.registry")
+
+WEIGHTS_ENV, HUB_ENV = "PIX2PIX_WEIGHTS", "PIX2PIX_HUB_MODELS"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str  # folder name, e.g. "claude-monet-lab"
+    path: Path
+    config: dict[str, Any]
+
+    @property
+    def task(self) -> str:
+        return self.config.get("task", "")
+
+    @property
+    def trained(self) -> bool:
+        """Only weights that carry training facts count as trained; anything else is labelled untrained."""
+        return bool(self.config.get("train_info"))
+
+    @property
+    def label(self) -> str:
+        return describe(self.config) + ("" if self.trained else " [untrained]")
+
+
+class Registry:
+    """Models discovered at start-up; `translator(name)` loads each model once (thread-safe) and caches it."""
+
+    def __init__(self, weights_dir: str | Path | None = None, hub_repos: list[str] | None = None) -> None:
+        self.weights_dir = Path(weights_dir or os.environ.get(WEIGHTS_ENV, "weights"))
+        if hub_repos is None:
+            hub_repos = [r.strip() for r in os.environ.get(HUB_ENV, "").split(",") if r.strip()]
+        self.entries: dict[str, ModelEntry] = {}
+        self.problems: list[str] = []
+        self._cache: dict[str, Translator] = {}
+        self._lock = threading.Lock()
+        for folder in sorted(self.weights_dir.glob(f"*/{CONFIG_FILE}")):
+            self._add(folder.parent.name, folder.parent)
+        for repo in hub_repos:
+            try:
+                self._add(repo, resolve(repo))
+            except ModelError as e:  # offline or a typo: keep serving what is on disk
+                log.warning("Hub model %s unavailable, using local weights only: %s", repo, e)
+                self.problems.append(f"{repo}: not reachable")
+
+    def _add(self, name: str, path: Path) -> None:
+        try:
+            self.entries[name] = ModelEntry(name, path, read_config(path))
+        except ModelError as e:
+            log.warning("skipping %s: %s", path, e)
+            self.problems.append(str(e))
+
+    def of_task(self, task: str) -> list[ModelEntry]:
+        return [e for e in self.entries.values() if e.task == task]
+
+    def artists(self) -> list[str]:
+        return sorted({e.config.get("artist") or "generic" for e in self.of_task("colorize")})
+
+    def find_colorizer(self, artist: str, space: str) -> ModelEntry | None:
+        for e in self.of_task("colorize"):
+            if (e.config.get("artist") or "generic") == artist and e.config.get("space") == space:
+                return e
+        return None
+
+    def find_maps(self, direction: str) -> ModelEntry | None:
+        return next((e for e in self.of_task("maps") if (e.config.get("direction") or "AtoB") == direction), None)
+
+    def translator(self, entry: ModelEntry) -> Translator:
+        with self._lock:
+            if entry.name not in self._cache:
+                self._cache[entry.name] = Translator.load(entry.path)
+            return self._cache[entry.name]

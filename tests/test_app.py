@@ -1,0 +1,143 @@
+"""The app's handlers on real images, and the whole app over HTTP with gradio_client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from pix2pix.hub import Pix2PixGenerator
+from pix2pix.registry import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+import app  # noqa: E402
+
+
+def make_weights(folder: Path) -> Path:
+    """Tiny, honestly labelled models: two 'trained' for one step's worth of facts, one untrained."""
+    torch.manual_seed(0)
+    fake_facts = {"epochs": 0, "note": "test fixture, not a real model"}
+    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64).save(folder / "monet-lab", fake_facts)
+    Pix2PixGenerator(1, 3, ngf=8, depth=5, task="colorize", space="rgb", artist="Claude Monet", image_size=64).save(folder / "monet-rgb")
+    Pix2PixGenerator(3, 3, ngf=8, depth=5, task="maps", direction="AtoB", image_size=64).save(folder / "maps-aerial2map", fake_facts)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory) -> Path:
+    return make_weights(tmp_path_factory.mktemp("weights"))
+
+
+@pytest.fixture(scope="module")
+def studio(weights) -> app.Studio:
+    return app.Studio(Registry(weights, hub_repos=[]))
+
+
+def noprogress(*args, **kwargs):
+    return None
+
+
+def test_registry_discovers_models_and_labels_untrained(weights):
+    reg = Registry(weights, hub_repos=[])
+    assert reg.artists() == ["Claude Monet"]
+    assert reg.find_colorizer("Claude Monet", "lab").trained
+    assert "[untrained]" in reg.find_colorizer("Claude Monet", "rgb").label
+    assert reg.find_maps("BtoA") is None and reg.find_maps("AtoB") is not None
+
+
+def test_colorize_returns_three_panels_at_input_size(studio, photos):
+    orig, gray, gen, png, msg = studio.colorize(str(photos / "chelsea.png"), "Claude Monet", "lab", progress=noprogress)
+    assert orig.size == gray.size == gen.size == (451, 300)
+    g = np.asarray(gray)
+    assert (g[..., 0] == g[..., 1]).all()  # the gray panel is gray
+    assert Image.open(png).size == (451, 300)
+    assert "Claude Monet colorization (Lab)" in msg
+
+
+def test_rgb_choice_and_untrained_warning(studio, photos):
+    *_, msg = studio.colorize(str(photos / "camera.png"), "Claude Monet", "rgb", progress=noprogress)
+    assert "(RGB)" in msg and "UNTRAINED" in msg
+
+
+def test_maps_keeps_size(studio, photos):
+    orig, gen, png, msg = studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", progress=noprogress)
+    assert orig.size == gen.size == (600, 400)
+
+
+def test_clear_errors_for_bad_input(studio, tmp_path, photos):
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("this is text, not a JPEG")
+    with pytest.raises(gr.Error, match="not an image file"):
+        studio.colorize(str(bad), "Claude Monet", "lab", progress=noprogress)
+    with pytest.raises(gr.Error, match="Unknown artist 'Vermeer'"):
+        studio.colorize(str(photos / "chelsea.png"), "Vermeer", "lab", progress=noprogress)
+    with pytest.raises(gr.Error, match="No model for map -> aerial photo"):
+        studio.translate_map(str(photos / "coffee.png"), "map -> aerial photo", progress=noprogress)
+    with pytest.raises(gr.Error, match="upload an image"):
+        studio.colorize(None, "Claude Monet", "lab", progress=noprogress)
+
+
+def test_app_builds_without_any_weights(tmp_path):
+    reg = Registry(tmp_path, hub_repos=[])
+    demo = app.build_app(reg)
+    assert isinstance(demo, gr.Blocks)
+    assert "No trained models found" in app.Studio(reg).about()
+
+
+def test_unreachable_hub_repo_falls_back_to_local(weights, caplog):
+    reg = Registry(weights, hub_repos=["nobody/not-a-real-repo"])
+    assert len(reg.entries) == 3 and reg.problems == ["nobody/not-a-real-repo: not reachable"]
+    assert "using local weights only" in caplog.text
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(weights):
+    """The real app in a subprocess on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "PIX2PIX_WEIGHTS": str(weights), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"app exited: {proc.stdout.read()}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_every_endpoint_over_http(server, photos):
+    from gradio_client import Client, handle_file
+
+    client = Client(server, verbose=False)
+    orig, gray, gen, png, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet",
+                                               next(iter(app.SPACES)), api_name="/colorize")
+    assert Image.open(gen).size == Image.open(png).size == (640, 427)
+    orig, gen, png, msg = client.predict(handle_file(str(photos / "coffee.png")), "aerial photo -> map", api_name="/translate_map")
+    assert Image.open(png).size == (600, 400)
+    with pytest.raises(Exception, match="Vermeer is not in the list of choices"):  # Gradio validates the dropdown
+        client.predict(handle_file(str(photos / "rocket.jpg")), "Vermeer", "lab", api_name="/colorize")
+    # the server still answers after an error
+    assert client.predict(handle_file(str(photos / "camera.png")), "Claude Monet", "lab", api_name="/colorize")[4]

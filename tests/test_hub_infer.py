@@ -1,0 +1,116 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from pix2pix.hub import ModelError, Pix2PixGenerator, load_generator
+from pix2pix.infer import Translator, blend_window, tiled
+from pix2pix.predict import main as predict_main
+
+
+def tiny_model(task="colorize", space="lab", seed=0):
+    torch.manual_seed(seed)
+    io = {"maps": (3, 3), "lab": (1, 2), "rgb": (1, 3)}["maps" if task == "maps" else space]
+    return Pix2PixGenerator(*io, ngf=8, depth=5, task=task, space=space, artist="Claude Monet" if task != "maps" else None,
+                            direction="AtoB" if task == "maps" else None, image_size=64)
+
+
+def test_save_load_round_trip_is_bit_identical(tmp_path):
+    m = tiny_model().eval()
+    with torch.no_grad():  # move BatchNorm statistics away from their defaults
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.running_mean.uniform_(-0.1, 0.1)
+    m.save(tmp_path / "m", train_info={"epochs": 3})
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    loaded = load_generator(tmp_path / "m")
+    x = torch.randn(2, 1, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(m(x), loaded(x))
+    assert loaded.artist == "Claude Monet" and loaded.train_info == {"epochs": 3} and not loaded.training
+
+
+def test_untrained_model_card_says_so(tmp_path):
+    tiny_model().save(tmp_path / "m")
+    assert "untrained" in (tmp_path / "m" / "README.md").read_text()
+
+
+def test_load_from_hub_cache_offline(tmp_path, monkeypatch):
+    """A repo id resolves through huggingface_hub's cache with HF_HUB_OFFLINE=1 (no network needed)."""
+    from huggingface_hub import constants
+
+    src = tmp_path / "src"
+    tiny_model().save(src)
+    cache = tmp_path / "cache"
+    snap = cache / "models--someone--monet-lab" / "snapshots" / ("a" * 40)
+    snap.mkdir(parents=True)
+    for f in ("config.json", "model.safetensors"):
+        (snap / f).write_bytes((src / f).read_bytes())
+    (cache / "models--someone--monet-lab" / "refs").mkdir()
+    (cache / "models--someone--monet-lab" / "refs" / "main").write_text("a" * 40)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    assert load_generator("someone/monet-lab", local_files_only=True).space == "lab"
+    with pytest.raises(ModelError, match="neither a local folder nor a reachable Hub repo"):
+        load_generator("someone/not-cached", local_files_only=True)
+
+
+def test_bad_model_folders_give_errors_naming_the_file(tmp_path):
+    tiny_model().save(tmp_path / "m")
+    cfg = tmp_path / "m" / "config.json"
+    good = cfg.read_text()
+    cfg.write_text(json.dumps({**json.loads(good), "colour": "blue"}))
+    with pytest.raises(ModelError, match=r"config\.json has unknown fields \['colour'\]"):
+        load_generator(tmp_path / "m")
+    cfg.write_text(json.dumps({**json.loads(good), "ngf": 16}))
+    with pytest.raises(ModelError, match=r"model\.safetensors does not fit"):
+        load_generator(tmp_path / "m")
+    cfg.write_text(good)
+    (tmp_path / "m" / "model.safetensors").write_bytes(b"garbage")
+    with pytest.raises(ModelError, match=r"model\.safetensors"):
+        load_generator(tmp_path / "m")
+    (tmp_path / "m" / "model.safetensors").unlink()
+    with pytest.raises(ModelError, match="missing"):
+        load_generator(tmp_path / "m")
+
+
+def test_tiling_blends_without_seams():
+    identity = torch.nn.Identity()
+    x = torch.rand(1, 3, 150, 333)
+    assert torch.allclose(tiled(identity, x, 64, overlap=16), x, atol=1e-6)
+    w = blend_window(64, 16)
+    assert w.min() > 0 and w[32, 32] == 1
+
+
+@pytest.mark.parametrize("task,space", [("maps", "rgb"), ("colorize", "lab"), ("colorize", "rgb")])
+def test_translator_keeps_odd_sizes(photos, task, space):
+    img = Image.open(photos / "astronaut.png").convert("RGB").resize((333, 517))
+    r = Translator(tiny_model(task, space))(img)
+    assert r.original.size == r.gray.size == r.generated.size == (333, 517)
+    if space == "lab":  # the generated image keeps the input's full-resolution lightness
+        from pix2pix.color import rgb_to_lab
+        from pix2pix.infer import to_tensor
+
+        L_in = rgb_to_lab(to_tensor(np.array(r.original)))[:, 0]
+        L_out = rgb_to_lab(to_tensor(np.array(r.generated)))[:, 0]
+        assert (L_in - L_out).abs().mean() < 3.0
+
+
+def test_predict_cli_end_to_end_on_an_odd_sized_real_image(photos, tmp_path):
+    tiny_model().save(tmp_path / "model")
+    Image.open(photos / "chelsea.png").convert("RGB").resize((333, 517)).save(tmp_path / "in.png")
+    code = predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "in.png"), "--real",
+                         str(photos / "chelsea.png"), "--out", str(tmp_path / "out" / "fig.png")])
+    assert code == 0
+    assert Image.open(tmp_path / "out" / "fig_generated.png").size == (333, 517)
+    fig = Image.open(tmp_path / "out" / "fig.png")
+    assert fig.width > 3 * fig.height * 0.5  # four panels side by side
+
+
+def test_predict_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
+    tiny_model().save(tmp_path / "model")
+    (tmp_path / "fake.jpg").write_text("not an image")
+    assert predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "fake.jpg")]) == 2
+    assert "not an image file" in capsys.readouterr().err
+    assert predict_main(["--model", str(tmp_path / "nope"), str(tmp_path / "fake.jpg")]) == 2

@@ -1,0 +1,89 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from pix2pix.hub import load_generator
+from pix2pix.train import CHECKPOINT, Trainer, TrainConfig, lr_factor, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tiny(data, out, **kw) -> TrainConfig:
+    base = dict(task="maps", data=str(data), out=str(out), epochs=2, epochs_decay=2, batch_size=2,
+                image_size=32, load_size=40, ngf=8, ndf=8, depth=5, eval_images=2)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_lr_schedule_is_constant_then_linear_decay_like_the_reference():
+    cfg = TrainConfig(task="maps", data="", out="", epochs=3, epochs_decay=3)
+    assert [round(lr_factor(e, cfg), 3) for e in range(6)] == [1.0, 1.0, 1.0, 0.75, 0.5, 0.25]
+
+
+def test_overfits_a_tiny_fixed_batch(paintings, tmp_path):
+    cfg = tiny(paintings, tmp_path, task="colorize", artists=["Claude Monet"], space="lab",
+               image_size=32, load_size=32, limit=2, lambda_l1=100)
+    t = Trainer(cfg)
+    batch = t.images[:2]
+    l1 = [t.train_step(batch)["L1"].item() for _ in range(120)]
+    start, end = sum(l1[:5]) / 5, sum(l1[-5:]) / 5
+    assert end < 0.5 * start, (start, end)
+
+
+def test_training_writes_model_samples_and_metrics(ab_dataset, tmp_path):
+    g = train(tiny(ab_dataset, tmp_path / "m"))
+    files = os.listdir(tmp_path / "m")
+    assert {"config.json", "model.safetensors", "README.md"} <= set(files)
+    samples = sorted(os.listdir(tmp_path / "m" / "train"))
+    assert samples.count(CHECKPOINT) == 1 and len([s for s in samples if s.startswith("samples_epoch")]) == 4
+    info = json.loads((tmp_path / "m" / "config.json").read_text())["train_info"]
+    assert info["epochs"] == 4 and info["steps"] == 8 and info["val"]["split"] == "val"
+    assert 0 < info["val"]["psnr_db"] < 60
+    assert "untrained" not in (tmp_path / "m" / "README.md").read_text()
+    assert load_generator(tmp_path / "m").task == "maps" and g.image_size == 32
+
+
+def test_resume_continues_with_identical_state(ab_dataset, tmp_path, monkeypatch):
+    straight = train(tiny(ab_dataset, tmp_path / "a"))
+
+    original = Trainer.save_checkpoint
+
+    def crash_after_epoch_2(self):
+        original(self)
+        if self.epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "save_checkpoint", crash_after_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny(ab_dataset, tmp_path / "b"))
+    monkeypatch.setattr(Trainer, "save_checkpoint", original)
+    resumed_trainer = Trainer(tiny(ab_dataset, tmp_path / "b", resume=True))
+    assert resumed_trainer.epoch == 2 and resumed_trainer.step == 4
+    resumed = resumed_trainer.fit()
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
+    assert resumed_trainer.opt_G.param_groups[0]["lr"] == 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_ddp_under_torchrun_with_two_gloo_processes(ab_dataset, tmp_path):
+    out = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+           "--master_port", str(_free_port()), "-m", "train.maps", "--data", str(ab_dataset), "--out", str(out),
+           "--epochs", "1", "--epochs-decay", "1", "--batch-size", "1", "--image-size", "32", "--load-size", "40",
+           "--ngf", "8", "--ndf", "8", "--depth", "5", "--device", "cpu"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    info = json.loads((out / "config.json").read_text())["train_info"]
+    assert info["batch_size"] == 2  # 1 per process x 2 processes
+    assert info["steps"] == 4  # 4 images / 2 ranks = 2 steps per epoch, 2 epochs
