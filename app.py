@@ -63,6 +63,8 @@ class Studio:
     def colorize(self, image, artist: str, space: str, progress: gr.Progress = gr.Progress()):
         """Colorize `image` in the style of `artist`: returns original, grayscale, generated, PNG file, message."""
         space_key = SPACES.get(space, space)
+        if space_key not in SPACES.values():
+            raise gr.Error(f"Unknown model type {space!r}: use 'lab' or 'rgb'")
         if artist not in self.registry.artists():
             raise gr.Error(f"Unknown artist {artist!r}. Available: {', '.join(self.registry.artists()) or 'none'}")
         entry = self.registry.find_colorizer(artist, space_key)
@@ -116,16 +118,16 @@ def build_app(registry: Registry) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Colorize"):
                 with gr.Row():
-                    c_in = gr.Image(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"])
+                    c_in = gr.Image(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input")
                     with gr.Column():
-                        c_artist = gr.Dropdown(artists, value=artists[0] if artists else None, label="Artist", allow_custom_value=False)
-                        c_space = gr.Radio(list(SPACES), value=next(iter(SPACES)), label="Model")
-                        c_btn = gr.Button("Colorize", variant="primary")
+                        c_artist = gr.Dropdown(artists, value=artists[0] if artists else None, label="Artist", allow_custom_value=False, elem_id="colorize-artist")
+                        c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
+                        c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")
                         c_msg = gr.Markdown()
                 with gr.Row():
                     c_orig = gr.Image(type="pil", label="original", interactive=False)
                     c_gray = gr.Image(type="pil", label="grayscale (model input)", interactive=False)
-                    c_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"])
+                    c_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"], elem_id="colorize-generated")
                 c_file = gr.File(label="Download generated PNG")
                 gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
                 c_btn.click(studio.colorize, [c_in, c_artist, c_space], [c_orig, c_gray, c_gen, c_file, c_msg], api_name="colorize")

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from helpers import free_port, make_weights
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-PHOTOS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "photos"
+ROOT = Path(__file__).resolve().parents[1]
+PHOTOS = ROOT.parent / "shared" / "data" / "photos"
 PHOTO_NAMES = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg", "camera.png"]
 
 
@@ -54,3 +61,34 @@ def paintings(photos: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         _rgb(photos / name, (60, 80)).save(root / "images" / f"Gustav_Klimt_{i + 1}.jpg")
     (root / "artists.csv").write_text("id,name,paintings\n0,Claude Monet,5\n1,Gustav Klimt,3\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def app_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_weights(tmp_path_factory.mktemp("app_weights"))
+
+
+@pytest.fixture(scope="session")
+def server(app_weights: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The real app in a subprocess on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "PIX2PIX_WEIGHTS": str(app_weights), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    log = open(tmp_path_factory.mktemp("server") / "app.log", "w+")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"app exited: {log.read()}")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+

@@ -1,6 +1,5 @@
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from helpers import free_port
 from pix2pix.hub import load_generator
 from pix2pix.train import CHECKPOINT, Trainer, TrainConfig, lr_factor, train
 
@@ -70,16 +70,10 @@ def test_resume_continues_with_identical_state(ab_dataset, tmp_path, monkeypatch
     assert resumed_trainer.opt_G.param_groups[0]["lr"] == 0.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_ddp_under_torchrun_with_two_gloo_processes(ab_dataset, tmp_path):
     out = tmp_path / "ddp"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(_free_port()), "-m", "train.maps", "--data", str(ab_dataset), "--out", str(out),
+           "--master_port", str(free_port()), "-m", "train.maps", "--data", str(ab_dataset), "--out", str(out),
            "--epochs", "1", "--epochs-decay", "1", "--batch-size", "1", "--image-size", "32", "--load-size", "40",
            "--ngf", "8", "--ndf", "8", "--depth", "5", "--device", "cpu"]
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})

@@ -1,0 +1,26 @@
+"""Helpers shared by the tests (imported by name: pytest puts tests/ on sys.path)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import torch
+
+from pix2pix.hub import Pix2PixGenerator
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_weights(folder: Path) -> Path:
+    """Tiny random models for app tests: two carry placeholder training facts (marked as a fixture), one has none."""
+    torch.manual_seed(0)
+    fake_facts = {"epochs": 0, "note": "test fixture, not a real model"}
+    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64).save(folder / "monet-lab", fake_facts)
+    Pix2PixGenerator(1, 3, ngf=8, depth=5, task="colorize", space="rgb", artist="Claude Monet", image_size=64).save(folder / "monet-rgb")
+    Pix2PixGenerator(3, 3, ngf=8, depth=5, task="maps", direction="AtoB", image_size=64).save(folder / "maps-aerial2map", fake_facts)
+    return folder

@@ -1,0 +1,38 @@
+"""A real browser (Debian's chromium, driven by Playwright) uses the Colorize tab like a person would."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (apt-get install chromium)")
+
+
+def test_colorize_in_the_browser(server, photos):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        failed_external = []
+        page.on("requestfailed", lambda r: failed_external.append(r.url) if "127.0.0.1" not in r.url else None)
+        page.goto(server, wait_until="domcontentloaded", timeout=60_000)
+        page.get_by_role("tab", name="Colorize").click()
+        page.locator("#colorize-input input[type=file]").set_input_files(str(photos / "chelsea.png"))
+        page.locator("#colorize-artist input").click()
+        page.get_by_role("option", name="Claude Monet").click()
+        page.locator("#colorize-button").click()
+        generated = page.locator("#colorize-generated img")
+        generated.wait_for(state="visible", timeout=60_000)
+        assert generated.evaluate("img => img.complete && img.naturalWidth") == 451
+        page.screenshot(path=str(ARTIFACTS / "browser_colorize.png"), full_page=True)
+        browser.close()
+    # offline page: nothing it needs comes from outside (a failed external font is tolerated, not required)
+    assert all(not u.startswith("http://127.0.0.1") for u in failed_external)
