@@ -129,6 +129,9 @@ def save_atomic(obj: object, path: Path) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, f"could not write {path} ({e.strerror or e}); the previous file there is intact") from e
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
