@@ -40,10 +40,11 @@ class ModelEntry:
 class Registry:
     """Models discovered at start-up; `translator(name)` loads each model once (thread-safe) and caches it."""
 
-    def __init__(self, weights_dir: str | Path | None = None, hub_repos: list[str] | None = None) -> None:
+    def __init__(self, weights_dir: str | Path | None = None, hub_repos: list[str] | None = None, fast: bool = True) -> None:
         self.weights_dir = Path(weights_dir or os.environ.get(WEIGHTS_ENV, "weights"))
         if hub_repos is None:
             hub_repos = [r.strip() for r in os.environ.get(HUB_ENV, "").split(",") if r.strip()]
+        self.fast = fast
         self.entries: dict[str, ModelEntry] = {}
         self.problems: list[str] = []
         self._cache: dict[str, Translator] = {}
@@ -82,5 +83,5 @@ class Registry:
     def translator(self, entry: ModelEntry) -> Translator:
         with self._lock:
             if entry.name not in self._cache:
-                self._cache[entry.name] = Translator.load(entry.path)
+                self._cache[entry.name] = Translator.load(entry.path, fast=self.fast)
             return self._cache[entry.name]

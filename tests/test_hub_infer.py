@@ -114,3 +114,15 @@ def test_predict_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
     assert predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "fake.jpg")]) == 2
     assert "not an image file" in capsys.readouterr().err
     assert predict_main(["--model", str(tmp_path / "nope"), str(tmp_path / "fake.jpg")]) == 2
+
+
+def test_fast_bf16_path_stays_within_tolerance_of_fp32(photos):
+    from pix2pix.infer import bf16_supported
+
+    if not bf16_supported():
+        pytest.skip("this CPU has no native bf16: the fast path is the fp32 path")
+    img = Image.open(photos / "coffee.png").convert("RGB")
+    for task, space in [("maps", "rgb"), ("colorize", "lab")]:
+        ref = np.asarray(Translator(tiny_model(task, space))(img).generated, dtype=int)
+        fast = np.asarray(Translator(tiny_model(task, space), fast=True)(img).generated, dtype=int)
+        assert np.abs(ref - fast).max() <= 8 and np.abs(ref - fast).mean() < 1.5  # <= 8/255 anywhere
