@@ -74,10 +74,11 @@ class ImageSet(torch.utils.data.Dataset):
     files: list[Path]
 
     def _load(self, files: list[Path], size: int, desc: str) -> torch.Tensor:
-        arrays = [self._decode_one(p, size) for p in tqdm(files, desc=desc, unit="img", leave=False)]
+        arrays = [self.decode_file(p, size) for p in tqdm(files, desc=desc, unit="img", leave=False)]
         return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
 
-    def _decode_one(self, path: Path, size: int) -> np.ndarray:
+    def decode_file(self, path: Path, size: int) -> np.ndarray:
+        """One dataset file as (size, size, C) uint8: what `images` holds per item."""
         return _decode(path, size)
 
     def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -106,7 +107,7 @@ class PairedImages(ImageSet):
         self.files = _list_images(Path(root) / split)[:limit]
         self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
 
-    def _decode_one(self, path: Path, size: int) -> np.ndarray:
+    def decode_file(self, path: Path, size: int) -> np.ndarray:
         with Image.open(path) as im:
             im = im.convert("RGB")
             w, h = im.size
@@ -174,7 +175,7 @@ class Paintings(ImageSet):
         if not files:
             raise DataError(f"the {split} split of {', '.join(self.artists)} is empty ({len(files)} images)")
         self.files = files[:limit]
-        self.images = self._load(files, size, f"decoding {split}")
+        self.images = self._load(self.files, size, f"decoding {split}")
 
     def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         rgb = batch.float() / 255

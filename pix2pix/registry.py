@@ -28,6 +28,11 @@ class ModelEntry:
         return self.config.get("task", "")
 
     @property
+    def artist(self) -> str:
+        """Colorizers trained without an artist name serve as the "generic" one."""
+        return self.config.get("artist") or "generic"
+
+    @property
     def trained(self) -> bool:
         """Only weights that carry training facts count as trained; anything else is labelled untrained."""
         return bool(self.config.get("train_info"))
@@ -69,11 +74,11 @@ class Registry:
         return [e for e in self.entries.values() if e.task == task]
 
     def artists(self) -> list[str]:
-        return sorted({e.config.get("artist") or "generic" for e in self.of_task("colorize")})
+        return sorted({e.artist for e in self.of_task("colorize")})
 
     def find_colorizer(self, artist: str, space: str) -> ModelEntry | None:
         for e in self.of_task("colorize"):
-            if (e.config.get("artist") or "generic") == artist and e.config.get("space") == space:
+            if e.artist == artist and e.config.get("space") == space:
                 return e
         return None
 

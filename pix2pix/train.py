@@ -59,6 +59,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # bf16 autocast (CUDA only)
+    channels_last: bool = True  # NHWC activations (CUDA only): what tensor cores want
+    fused_adam: bool = True  # one fused kernel per optimizer step (CUDA only)
     compile: bool = False
     resume: bool = False
     push_to_hub: str | None = None
@@ -172,10 +174,11 @@ class Trainer:
         x, y = self.train_set[0]
         self.D = PatchDiscriminator(x.shape[0] + y.shape[0], cfg.ndf, norm=cfg.norm).to(self.device)
         cuda = self.device.type == "cuda"
-        if cuda:
+        self.channels_last = cuda and cfg.channels_last
+        if self.channels_last:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
-        adam = dict(lr=cfg.lr, betas=(cfg.beta1, 0.999), fused=cuda)
+        adam = dict(lr=cfg.lr, betas=(cfg.beta1, 0.999), fused=cuda and cfg.fused_adam)
         self.opt_G = torch.optim.Adam(self.G.parameters(), **adam)
         self.opt_D = torch.optim.Adam(self.D.parameters(), **adam)
         self.sched = [torch.optim.lr_scheduler.LambdaLR(o, lambda e: lr_factor(e, cfg)) for o in (self.opt_G, self.opt_D)]
@@ -200,7 +203,7 @@ class Trainer:
     def train_step(self, batch: torch.Tensor) -> dict[str, float]:
         """One D update then one G update on a uint8 batch already on the device."""
         cond, real = self.train_set.to_pair(augment(batch, self.cfg.image_size, self.rng))
-        if self.device.type == "cuda":
+        if self.channels_last:
             cond, real = cond.contiguous(memory_format=torch.channels_last), real.contiguous(memory_format=torch.channels_last)
         with self.autocast():
             fake = self.G_run(cond)

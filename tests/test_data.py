@@ -15,6 +15,7 @@ def test_paired_layout_splits_a_and_b_and_respects_direction(ab_dataset):
     b2, a2 = PairedImages(ab_dataset, "train", size=72, direction="BtoA")[0]
     assert torch.equal(a, a2) and torch.equal(b, b2)
     assert (b * 127.5 + 127.5).round().unique().numel() < (a * 127.5 + 127.5).round().unique().numel()  # B is posterised
+    assert len(PairedImages(ab_dataset, "train", size=8, limit=2)) == 2
 
 
 def test_paintings_filter_by_artist_with_held_out_split(paintings):
@@ -29,6 +30,8 @@ def test_paintings_filter_by_artist_with_held_out_split(paintings):
     gray, rgb = Paintings(paintings, ["Klimt"], "all", size=64, space="rgb")[0]
     assert gray.shape == (1, 64, 64) and rgb.shape == (3, 64, 64)
     assert len(Paintings(paintings, ["Monet", "Klimt"], "all", size=32)) == 8
+    limited = Paintings(paintings, ["Monet", "Klimt"], "all", size=32, limit=3)
+    assert len(limited) == len(limited.files) == 3
 
 
 def test_clear_errors_for_missing_empty_and_unknown(tmp_path, paintings):

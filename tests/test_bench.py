@@ -1,0 +1,30 @@
+"""Smoke runs of the benchmarks (they print tables; their numbers are results, not test conditions)."""
+
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def table_rows(out: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ") and "---" not in line][1:]
+
+
+def test_train_benchmark_runs_small_on_cpu():
+    args = ["--device", "cpu", "--steps", "2", "--warmup", "1", "--images", "4", "--batch", "2", "--image-size", "32", "--workers", "1"]
+    out = subprocess.run([sys.executable, "-m", "bench.train_gpu", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = table_rows(out)
+    assert [r[0].split(",")[0] for r in rows] == ["disk decode per step (1 workers)", "device-resident data", "device-resident data"]
+    assert rows[2][0].startswith("device-resident data, batch 2, fp32")  # CPU: no bf16/channels_last/fused claimed
+    assert all(float(r[1]) > 0 for r in rows) and rows[0][2] == "1.00x"
+    flops = re.search(r"(\d+\.\d+) GFLOP per image", out)
+    assert flops and float(flops.group(1)) > 0
+
+
+def test_inference_benchmark_covers_every_workload_and_path():
+    out = subprocess.run([sys.executable, "-m", "bench.infer_cpu", "--runs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    rows = table_rows(out)
+    assert len(rows) == 9 and len({r[0] for r in rows}) == 3
+    assert all(r[1].startswith("app: ") for r in rows[2::3])  # the path the app runs is always measured
+    assert all(float(r[4]) <= 8 / 255 for r in rows)  # every path stays within the app's stated tolerance
