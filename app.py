@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import tempfile
 from pathlib import Path
 
 import gradio as gr
 import torch
+from gradio.utils import get_upload_folder
 from PIL import Image
 
 from pix2pix.hub import ModelError
@@ -28,12 +30,35 @@ Train one (`python -m train.colorize --artist "Claude Monet"`, `python -m train.
 or set `{HUB_ENV}` to Hub repo ids to download them."""
 
 
+MAX_UPLOAD = os.environ.get("PIX2PIX_MAX_UPLOAD", "50mb")
+CACHE_SWEEP_S, CACHE_MAX_AGE_S = 300, 900  # every 5 min, delete uploads and results older than 15 min
+
+
 def _save_png(image: Image.Image, stem: str) -> str:
-    """The generated image as a PNG file for the download button (in Gradio's temp area, cleaned by the OS)."""
-    fd, path = tempfile.mkstemp(prefix=f"{stem}-", suffix=".png")
+    """The generated image as a PNG for the download button, written inside Gradio's cache so the app's
+    cache sweep (and shutdown) deletes it like every other upload and result."""
+    folder = Path(get_upload_folder()) / "pix2pix-results"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix=f"{stem}-", suffix=".png", dir=folder)
     with os.fdopen(fd, "wb") as f:
         image.save(f, format="PNG")
     return path
+
+
+class ImageUpload(gr.Image):
+    """A gr.Image whose upload reaches the handler as the untouched file in Gradio's upload folder.
+
+    Gradio's own preprocessing opens the file with PIL first, so a non-image, an empty file or a
+    decompression bomb would end as an anonymous server error; `load_image` explains each one instead.
+    """
+
+    def preprocess(self, payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return payload.path  # Gradio has already checked that this path is inside its upload folder
+        return super().preprocess(payload)
+
+    def get_block_name(self) -> str:
+        return "image"  # the same front-end component as gr.Image
 
 
 class Studio:
@@ -111,14 +136,14 @@ class Studio:
 def build_app(registry: Registry) -> gr.Blocks:
     studio = Studio(registry)
     artists = registry.artists()
-    with gr.Blocks(title="pix2pix studio") as demo:
+    with gr.Blocks(title="pix2pix studio", delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)) as demo:
         gr.Markdown("# pix2pix studio\nImage-to-image translation: aerial photos to maps and back, and colorization in the palette of a painter.")
         if not registry.entries:
             gr.Markdown(NO_MODELS.format(weights=registry.weights_dir))
         with gr.Tabs():
             with gr.Tab("Colorize"):
                 with gr.Row():
-                    c_in = gr.Image(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input")
+                    c_in = ImageUpload(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input")
                     with gr.Column():
                         c_artist = gr.Dropdown(artists, value=artists[0] if artists else None, label="Artist", allow_custom_value=False, elem_id="colorize-artist")
                         c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
@@ -133,7 +158,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_btn.click(studio.colorize, [c_in, c_artist, c_space], [c_orig, c_gray, c_gen, c_file, c_msg], api_name="colorize")
             with gr.Tab("Maps"):
                 with gr.Row():
-                    m_in = gr.Image(type="filepath", image_mode=None, label="Aerial photo or map", sources=["upload", "clipboard"])
+                    m_in = ImageUpload(type="filepath", image_mode=None, label="Aerial photo or map", sources=["upload", "clipboard"])
                     with gr.Column():
                         m_dir = gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction")
                         m_btn = gr.Button("Translate", variant="primary")
@@ -161,7 +186,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))
     demo = build_app(Registry(args.weights))
     demo.queue(max_size=64, default_concurrency_limit=args.concurrency)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, footer_links=["api"])
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl+C: Gradio then empties its cache
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, footer_links=["api"], max_file_size=MAX_UPLOAD)
 
 
 if __name__ == "__main__":

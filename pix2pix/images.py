@@ -40,8 +40,8 @@ def _open(source: str | os.PathLike | bytes) -> Image.Image:
             return Image.open(io.BytesIO(source))
     except UnidentifiedImageError:
         raise ImageError("not an image file PIL can read (try PNG, JPEG, WebP, GIF, BMP or TIFF)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageError(f"image is too large to decode safely; the limit is {MAX_PIXELS / 1e6:.0f} MP ({e})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"image is too large to decode safely; the limit is {MAX_PIXELS / 1e6:.0f} MP") from None
 
 
 def _check_size(w: int, h: int) -> None:

@@ -277,8 +277,15 @@ class Trainer:
             }
             self.G.save(self.out, train_info=info)
             if cfg.push_to_hub:
-                self.G.push_to_hub(cfg.push_to_hub, config=self.G.config)
+                self.push(cfg.push_to_hub)
         return self.G
+
+    def push(self, repo: str) -> None:
+        """Upload the saved model (HF_TOKEN from the environment); a failure keeps the local copy and says where."""
+        try:
+            self.G.push_to_hub(repo, config=self.G.config)
+        except Exception as e:  # offline, no token, no rights: the trained model is safe on disk either way
+            raise RuntimeError(f"the model is saved in {self.out}, but pushing it to the Hub repo {repo} failed: {e}") from e
 
     @torch.no_grad()
     def generate(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -84,7 +84,7 @@ def test_unreachable_hub_repo_falls_back_to_local(weights, caplog):
 def test_every_endpoint_over_http(server, photos):
     from gradio_client import Client, handle_file
 
-    client = Client(server, verbose=False)
+    client = Client(server.url, verbose=False)
     orig, gray, gen, png, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab",
                                                api_name="/colorize")
     assert Image.open(gen).size == Image.open(png).size == (640, 427)

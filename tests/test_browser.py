@@ -23,7 +23,7 @@ def test_colorize_in_the_browser(server, photos):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         failed_external = []
         page.on("requestfailed", lambda r: failed_external.append(r.url) if "127.0.0.1" not in r.url else None)
-        page.goto(server, wait_until="domcontentloaded", timeout=60_000)
+        page.goto(server.url, wait_until="domcontentloaded", timeout=60_000)
         page.get_by_role("tab", name="Colorize").click()
         page.locator("#colorize-input input[type=file]").set_input_files(str(photos / "chelsea.png"))
         page.locator("#colorize-artist input").click()
