@@ -180,12 +180,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     p.add_argument("--share", action="store_true", help="also open a temporary public *.gradio.live link")
     p.add_argument("--weights", default=os.environ.get(WEIGHTS_ENV, "weights"), help=f"model folder (env {WEIGHTS_ENV})")
-    p.add_argument("--concurrency", type=int, default=int(os.environ.get("PIX2PIX_CONCURRENCY", 2)), help="requests computed at once")
+    p.add_argument("--concurrency", type=int, default=int(os.environ.get("PIX2PIX_CONCURRENCY", 1)),
+                   help="requests computed at once, sharing the CPU threads (1 measured best on 2 vCPUs: README)")
+    p.add_argument("--queue-size", type=int, default=int(os.environ.get("PIX2PIX_QUEUE_SIZE", 64)),
+                   help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))
     demo = build_app(Registry(args.weights))
-    demo.queue(max_size=64, default_concurrency_limit=args.concurrency)
+    demo.queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl+C: Gradio then empties its cache
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, footer_links=["api"], max_file_size=MAX_UPLOAD)
 

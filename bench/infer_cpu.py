@@ -55,7 +55,7 @@ def paths(model: Pix2PixGenerator) -> dict[str, Callable[[Callable[[Translator],
         with torch.inference_mode():
             return work(t)
 
-    app_name = "app: Translator(fast=True) = bf16 autocast + channels_last"
+    app_name = "app: Translator(fast=True) = bf16 weights + channels_last"
     if not app.bf16:
         app_name = "app: Translator(fast=True) (no native bf16 here: fp32)"
     return {"fp32 eager (baseline)": eager, "inference_mode + channels_last": lambda w: inference(w, cl), app_name: lambda w: inference(w, app)}

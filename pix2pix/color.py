@@ -6,6 +6,8 @@ Tensors are (B, C, H, W) floats; RGB is in [0, 1]. The constants match OpenCV's 
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import torch
 
 # sRGB (D65) -> XYZ, and the D65 white point used to normalise X and Z.
@@ -57,6 +59,23 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     xyz = xyz * _WHITE.to(lab).view(1, 3, 1, 1)
     lin = _apply(torch.linalg.inv(_RGB_TO_XYZ.double()).float(), xyz)
     return linear_to_srgb(lin.clamp(0, 1)).clamp(0, 1)
+
+
+def _cv_convert(image: torch.Tensor, code: int) -> torch.Tensor:
+    """One (1, 3, H, W) float image through `cv2.cvtColor` (vectorised and threaded) and back."""
+    out = cv2.cvtColor(np.ascontiguousarray(image[0].permute(1, 2, 0).float().numpy()), code)
+    return torch.from_numpy(out).permute(2, 0, 1)[None]
+
+
+def cv_rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
+    """`rgb_to_lab` of one full-resolution image, about 6x faster; within 0.7 on every channel (OpenCV
+    interpolates the sRGB curve). For inference only: training uses the exact, differentiable version."""
+    return _cv_convert(rgb, cv2.COLOR_RGB2Lab)
+
+
+def cv_lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
+    """`lab_to_rgb` of one full-resolution image, about 10x faster and within 1e-4 of it (same clipping)."""
+    return _cv_convert(lab, cv2.COLOR_Lab2RGB).clamp(0, 1)
 
 
 def rgb_to_gray(rgb: torch.Tensor) -> torch.Tensor:

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +12,9 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before huggingface_hub is imported: it reads this once
 
-from helpers import free_port, make_weights  # noqa: E402
+from bench.appserver import ROOT, start_server  # noqa: E402
+from helpers import make_weights  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 PHOTOS = ROOT.parent / "shared" / "data" / "photos"
 PHOTO_NAMES = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg", "camera.png"]
 
@@ -67,45 +62,6 @@ def paintings(photos: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def app_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_weights(tmp_path_factory.mktemp("app_weights"))
-
-
-@dataclass
-class Server:
-    """A running app: its URL, its log, and the two temp areas it may write to."""
-
-    url: str
-    proc: subprocess.Popen
-    log: Path
-    uploads: Path  # GRADIO_TEMP_DIR: uploads and outputs
-    tmp: Path  # the process's TMPDIR: must stay empty
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def start_server(root: Path, weights: Path, **env: str) -> Server:
-    """Start app.py on a free loopback port with its own temp folders and wait until it accepts connections."""
-    port = free_port()
-    uploads, tmp = root / "gradio", root / "tmp"
-    uploads.mkdir()
-    tmp.mkdir()
-    env = {**os.environ, "PIX2PIX_WEIGHTS": str(weights), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
-           "GRADIO_TEMP_DIR": str(uploads), "TMPDIR": str(tmp), **env}  # fmt: skip
-    log = root / "app.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}/", proc, log, uploads, tmp)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"app exited: {server.log_text()}")
-            time.sleep(0.5)
-    proc.kill()
-    pytest.fail(f"app did not start in 120 s: {server.log_text()}")
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT
+from bench.appserver import ROOT
 
 
 def table_rows(out: str) -> list[list[str]]:

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import torch
 
-from pix2pix.color import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_gray, rgb_to_lab
+from pix2pix.color import cv_lab_to_rgb, cv_rgb_to_lab, denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_gray, rgb_to_lab
 
 # OpenCV's float path quantises internally (its a*b* land on 1/64 steps), so agreement is to
 # well under one Lab unit: far below a visible colour difference (about 2.3).
@@ -43,3 +43,11 @@ def test_round_trips():
     L, ab = normalize_lab(rgb_to_lab(rgb))
     assert L.min() >= -1 and L.max() <= 1 and ab.abs().max() <= 1
     assert (denormalize_lab(L, ab) - rgb_to_lab(rgb)).abs().max() < 1e-4
+
+
+def test_opencv_fast_paths_agree_with_the_exact_ones(photos):
+    rgb = _t(_photo(photos, "motorcycle_left.png"))  # (1, 3, 500, 741): a non-square layout catches transposes
+    lab = cv_rgb_to_lab(rgb)
+    assert lab.shape == rgb.shape and (lab - rgb_to_lab(rgb)).abs().max() < MAX_LAB_DIFF
+    out_of_gamut = torch.cat([lab[:, :1], torch.rand(1, 2, 500, 741) * 220 - 110], dim=1)
+    assert (cv_lab_to_rgb(out_of_gamut) - lab_to_rgb(out_of_gamut)).abs().max() < 1e-3

@@ -17,7 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import ROOT, start_server
+from bench.appserver import ROOT, start_server
 
 FAKE_TOKEN = "hf_" + "NeverLogThisTestSecret0123456789"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import free_port
+from bench.appserver import free_port
 from pix2pix.hub import load_generator
 from pix2pix.train import CHECKPOINT, Trainer, TrainConfig, lr_factor, train
 

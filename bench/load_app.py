@@ -1,0 +1,134 @@
+"""Load test of the running app: N concurrent gradio_client users on loopback, bounded in time.
+
+    python -m bench.load_app                                  # N = 8, 32, 64; concurrency 1 and 2
+    python -m bench.load_app --clients 64 --concurrency 2 --requests 6
+
+For each --concurrency value the app is started (`python app.py --concurrency C`) on a free loopback port
+with paper-sized generators (ngf=64, depth 8, random weights: latency does not depend on their values,
+and the app labels them untrained), warmed up with one request of each kind, then each N in --clients runs:
+N threads start together, each with its own client, and send --requests requests alternating Lab
+colorization and aerial -> map translation of the bundled example photos. Latency is from submit to result,
+queue wait included. A request that neither returns nor errors within --timeout counts as lost.
+The server's resident memory is sampled from /proc while each N runs. The app is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gradio_client import Client, handle_file
+
+from bench.appserver import ROOT, start_server
+from pix2pix.hub import Pix2PixGenerator
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.jpg"))
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    lost: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def paper_weights(folder: Path) -> Path:
+    """The models the app would serve after training, at full size, with random weights."""
+    Pix2PixGenerator(1, 2, task="colorize", space="lab", artist="Claude Monet", image_size=256).save(folder / "monet-lab")
+    Pix2PixGenerator(3, 3, task="maps", direction="AtoB", image_size=256).save(folder / "maps-aerial2map")
+    return folder
+
+
+def request(client: Client, i: int):
+    image = handle_file(str(EXAMPLES[i % len(EXAMPLES)]))
+    if i % 2 == 0:
+        return client.submit(image, "Claude Monet", "lab", api_name="/colorize")
+    return client.submit(image, "aerial photo -> map", api_name="/translate_map")
+
+
+def user(url: str, downloads: str, n: int, offset: int, timeout: float, start: threading.Barrier, tally: Tally) -> None:
+    client = Client(url, verbose=False, download_files=downloads)
+    start.wait()
+    for i in range(offset, offset + n):
+        t = time.perf_counter()
+        try:
+            request(client, i).result(timeout=timeout)
+            with tally.lock:
+                tally.latencies.append(time.perf_counter() - t)
+        except TimeoutError:
+            with tally.lock:
+                tally.lost += 1
+        except Exception as e:  # the app's or the queue's error, reported in the table
+            with tally.lock:
+                tally.errors.append(str(e).splitlines()[0][:120])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_load(url: str, pid: int, clients: int, requests: int, timeout: float, downloads: str) -> tuple[Tally, float, float]:
+    """N users at once; returns the tally, wall seconds and the server's peak RSS (MB) while it ran."""
+    tally, start = Tally(), threading.Barrier(clients + 1)
+    threads = [threading.Thread(target=user, args=(url, downloads, requests, k, timeout, start, tally)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0, peak = time.perf_counter(), rss_mb(pid)
+    while any(t.is_alive() for t in threads):
+        peak = max(peak, rss_mb(pid))
+        time.sleep(0.2)
+    return tally, time.perf_counter() - t0, peak
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else (values or [float("nan")])[0]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
+    p.add_argument("--requests", type=int, default=4, help="requests per client")
+    p.add_argument("--concurrency", type=int, nargs="+", default=[1, 2], help="app settings to compare")
+    p.add_argument("--timeout", type=float, default=600, help="seconds after which a request counts as lost")
+    args = p.parse_args()
+
+    import torch
+
+    print(f"loopback, {torch.get_num_threads()} CPU threads, torch {torch.__version__}; {args.requests} requests per client, "
+          "alternating colorize (Lab, 256 px model, full-res output) and aerial -> map (tiled at full size)\n")  # fmt: skip
+    print("| app concurrency | clients | requests | ok | errors | lost | req/s | p50 s | p95 s | max s | server peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = paper_weights(Path(tmp) / "weights")
+        downloads = str(Path(tmp) / "downloads")
+        for c in args.concurrency:
+            root = Path(tmp) / f"c{c}"
+            root.mkdir()
+            srv = start_server(root, weights, PIX2PIX_CONCURRENCY=str(c))
+            try:
+                warm = Client(srv.url, verbose=False, download_files=downloads)
+                request(warm, 0).result(timeout=args.timeout), request(warm, 1).result(timeout=args.timeout)
+                for n in args.clients:
+                    tally, wall, peak = run_load(srv.url, srv.proc.pid, n, args.requests, args.timeout, downloads)
+                    lat = tally.latencies
+                    print(f"| {c} | {n} | {n * args.requests} | {len(lat)} | {len(tally.errors)} | {tally.lost} | {len(lat) / wall:.2f} "
+                          f"| {percentile(lat, 50):.2f} | {percentile(lat, 95):.2f} | {max(lat, default=float('nan')):.2f} | {peak:.0f} |", flush=True)  # fmt: skip
+                    for e in sorted(set(tally.errors)):
+                        print(f"|   | error: {e} ({tally.errors.count(e)}x) |")
+            finally:
+                srv.proc.terminate()
+                srv.proc.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()
