@@ -66,3 +66,17 @@ def test_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert torch.load(path, weights_only=True) == {"epoch": 1}
     assert [p.name for p in tmp_path.iterdir()] == [CHECKPOINT]  # no temp file left behind
+
+
+def test_unwritable_output_folder_gives_a_clear_error_and_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / CHECKPOINT
+    save_atomic({"epoch": 1}, path)
+
+    def read_only(file, mode="r", *args, **kwargs):  # what open() does on a read-only mount (root ignores chmod)
+        raise PermissionError(errno.EACCES, "Permission denied", str(file))
+
+    monkeypatch.setattr(train_mod, "open", read_only, raising=False)
+    with pytest.raises(OSError, match=f"could not write {path} \\(Permission denied\\).*previous file there is intact"):
+        save_atomic({"epoch": 2}, path)
+    monkeypatch.undo()
+    assert torch.load(path, weights_only=True) == {"epoch": 1}
