@@ -14,7 +14,9 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 import torch
+from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
@@ -52,7 +54,7 @@ class ImageUpload(gr.Image):
     decompression bomb would end as an anonymous server error; `load_image` explains each one instead.
     """
 
-    def preprocess(self, payload):
+    def preprocess(self, payload: ImageData | None) -> str | Image.Image | np.ndarray | None:
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
             return payload.path  # Gradio has already checked that this path is inside its upload folder
         return super().preprocess(payload)

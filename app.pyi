@@ -53,7 +53,7 @@ class ImageUpload(gr.Image):
     decompression bomb would end as an anonymous server error; `load_image` explains each one instead.
     """
 
-    def preprocess(self, payload):
+    def preprocess(self, payload: ImageData | None) -> str | Image.Image | np.ndarray | None:
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
             return payload.path  # Gradio has already checked that this path is inside its upload folder
         return super().preprocess(payload)

@@ -19,6 +19,14 @@ PHOTOS = ROOT.parent / "shared" / "data" / "photos"
 PHOTO_NAMES = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg", "camera.png"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gradio_temp_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Handlers called in-process write results to Gradio's upload folder: keep it inside pytest's temp area."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def photos() -> Path:
     if not PHOTOS.is_dir():

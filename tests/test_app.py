@@ -81,10 +81,10 @@ def test_unreachable_hub_repo_falls_back_to_local(weights, caplog):
     assert "using local weights only" in caplog.text
 
 
-def test_every_endpoint_over_http(server, photos):
+def test_every_endpoint_over_http(server, photos, tmp_path):
     from gradio_client import Client, handle_file
 
-    client = Client(server.url, verbose=False)
+    client = Client(server.url, verbose=False, download_files=str(tmp_path))
     orig, gray, gen, png, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab",
                                                api_name="/colorize")
     assert Image.open(gen).size == Image.open(png).size == (640, 427)
