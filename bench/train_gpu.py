@@ -8,7 +8,8 @@ Rows, each a fresh `Trainer` with the same seed, timed over --steps after --warm
   1. classic: every image decoded from disk each step by a DataLoader (4 workers, as in the reference
      code, fewer on smaller machines), batch 1, fp32 (TF32 matmuls on CUDA), NCHW, foreach Adam;
   2. the same, but the dataset decoded once and kept on the device (batches augmented there);
-  3. the fast path: device-resident data, bf16 autocast, channels_last, fused Adam, --batch images a step;
+  3. the fast path: device-resident data, --batch images a step, bf16 autocast (CUDA, or a CPU with native
+     bf16), and on CUDA channels_last and fused Adam;
   4. the fast path under torch.compile (CUDA by default; --compile / --no-compile to choose).
 Achieved TFLOP/s uses the FLOPs counted by torch's FlopCounterMode for one whole G+D step. The projection
 is the paper's Maps schedule (1096 pairs x 200 epochs = 219,200 images) at the row's images/s.
@@ -93,7 +94,7 @@ def describe(trainer: Trainer, from_disk: bool, workers: int) -> str:
     """What the row actually ran (CUDA-only features are off on other devices, and the label says so)."""
     cfg, cuda = trainer.cfg, trainer.device.type == "cuda"
     parts = [f"disk decode per step ({workers} workers)" if from_disk else "device-resident data", f"batch {cfg.batch_size}"]
-    parts.append("bf16 autocast" if cfg.amp and cuda else "fp32")
+    parts.append("bf16 autocast" if trainer.amp else "fp32")
     if trainer.channels_last:
         parts.append("channels_last")
     if cuda and cfg.fused_adam:

@@ -25,7 +25,7 @@ def training_parser(description: str) -> argparse.ArgumentParser:
     m.add_argument("--norm", choices=["batch", "instance"], default="batch")
     r = p.add_argument_group("run")
     r.add_argument("--device", default="auto", help="auto picks cuda, then mps, then cpu")
-    r.add_argument("--no-amp", action="store_true", help="train in fp32 on CUDA instead of bf16 autocast")
+    r.add_argument("--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast (used on CUDA and on CPUs with native bf16)")
     r.add_argument("--compile", action="store_true", help="torch.compile the networks (CUDA: faster after warm-up)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--resume", action="store_true", help="continue from OUT/train/checkpoint.pt if present")

@@ -45,7 +45,7 @@ def figure(result: Result, task: str, real: Image.Image | None = None) -> Image.
 
 def gen_and_print(model: str | Path, image: str | Path, out: str | Path, real: str | Path | None = None) -> tuple[Path, Path]:
     """Translate `image` with `model`; write the figure to `out` and the generated image beside it."""
-    translator = Translator.load(model)
+    translator = Translator.load(model, fast=True)  # bf16 where the CPU runs it natively, like the app
     result = translator(image)
     real_im = Image.fromarray(load_image(real)[0]) if real else None
     out = Path(out)
