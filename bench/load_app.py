@@ -117,7 +117,8 @@ def main() -> None:
             srv = start_server(root, weights, PIX2PIX_CONCURRENCY=str(c))
             try:
                 warm = Client(srv.url, verbose=False, download_files=downloads)
-                request(warm, 0).result(timeout=args.timeout), request(warm, 1).result(timeout=args.timeout)
+                for kind in (0, 1):  # load both models before timing anything
+                    request(warm, kind).result(timeout=args.timeout)
                 for n in args.clients:
                     tally, wall, peak = run_load(srv.url, srv.proc.pid, n, args.requests, args.timeout, downloads)
                     lat = tally.latencies

@@ -30,3 +30,11 @@ def test_inference_benchmark_covers_every_workload_and_path():
     assert len(rows) == 9 and len({r[0] for r in rows}) == 3
     assert all(r[1].startswith("app: ") for r in rows[2::3])  # the path the app runs is always measured
     assert all(float(r[4]) <= 8 / 255 for r in rows)  # every path stays within the app's stated tolerance
+
+
+def test_load_benchmark_serves_every_request_at_small_scale():
+    args = ["--clients", "3", "--requests", "2", "--concurrency", "1", "--timeout", "300"]
+    out = subprocess.run([sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    (row,) = table_rows(out)
+    concurrency, clients, requests, ok, errors, lost = row[:6]
+    assert (concurrency, clients, requests, ok, errors, lost) == ("1", "3", "6", "6", "0", "0")
