@@ -47,20 +47,22 @@ def _save_png(image: Image.Image, stem: str) -> str:
     return path
 
 
-class ImageUpload(gr.Image):
-    """A gr.Image whose upload reaches the handler as the untouched file in Gradio's upload folder.
+def raw_upload(image: gr.Image) -> gr.Image:
+    """Make `image` hand the handler the untouched uploaded file (its path in Gradio's upload folder).
 
     Gradio's own preprocessing opens the file with PIL first, so a non-image, an empty file or a
     decompression bomb would end as an anonymous server error; `load_image` explains each one instead.
+    Patched on the instance: a gr.Image subclass would make Gradio write a generated `app.pyi` beside this file.
     """
+    decode = image.preprocess
 
-    def preprocess(self, payload: ImageData | None) -> str | Image.Image | np.ndarray | None:
+    def preprocess(payload: ImageData | None) -> str | Image.Image | np.ndarray | None:
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
             return payload.path  # Gradio has already checked that this path is inside its upload folder
-        return super().preprocess(payload)
+        return decode(payload)
 
-    def get_block_name(self) -> str:
-        return "image"  # the same front-end component as gr.Image
+    image.preprocess = preprocess
+    return image
 
 
 class Studio:
@@ -145,7 +147,7 @@ def build_app(registry: Registry) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Colorize"):
                 with gr.Row():
-                    c_in = ImageUpload(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input")
+                    c_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input"))
                     with gr.Column():
                         c_artist = gr.Dropdown(artists, value=artists[0] if artists else None, label="Artist", allow_custom_value=False, elem_id="colorize-artist")
                         c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
@@ -160,7 +162,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_btn.click(studio.colorize, [c_in, c_artist, c_space], [c_orig, c_gray, c_gen, c_file, c_msg], api_name="colorize")
             with gr.Tab("Maps"):
                 with gr.Row():
-                    m_in = ImageUpload(type="filepath", image_mode=None, label="Aerial photo or map", sources=["upload", "clipboard"])
+                    m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map", sources=["upload", "clipboard"]))
                     with gr.Column():
                         m_dir = gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction")
                         m_btn = gr.Button("Translate", variant="primary")
