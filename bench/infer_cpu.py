@@ -10,6 +10,7 @@ does not depend on their values.
 from __future__ import annotations
 
 import argparse
+import copy
 import resource
 import statistics
 import time
@@ -35,17 +36,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def copy_of(model: Pix2PixGenerator) -> Pix2PixGenerator:
-    twin = Pix2PixGenerator(**model.config).eval()
-    twin.load_state_dict(model.state_dict())
-    return twin
-
-
 def paths(model: Pix2PixGenerator) -> dict[str, Callable[[Callable[[Translator], torch.Tensor]], torch.Tensor]]:
     """Each path runs a workload (a function of a Translator) its own way; the last is what the app runs."""
     plain = Translator(model)
-    cl = Translator(copy_of(model).to(memory_format=torch.channels_last))
-    app = Translator(copy_of(model), fast=True)
+    cl = Translator(copy.deepcopy(model).to(memory_format=torch.channels_last))
+    app = Translator(copy.deepcopy(model), fast=True)
 
     def eager(work):
         with torch.no_grad():

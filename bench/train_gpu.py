@@ -24,7 +24,6 @@ import datetime as dt
 import gc
 import os
 import platform
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ import torch
 from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 
+from bench.infer_cpu import peak_rss_mb
 from pix2pix.data import ImageSet
 from pix2pix.train import Trainer, TrainConfig
 
@@ -87,7 +87,7 @@ def sync(device: torch.device) -> None:
 def peak_memory_mb(device: torch.device) -> float:
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb()
 
 
 def describe(trainer: Trainer, from_disk: bool, workers: int) -> str:

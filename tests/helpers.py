@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from pix2pix.hub import Pix2PixGenerator
 
@@ -17,3 +19,17 @@ def make_weights(folder: Path) -> Path:
     Pix2PixGenerator(1, 3, ngf=8, depth=5, task="colorize", space="rgb", artist="Claude Monet", image_size=64).save(folder / "monet-rgb")
     Pix2PixGenerator(3, 3, ngf=8, depth=5, task="maps", direction="AtoB", image_size=64).save(folder / "maps-aerial2map", fake_facts)
     return folder
+
+
+def encode(im: Image.Image, fmt: str, **kw) -> bytes:
+    """`im` as the bytes of a file in format `fmt` (as an upload would arrive)."""
+    buf = io.BytesIO()
+    im.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def exif_rotated(im: Image.Image) -> bytes:
+    """A JPEG stored sideways whose EXIF orientation says "rotate 90 CW to view": upright, it is `im` again."""
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    return encode(im.transpose(Image.Transpose.ROTATE_90), "JPEG", exif=exif)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 import gradio as gr
 import numpy as np
 import pytest
 from PIL import Image
 
 import app
+from helpers import encode, exif_rotated
 from pix2pix.images import ImageError, load_image
 from pix2pix.registry import Registry
 
@@ -22,12 +21,6 @@ def studio(app_weights) -> app.Studio:
 @pytest.fixture(scope="module")
 def cat(photos) -> Image.Image:
     return Image.open(photos / "chelsea.png").convert("RGB")
-
-
-def _bytes(im: Image.Image, fmt: str, **kw) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, format=fmt, **kw)
-    return buf.getvalue()
 
 
 def _colorize(studio, tmp_path, data: bytes, name: str = "in.png"):
@@ -50,7 +43,7 @@ def test_unreadable_files_are_refused_with_a_message(studio, tmp_path, data, mes
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
 def test_truncated_files_are_refused(studio, tmp_path, cat, fmt):
-    data = _bytes(cat, fmt)
+    data = encode(cat, fmt)
     with pytest.raises(gr.Error, match="corrupt or truncated|not an image"):
         _colorize(studio, tmp_path, data[: len(data) // 2])
 
@@ -58,44 +51,41 @@ def test_truncated_files_are_refused(studio, tmp_path, cat, fmt):
 @pytest.mark.parametrize("size", [(1, 1), (7, 3)])
 def test_tiny_images_are_refused(studio, tmp_path, size):
     with pytest.raises(gr.Error, match="at least 8 pixels"):
-        _colorize(studio, tmp_path, _bytes(Image.new("RGB", size, "red"), "PNG"))
+        _colorize(studio, tmp_path, encode(Image.new("RGB", size, "red"), "PNG"))
 
 
 def test_huge_images_are_refused_before_decoding():
     # 20000x20000 (a PNG of a few hundred KB: a decompression bomb) is refused from its header alone.
     im = Image.new("1", (20000, 20000))
-    data = _bytes(im, "PNG", optimize=True)
+    data = encode(im, "PNG", optimize=True)
     assert len(data) < 2_000_000
     with pytest.raises(ImageError, match="too large to decode safely; the limit is 64 MP"):
         load_image(data)
     with pytest.raises(ImageError, match="9000x9000 \\(81 MP\\); the limit is 64 MP"):
-        load_image(_bytes(Image.new("1", (9000, 9000)), "PNG"))
+        load_image(encode(Image.new("1", (9000, 9000)), "PNG"))
 
 
 def test_large_image_is_downscaled_with_a_note(cat):
     big = cat.resize((4510, 3000))
-    arr, notes = load_image(_bytes(big, "JPEG"))
+    arr, notes = load_image(encode(big, "JPEG"))
     assert max(arr.shape[:2]) == 2048 and "downscaled from 4510x3000" in notes[0]
 
 
 def test_modes_are_all_converted_to_rgb(cat):
     rgba = cat.convert("RGBA")
     rgba.putalpha(0)  # fully transparent: composited on white
-    assert (load_image(_bytes(rgba, "PNG"))[0] == 255).all()
+    assert (load_image(encode(rgba, "PNG"))[0] == 255).all()
     sixteen = Image.fromarray((np.asarray(cat.convert("L"), dtype=np.uint16) * 257))
-    arr16, _ = load_image(_bytes(sixteen, "PNG"))
+    arr16, _ = load_image(encode(sixteen, "PNG"))
     assert arr16.shape == (300, 451, 3) and abs(int(arr16.mean()) - int(np.asarray(cat.convert("L")).mean())) <= 1
-    cmyk, _ = load_image(_bytes(cat.convert("CMYK"), "JPEG"))
+    cmyk, _ = load_image(encode(cat.convert("CMYK"), "JPEG"))
     assert cmyk.shape == (300, 451, 3)
-    gif, _ = load_image(_bytes(cat.convert("P", palette=Image.Palette.ADAPTIVE), "GIF"))
+    gif, _ = load_image(encode(cat.convert("P", palette=Image.Palette.ADAPTIVE), "GIF"))
     assert gif.shape == (300, 451, 3) and np.abs(gif.astype(int) - np.asarray(cat)).mean() < 20
 
 
 def test_exif_rotated_photo_comes_out_upright(studio, tmp_path, cat):
-    sideways = cat.transpose(Image.Transpose.ROTATE_90)  # stored rotated, EXIF says "rotate back"
-    exif = Image.Exif()
-    exif[0x0112] = 8  # orientation: rotate 90 CW to view
-    orig, gray, gen, png, msg = _colorize(studio, tmp_path, _bytes(sideways, "JPEG", exif=exif), "phone.jpg")
+    orig, gray, gen, png, msg = _colorize(studio, tmp_path, exif_rotated(cat), "phone.jpg")
     assert orig.size == gen.size == (451, 300)
     assert "EXIF orientation" in msg
 

@@ -5,7 +5,6 @@ Every bad file must come back as the user-facing message, and the server must an
 
 from __future__ import annotations
 
-import io
 import json
 import pickle
 import urllib.request
@@ -18,20 +17,9 @@ import torch
 from PIL import Image
 
 from bench.appserver import ROOT, start_server
+from helpers import encode, exif_rotated
 
 FAKE_TOKEN = "hf_" + "NeverLogThisTestSecret0123456789"
-
-
-def encode(im: Image.Image, fmt: str, **kw) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, format=fmt, **kw)
-    return buf.getvalue()
-
-
-def exif_rotated(cat: Image.Image) -> bytes:
-    exif = Image.Exif()
-    exif[0x0112] = 8  # stored sideways; "rotate 90 CW to view"
-    return encode(cat.transpose(Image.Transpose.ROTATE_90), "JPEG", exif=exif)
 
 
 def transparent(cat: Image.Image) -> bytes:
