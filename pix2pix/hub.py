@@ -76,11 +76,16 @@ class Pix2PixGenerator(
         return ModelCard(model_card(self.config))
 
 
+def artist_of(config: dict[str, Any]) -> str:
+    """The artist a colorizer was trained on; one trained without an artist name serves as the "generic" one."""
+    return config.get("artist") or "generic"
+
+
 def describe(config: dict[str, Any]) -> str:
     """One line naming what a model does, e.g. "Claude Monet colorization (Lab)"."""
     if config.get("task") == "maps":
         return "aerial photo -> map" if config.get("direction", "AtoB") == "AtoB" else "map -> aerial photo"
-    return f"{config.get('artist') or 'generic'} colorization ({'Lab' if config.get('space') == 'lab' else 'RGB'})"
+    return f"{artist_of(config)} colorization ({'Lab' if config.get('space') == 'lab' else 'RGB'})"
 
 
 def model_card(config: dict[str, Any]) -> str:

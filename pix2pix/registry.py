@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .hub import CONFIG_FILE, ModelError, describe, read_config, resolve
+from .hub import CONFIG_FILE, ModelError, artist_of, describe, read_config, resolve
 from .infer import Translator
 
 log = logging.getLogger("pix2pix.registry")
@@ -29,8 +29,7 @@ class ModelEntry:
 
     @property
     def artist(self) -> str:
-        """Colorizers trained without an artist name serve as the "generic" one."""
-        return self.config.get("artist") or "generic"
+        return artist_of(self.config)
 
     @property
     def trained(self) -> bool:
