@@ -7,8 +7,12 @@ import argparse
 from .train import TrainConfig
 
 
-def training_parser(description: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written (its examples keep their lines) and every option's default."""
+
+
+def training_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
     g = p.add_argument_group("schedule (pix2pix paper: 100 + 100 epochs, batch 1)")
     g.add_argument("--epochs", type=int, default=100, help="epochs at the initial learning rate")
     g.add_argument("--epochs-decay", type=int, default=100, help="further epochs with the rate decaying linearly to 0")
@@ -28,6 +32,9 @@ def training_parser(description: str) -> argparse.ArgumentParser:
     r.add_argument("--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast (used on CUDA and on CPUs with native bf16)")
     r.add_argument("--compile", action="store_true", help="torch.compile the networks (CUDA: faster after warm-up)")
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--time-budget", type=float, metavar="MIN", help="minutes for the whole run: the schedule shrinks to fit")
+    r.add_argument("--checkpoint-every", type=float, default=0.0, metavar="SEC",
+                   help="seconds between checkpoints and sample grids (0: every epoch; the last epoch always)")
     r.add_argument("--resume", action="store_true", help="continue from OUT/train/checkpoint.pt if present")
     r.add_argument("--push-to-hub", metavar="REPO", help="push the trained model to this Hub repo (needs HF_TOKEN)")
     return p
@@ -51,6 +58,8 @@ def config_from_args(args: argparse.Namespace, **task: object) -> TrainConfig:
         device=args.device,
         amp=not args.no_amp,
         compile=args.compile,
+        time_budget=args.time_budget,
+        checkpoint_every=args.checkpoint_every,
         seed=args.seed,
         resume=args.resume,
         push_to_hub=args.push_to_hub,

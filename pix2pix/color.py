@@ -78,6 +78,13 @@ def cv_lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     return _cv_convert(lab, cv2.COLOR_Lab2RGB).clamp(0, 1)
 
 
+def mean_chroma(rgb: np.ndarray) -> float:
+    """Mean L*a*b* chroma sqrt(a^2 + b^2) of an (H, W, 3) uint8 RGB image: about 0 for grayscale and pencil
+    drawings, above 5 for nearly every painting in colour."""
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255, cv2.COLOR_RGB2Lab)
+    return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
+
+
 def rgb_to_gray(rgb: torch.Tensor) -> torch.Tensor:
     """BT.601 luma, (B, 3, H, W) -> (B, 1, H, W)."""
     w = torch.tensor(_GRAY, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)

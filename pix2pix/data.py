@@ -19,11 +19,12 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from .color import to_condition, to_target
+from .color import mean_chroma, to_condition, to_target
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 MAPS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/maps.tar.gz"
 DIRECTIONS = ("AtoB", "BtoA")
+MIN_CHROMA = 3.0  # mean Lab chroma below this: a drawing or grayscale reproduction, nothing to learn colour from
 
 
 class DataError(FileNotFoundError):
@@ -106,6 +107,8 @@ class PairedImages(ImageSet):
         self.direction = direction
         self.files = _list_images(Path(root) / split)[:limit]
         self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
+        with Image.open(self.files[0]) as im:
+            self.source_width = im.width // 2  # one half's width on disk: training sees it at size / source_width
 
     def decode_file(self, path: Path, size: int) -> np.ndarray:
         with Image.open(path) as im:
@@ -149,7 +152,9 @@ def held_out(path: Path, val_percent: int) -> bool:
 class Paintings(ImageSet):
     """The "Best Artworks of All Time" layout: `root/images/**/<Artist_Name>_<n>.jpg` (+ optional artists.csv).
 
-    `space="lab"` yields (L, ab); `space="rgb"` yields (gray, rgb), both scaled to [-1, 1].
+    `space="lab"` yields (L, ab); `space="rgb"` yields (gray, rgb), both scaled to [-1, 1]. Images whose mean
+    Lab chroma is below `min_chroma` (drawings, grayscale reproductions) are left out and listed in `colorless`:
+    a colorizer must not learn "no colour" from them, nor be scored on them.
     """
 
     def __init__(
@@ -161,6 +166,7 @@ class Paintings(ImageSet):
         space: str = "lab",
         val_percent: int = 10,
         limit: int | None = None,
+        min_chroma: float = MIN_CHROMA,
     ) -> None:
         if split not in ("train", "val", "all"):
             raise ValueError(f"split must be train, val or all, got {split!r}")
@@ -174,8 +180,13 @@ class Paintings(ImageSet):
             files = [p for p in files if held_out(p, val_percent) == (split == "val")]
         if not files:
             raise DataError(f"the {split} split of {', '.join(self.artists)} is empty ({len(files)} images)")
-        self.files = files[:limit]
-        self.images = self._load(self.files, size, f"decoding {split}")
+        images = self._load(files[:limit], size, f"decoding {split}")
+        keep = [mean_chroma(im.permute(1, 2, 0).numpy()) >= min_chroma for im in images]
+        self.colorless = [p for p, k in zip(files, keep) if not k]
+        self.files = [p for p, k in zip(files, keep) if k]
+        if not self.files:
+            raise DataError(f"the {split} split of {', '.join(self.artists)} has no images in colour ({len(keep)} colorless)")
+        self.images = images[torch.tensor(keep)]
 
     def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         rgb = batch.float() / 255

@@ -13,7 +13,9 @@ from typing import Any
 
 from huggingface_hub import ModelCard, PyTorchModelHubMixin, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+import torch
 from safetensors import SafetensorError
+from safetensors.torch import save_file
 
 from .models import UNetGenerator
 
@@ -49,13 +51,18 @@ class Pix2PixGenerator(
         direction: str | None = None,
         artist: str | None = None,
         image_size: int = 256,
+        scale: float = 1.0,
+        palette: list[list[int]] | None = None,
         train_info: dict | None = None,
     ) -> None:
+        """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
+        learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
+        training maps, for optional snapping of aerial -> map outputs."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
         self.task, self.space, self.direction, self.artist = task, space, direction, artist
-        self.image_size = image_size
+        self.image_size, self.scale, self.palette = image_size, scale, palette
         self.train_info = train_info or {}
 
     @property
@@ -71,6 +78,18 @@ class Pix2PixGenerator(
         (directory / "README.md").unlink(missing_ok=True)
         self.save_pretrained(directory)
         return directory
+
+    def _save_pretrained(self, save_directory: Path) -> None:
+        """Parameters stored as fp16 (half the file; loading casts them back to fp32); BatchNorm statistics and
+        counters keep their own dtype, since small running variances would lose precision in fp16."""
+        params = {name for name, _ in self.named_parameters()}
+        state = {k: (v.half() if k in params else v).detach().contiguous().cpu() for k, v in self.state_dict().items()}
+        save_file(state, str(save_directory / WEIGHTS_FILE), metadata={"format": "pt"})
+
+    def update_info(self, **facts: Any) -> None:
+        """Add facts (such as held-out scores) to `train_info`, keeping the saved config in step."""
+        self.train_info = {**self.train_info, **facts}
+        self._hub_mixin_config["train_info"] = self.train_info
 
     def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:
         return ModelCard(model_card(self.config))

@@ -79,16 +79,39 @@ def bf16_supported() -> bool:
     return bool(getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)())
 
 
+def snap_to_palette(rgb: torch.Tensor, palette: list[list[int]]) -> torch.Tensor:
+    """Every pixel of (1, 3, H, W) RGB in [0, 1] replaced by its nearest palette colour (maps use a few flat colours)."""
+    colours = torch.tensor(palette, dtype=torch.float32) / 255  # (K, 3)
+    best = torch.full(rgb.shape[-2:], float("inf"))
+    index = torch.zeros(rgb.shape[-2:], dtype=torch.long)
+    for k, colour in enumerate(colours):  # one colour at a time: memory stays at one image, not K of them
+        dist = ((rgb[0] - colour[:, None, None]) ** 2).sum(0)
+        closer = dist < best
+        best, index = torch.where(closer, dist, best), torch.where(closer, k, index)
+    return colours[index].permute(2, 0, 1)[None]
+
+
 class Translator:
     """A loaded generator plus the pre/post-processing its task needs. Call it on an image."""
 
-    def __init__(self, model: Pix2PixGenerator, overlap: int = 64, max_side: int | None = MAX_SIDE, fast: bool = False) -> None:
-        """`fast`: bf16 weights and channels_last on CPUs with native bf16 (bench/infer_cpu.py: about 2x; a test
-        holds it within 8/255 of fp32); a no-op elsewhere. Converts `model` in place."""
-        self.model = model.eval()
+    def __init__(
+        self,
+        model: Pix2PixGenerator,
+        overlap: int = 64,
+        max_side: int | None = MAX_SIDE,
+        fast: bool = False,
+        device: str | torch.device = "cpu",
+        snap: bool = False,
+    ) -> None:
+        """`fast`: bf16 weights and channels_last on CUDA and on CPUs with native bf16 (bench/infer_cpu.py: about 2x;
+        a test holds it within 8/255 of fp32); a no-op elsewhere. `snap`: aerial -> map outputs snapped to the
+        model's palette (a no-op for models without one). Converts `model` in place."""
+        self.device = torch.device(device)
+        self.model = model.eval().to(self.device)
         self.overlap = overlap
         self.max_side = max_side
-        self.bf16 = fast and bf16_supported()
+        self.snap = snap and bool(model.palette)
+        self.bf16 = fast and (self.device.type == "cuda" or bf16_supported())
         if self.bf16:  # cast once: autocast would re-cast all 54 M weights on every call
             self.model.to(dtype=torch.bfloat16, memory_format=torch.channels_last)
 
@@ -102,9 +125,10 @@ class Translator:
 
     def net(self, x: torch.Tensor) -> torch.Tensor:
         """The generator alone runs in bf16 when fast; colour conversions stay in fp32."""
+        x = x.to(self.device)
         if self.bf16:
             x = x.to(dtype=torch.bfloat16, memory_format=torch.channels_last)
-        return self.model(x).float()
+        return self.model(x).float().cpu()
 
     @torch.inference_mode()
     def __call__(self, image: ImageInput) -> Result:
@@ -118,9 +142,16 @@ class Translator:
         return Result(to_image(x), to_image(gray), to_image(y), notes)
 
     def translate_map(self, x: torch.Tensor) -> torch.Tensor:
-        tile = self.model.image_size
+        """Tiles at the ground scale the model was trained at: the input is resized by `scale` and the output back."""
+        tile, size = self.model.image_size, x.shape[-2:]
+        scaled = [max(1, round(s * self.model.scale)) for s in size]
+        if scaled != list(size):
+            x = F.interpolate(x, size=scaled, mode="bilinear", antialias=True, align_corners=False)
         y = tiled(self.net, to_condition(x, "maps", "rgb"), tile, min(self.overlap, tile // 2))
-        return output_to_rgb(y, y, "rgb")
+        if scaled != list(size):
+            y = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
+        rgb = output_to_rgb(y, y, "rgb")
+        return snap_to_palette(rgb, self.model.palette) if self.snap else rgb
 
     def colorize(self, x: torch.Tensor) -> torch.Tensor:
         s, space = self.model.image_size, self.model.space

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -26,7 +27,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
 from .color import condition_to_rgb, output_to_rgb
-from .data import DataError, ImageSet, PairedImages, Paintings, augment, center_crop
+from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop
 from .hub import Pix2PixGenerator
 from .infer import bf16_supported
 from .models import PatchDiscriminator
@@ -64,6 +65,10 @@ class TrainConfig:
     channels_last: bool = True  # NHWC activations (CUDA only): what tensor cores want
     fused_adam: bool = True  # one fused kernel per optimizer step (CUDA only)
     compile: bool = False
+    time_budget: float | None = None  # minutes for the whole run: the schedule shrinks to fit (1:1 ratio kept)
+    checkpoint_every: float = 0.0  # seconds between checkpoints and sample grids (0: every epoch); the last epoch always
+    scale: float | None = None  # maps: ground scale to record (default load_size / width of one half on disk)
+    palette: int = 8  # aerial -> map: colours of the k-means palette learnt from the training maps (0: none)
     resume: bool = False
     push_to_hub: str | None = None
 
@@ -108,8 +113,25 @@ def load_datasets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
     return train, val
 
 
+def map_palette(maps: torch.Tensor, colours: int, seed: int = 0, sample: int = 200_000) -> list[list[int]]:
+    """The `colours` RGB colours maps are drawn with: k-means over a random sample of the training maps' pixels,
+    most common colour first."""
+    pixels = maps.permute(0, 2, 3, 1).reshape(-1, 3)
+    pick = torch.randint(0, len(pixels), (min(sample, len(pixels)),), generator=torch.Generator().manual_seed(seed))
+    data = pixels[pick].numpy().astype(np.float32)
+    cv2.setRNGSeed(seed)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 50, 0.5)
+    _, labels, centers = cv2.kmeans(data, colours, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
+    order = np.argsort(-np.bincount(labels.ravel(), minlength=colours))
+    return [[int(round(c)) for c in centers[i]] for i in order]
+
+
 def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
     x, y = train[0]
+    maps = cfg.task == "maps"
+    palette = None
+    if maps and cfg.direction == "AtoB" and cfg.palette > 0:
+        palette = map_palette(train.images[:, 3:].cpu(), cfg.palette, cfg.seed)
     return Pix2PixGenerator(
         in_channels=x.shape[0],
         out_channels=y.shape[0],
@@ -121,6 +143,8 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
         direction=cfg.direction if cfg.task == "maps" else None,
         artist=", ".join(getattr(train, "artists", [])) or None,
         image_size=cfg.image_size,
+        scale=(cfg.scale or cfg.load_size / train.source_width) if maps else 1.0,
+        palette=palette,
     )
 
 
@@ -151,7 +175,9 @@ class Trainer:
     """Holds the networks, optimizers and RNG of one run; `fit()` runs it to the end."""
 
     def __init__(self, cfg: TrainConfig) -> None:
+        self.started = time.time()  # the time budget counts from here: decoding the data is part of the run
         self.cfg = cfg
+        self.planned = (cfg.epochs, cfg.epochs_decay)  # the schedule asked for, before any time-budget shrinking
         self.world = int(os.environ.get("WORLD_SIZE", 1))
         self.rank = int(os.environ.get("RANK", 0))
         self.local_rank = int(os.environ.get("LOCAL_RANK", 0))
@@ -170,6 +196,9 @@ class Trainer:
         if self.rank == 0:
             self.run_dir.mkdir(parents=True, exist_ok=True)
         self.train_set, self.val_set = load_datasets(cfg)
+        self.colorless = len(getattr(self.train_set, "colorless", [])) + len(getattr(self.val_set, "colorless", []))
+        if self.rank == 0 and self.colorless:
+            tqdm.write(f"left out {self.colorless} images without colour (mean Lab chroma < {MIN_CHROMA})")
         self.images = self.train_set.images.to(self.device)  # the whole training set lives on the device
 
         self.G = build_generator(cfg, self.train_set).to(self.device)
@@ -244,10 +273,29 @@ class Trainer:
         steps = max(1, len(perm) // bs)
         return [perm[i * bs : (i + 1) * bs] for i in range(steps)]
 
+    def fit_schedule(self, epoch_seconds: float) -> None:
+        """Fit the remaining epochs into `time_budget`, at the last epoch's pace, keeping the constant:decay ratio.
+
+        While the rate is still constant the schedule may shrink or grow back (never past the planned one); once
+        it decays, only the decay can be cut short. Keeps one epoch's time in reserve for evaluation and saving."""
+        cfg = self.cfg
+        left = cfg.time_budget * 60 - (time.time() - self.started) - max(10.0, epoch_seconds)
+        total = min(sum(self.planned), self.epoch + max(0, int(left // max(epoch_seconds, 1e-6))))
+        if self.epoch < cfg.epochs:
+            cfg.epochs = max(self.epoch, min(self.planned[0], round(total * self.planned[0] / sum(self.planned))))
+            cfg.epochs_decay = max(total - cfg.epochs, 0 if cfg.epochs > self.epoch else 1)
+        elif total < cfg.total_epochs:
+            cfg.epochs_decay = max(total, self.epoch + 1) - cfg.epochs
+
     def fit(self) -> Pix2PixGenerator:
         cfg, started = self.cfg, time.time()
         losses: dict[str, float] = {}
-        for epoch in range(self.epoch, cfg.total_epochs):
+        if cfg.time_budget and self.world > 1 and self.rank == 0:
+            tqdm.write("time budget ignored: ranks would have to agree on each change of schedule")
+        last_saved = time.time()
+        epoch = self.epoch
+        while epoch < cfg.total_epochs:
+            epoch_started = time.time()
             self.G.train(), self.D.train()
             batches = self.epoch_batches()
             sums = {k: torch.zeros((), device=self.device) for k in ("D", "G_gan", "L1")}
@@ -259,20 +307,31 @@ class Trainer:
             losses = {k: v.item() / len(batches) for k, v in sums.items()}
             for s in self.sched:
                 s.step()
-            self.epoch = epoch + 1
+            self.epoch = epoch = epoch + 1
+            if cfg.time_budget and self.world == 1:
+                self.fit_schedule(time.time() - epoch_started)
             if self.rank == 0:
                 tqdm.write(f"epoch {self.epoch}/{cfg.total_epochs}  " + "  ".join(f"{k} {v:.4f}" for k, v in losses.items()))
-                self.save_samples()
-                self.save_checkpoint()
+                if time.time() - last_saved >= cfg.checkpoint_every or self.epoch >= cfg.total_epochs:
+                    self.save_samples()
+                    self.save_checkpoint()
+                    last_saved = time.time()
         if self.rank == 0:
             metrics = self.evaluate()
             info = {
                 "data": cfg.data if cfg.task == "maps" else f"{Path(cfg.data).name}: {', '.join(self.train_set.artists)}",
                 "train_images": len(self.images),
                 "epochs": cfg.total_epochs,
+                "schedule": f"{cfg.epochs} + {cfg.epochs_decay} epochs"
+                + (f" (planned {self.planned[0]} + {self.planned[1]}, fitted to a {cfg.time_budget:g} min budget)"
+                   if (cfg.epochs, cfg.epochs_decay) != self.planned else ""),
                 "batch_size": cfg.batch_size * self.world,
+                "image_size": cfg.image_size,
+                "load_size": cfg.load_size,
+                "lambda_l1": cfg.lambda_l1,
+                "colorless_left_out": self.colorless,
                 "steps": self.step,
-                "device": f"{self.world} x {torch.cuda.get_device_name(self.device)}" if self.device.type == "cuda" else str(self.device),
+                "device": f"{self.world} x {torch.cuda.get_device_name(self.device)}" if self.device.type == "cuda" else f"{self.device} ({torch.get_num_threads()} threads)",
                 "seconds_this_session": round(time.time() - started, 1),
                 "final_losses": {k: round(v, 4) for k, v in losses.items()},
                 "val": metrics,
@@ -333,6 +392,7 @@ class Trainer:
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
             "sched": [s.state_dict() for s in self.sched],
+            "schedule": [self.cfg.epochs, self.cfg.epochs_decay, *self.planned],
             "rng": self.rng.get_state(),
             "torch_rng": torch.get_rng_state(),
             "cuda_rng": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else torch.empty(0, dtype=torch.uint8),
@@ -351,6 +411,9 @@ class Trainer:
         torch.set_rng_state(state["torch_rng"].cpu())
         if self.device.type == "cuda" and state["cuda_rng"].numel():
             torch.cuda.set_rng_state(state["cuda_rng"].cpu(), self.device)
+        if "schedule" in state:  # a time budget may have changed the schedule
+            self.cfg.epochs, self.cfg.epochs_decay, *planned = state["schedule"]
+            self.planned = tuple(planned)
         self.epoch, self.step = state["epoch"], state["step"]
         if self.rank == 0:
             tqdm.write(f"resumed from {path} at epoch {self.epoch}, step {self.step}")

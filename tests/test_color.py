@@ -18,7 +18,7 @@ def _t(img):
 
 
 def test_rgb_to_lab_matches_opencv(photos):
-    imgs = [_photo(photos, n) for n in ("astronaut.png", "coffee.png")]
+    imgs = [_photo(photos, n) for n in ("astronaut.jpg", "coffee.png")]
     imgs.append(np.random.default_rng(0).random((64, 64, 3), dtype=np.float32))
     for img in imgs:
         ours = rgb_to_lab(_t(img))[0].permute(1, 2, 0).numpy()
@@ -46,7 +46,7 @@ def test_round_trips():
 
 
 def test_opencv_fast_paths_agree_with_the_exact_ones(photos):
-    rgb = _t(_photo(photos, "motorcycle_left.png"))  # (1, 3, 500, 741): a non-square layout catches transposes
+    rgb = _t(_photo(photos, "motorcycle_left.jpg"))  # (1, 3, 500, 741): a non-square layout catches transposes
     lab = cv_rgb_to_lab(rgb)
     assert lab.shape == rgb.shape and (lab - rgb_to_lab(rgb)).abs().max() < MAX_LAB_DIFF
     out_of_gamut = torch.cat([lab[:, :1], torch.rand(1, 2, 500, 741) * 220 - 110], dim=1)

@@ -1,6 +1,7 @@
 import json
 import os
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -81,3 +82,24 @@ def test_ddp_under_torchrun_with_two_gloo_processes(ab_dataset, tmp_path):
     info = json.loads((out / "config.json").read_text())["train_info"]
     assert info["batch_size"] == 2  # 1 per process x 2 processes
     assert info["steps"] == 4  # 4 images / 2 ranks = 2 steps per epoch, 2 epochs
+
+
+def test_time_budget_fits_the_schedule_keeping_its_ratio(ab_dataset, tmp_path):
+    t = Trainer(tiny(ab_dataset, tmp_path, epochs=50, epochs_decay=50, time_budget=1.0))
+    t.started, t.epoch = time.time() - 29.9, 10  # half the minute gone after 10 epochs
+    t.fit_schedule(epoch_seconds=1.0)  # 30 s left, one epoch (at least 10 s) kept for saving: 20 more epochs
+    assert (t.cfg.epochs, t.cfg.epochs_decay) == (15, 15)
+    t.fit_schedule(epoch_seconds=0.5)  # faster now: the constant phase may grow back
+    assert (t.cfg.epochs, t.cfg.epochs_decay) == (25, 25)
+    t.started, t.epoch = time.time() - 29.9, 30  # decaying: only the decay is cut
+    t.fit_schedule(epoch_seconds=4.0)
+    assert (t.cfg.epochs, t.cfg.epochs_decay) == (25, 10)
+
+
+def test_a_time_budget_ends_a_long_run_early_and_says_so(ab_dataset, tmp_path):
+    g = train(tiny(ab_dataset, tmp_path / "m", epochs=500, epochs_decay=500, time_budget=0.25, checkpoint_every=60))
+    info = g.train_info
+    assert info["epochs"] < 1000 and "fitted to a 0.25 min budget" in info["schedule"], info
+    assert info["seconds_this_session"] < 0.25 * 60 + 10
+    samples = [p for p in os.listdir(tmp_path / "m" / "train") if p.startswith("samples_epoch")]
+    assert len(samples) == 1  # checkpoints and samples every 60 s: only the last epoch's within the budget

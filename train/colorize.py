@@ -18,7 +18,7 @@ from pix2pix.train import train
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = training_parser(__doc__)
+    p = training_parser("python -m train.colorize", __doc__)
     p.add_argument("--artist", action="append", required=True, help='artist name, e.g. "Claude Monet" or Monet (repeatable)')
     p.add_argument("--space", choices=["lab", "rgb"], default="lab", help="lab: predict a*b* from L; rgb: predict RGB from gray")
     p.add_argument("--data", default="data/best-artworks", help="folder with images/ (and artists.csv)")

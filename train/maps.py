@@ -16,17 +16,20 @@ from pix2pix.train import train
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = training_parser(__doc__)
+    p = training_parser("python -m train.maps", __doc__)
     p.add_argument("--data", default="data/maps", help="folder holding train/ and val/ of side-by-side A|B JPGs")
     p.add_argument("--download", action="store_true", help="download the public maps archive into the parent of --data first")
     p.add_argument("--direction", choices=["AtoB", "BtoA"], default="AtoB", help="AtoB: photo -> map; BtoA: map -> photo")
     p.add_argument("--out", help="model folder to write (default weights/maps-aerial2map or weights/maps-map2aerial)")
+    p.add_argument("--scale", type=float, help="ground scale to record: training pixels per pixel of the original 600 px "
+                   "tiles (default: load size / tile width on disk; give it when the tiles were resized beforehand)")
+    p.add_argument("--palette", type=int, default=8, help="AtoB: colours of the map palette learnt for snapping (0: none)")
     args = p.parse_args(argv)
     data = args.data
     if args.download:
         data = str(download_maps(Path(args.data).parent))
     out = args.out or f"weights/maps-{'aerial2map' if args.direction == 'AtoB' else 'map2aerial'}"
-    train(config_from_args(args, task="maps", data=data, out=out, direction=args.direction))
+    train(config_from_args(args, task="maps", data=data, out=out, direction=args.direction, scale=args.scale, palette=args.palette))
     print(f"model written to {out}")
     return 0
 

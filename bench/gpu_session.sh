@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One session on a lent GPU machine, prepared and run as a whole (device time is short):
+#   1. every shipped model trained at once (python -m train.all, a time budget per model), while
+#      the CUDA-relevant tests run beside them (correctness only: timing comes from the benchmark);
+#   2. the training benchmark alone on the card (paper model, classic vs fast vs torch.compile);
+#   3. results staged in $STAGE: logs first, then each model folder as a tar (split under 15 MiB).
+# Needs the packed data in .gpu/ (python -m bench.gpu_pack). Usage: bash bench/gpu_session.sh [BUDGET_MIN]
+# A CPU rehearsal of the whole script: DRY="--limit 8 --image-size 64 --load-size 72 --depth 6 --epochs 1 --epochs-decay 1"
+set -u
+OUT=${OUT:-/tmp/gpu-out}
+STAGE=${STAGE:-/tmp/gpu-stage}
+BUDGET=${1:-5}
+mkdir -p "$OUT" "$STAGE/logs" "$STAGE/models"
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
+T0=$(date +%s)
+say() { echo "[$(($(date +%s) - T0)) s] $*"; }
+
+{ nvidia-smi; python3 -c "import torch, huggingface_hub, safetensors, cv2, PIL; print('torch', torch.__version__, 'hub', huggingface_hub.__version__, 'safetensors', safetensors.__version__, 'cv2', cv2.__version__, 'PIL', PIL.__version__)"; } > "$STAGE/logs/env.txt" 2>&1
+say "environment: $(tail -1 "$STAGE/logs/env.txt")"
+
+say "training every model (budget $BUDGET min each)"
+timeout "$(awk "BEGIN {print int($BUDGET * 60 + 90)}")" python3 -m train.all --paintings .gpu/paintings --maps .gpu/maps --out "$STAGE/weights" \
+  --log-dir "$STAGE/logs/train" --time-budget "$BUDGET" \
+  --colorize-args "--ngf 16 --batch-size 16 --checkpoint-every 120 ${DRY:-}" \
+  --maps-args "--ngf 32 --batch-size 16 --checkpoint-every 120 --scale 0.4767 ${DRY:-}" > "$STAGE/logs/train_all.txt" 2>&1 &
+TRAIN=$!
+
+say "CUDA tests beside the training"
+timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_train.py tests/test_models.py tests/test_hub_infer.py \
+  > "$STAGE/logs/tests.txt" 2>&1
+say "tests: $(tail -1 "$STAGE/logs/tests.txt")"
+wait $TRAIN
+say "training: exit $? $(tail -3 "$STAGE/logs/train_all.txt" | tr '\n' ' ')"
+
+say "training benchmark (paper model)"
+timeout 150 python3 -m bench.train_gpu ${DRY:+--device cpu} > "$STAGE/logs/bench_train_gpu.md" 2>&1
+say "bench: exit $?"
+
+for d in "$STAGE"/weights/*/; do
+  name=$(basename "$d")
+  [ -f "$d/model.safetensors" ] || continue
+  tar cf "$STAGE/models/$name.tar" -C "$STAGE/weights" "$name/config.json" "$name/model.safetensors" "$name/README.md"
+  split -b 15m -d "$STAGE/models/$name.tar" "$STAGE/models/$name.tar.part"
+  rm "$STAGE/models/$name.tar"
+done
+tar czf "$OUT/logs.tgz" -C "$STAGE" logs
+ls -la "$STAGE/models" | tee "$STAGE/logs/models.txt"
+say "done"
