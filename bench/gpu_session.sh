@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # One session on a lent GPU machine, prepared and run as a whole (device time is short):
-#   1. every shipped model trained at once (python -m train.all, a time budget per model), while
-#      the CUDA-relevant tests run beside them (correctness only: timing comes from the benchmark);
-#   2. the training benchmark alone on the card (paper model, classic vs fast vs torch.compile);
-#   3. results staged in $STAGE: logs first, then each model folder as a tar (split under 15 MiB).
+#   1. the training benchmark alone on the card (paper model: classic vs fast vs torch.compile, then a profile);
+#   2. the shipped models trained at once (python -m train.all, a time budget per model), while the
+#      CUDA-relevant tests run beside them (correctness only: the timings come from step 1);
+#   3. results staged in $STAGE: logs in $OUT/logs.tgz, each model folder as a tar split under 15 MiB.
 # Needs the packed data in .gpu/ (python -m bench.gpu_pack). Usage: bash bench/gpu_session.sh [BUDGET_MIN]
-# A CPU rehearsal of the whole script: DRY="--limit 8 --image-size 64 --load-size 72 --depth 6 --epochs 1 --epochs-decay 1"
+# ONLY="maps-aerial2map maps-map2aerial" trains those alone. A CPU rehearsal of the whole script:
+# DRY="--limit 8 --image-size 64 --load-size 72 --depth 6 --epochs 1 --epochs-decay 1" bash bench/gpu_session.sh 0.2
 set -u
 OUT=${OUT:-/tmp/gpu-out}
 STAGE=${STAGE:-/tmp/gpu-stage}
@@ -18,9 +19,13 @@ say() { echo "[$(($(date +%s) - T0)) s] $*"; }
 { nvidia-smi; python3 -c "import torch, huggingface_hub, safetensors, cv2, PIL; print('torch', torch.__version__, 'hub', huggingface_hub.__version__, 'safetensors', safetensors.__version__, 'cv2', cv2.__version__, 'PIL', PIL.__version__)"; } > "$STAGE/logs/env.txt" 2>&1
 say "environment: $(tail -1 "$STAGE/logs/env.txt")"
 
-say "training every model (budget $BUDGET min each)"
-timeout "$(awk "BEGIN {print int($BUDGET * 60 + 90)}")" python3 -m train.all --paintings .gpu/paintings --maps .gpu/maps --out "$STAGE/weights" \
-  --log-dir "$STAGE/logs/train" --time-budget "$BUDGET" \
+say "training benchmark (paper model), the card to itself"
+timeout 150 python3 -m bench.train_gpu --profile ${DRY:+--device cpu} > "$STAGE/logs/bench_train_gpu.md" 2>&1
+say "bench: exit $?"
+
+say "training ${ONLY:-every model} (budget $BUDGET min each)"
+timeout "$(awk "BEGIN {print int($BUDGET * 60 + 60)}")" python3 -m train.all --paintings .gpu/paintings --maps .gpu/maps \
+  --out "$STAGE/weights" --log-dir "$STAGE/logs/train" --time-budget "$BUDGET" ${ONLY:+--only $ONLY} \
   --colorize-args "--ngf 16 --batch-size 16 --checkpoint-every 120 ${DRY:-}" \
   --maps-args "--ngf 32 --batch-size 16 --checkpoint-every 120 --scale 0.4767 ${DRY:-}" > "$STAGE/logs/train_all.txt" 2>&1 &
 TRAIN=$!
@@ -31,10 +36,6 @@ timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_train.py tests/t
 say "tests: $(tail -1 "$STAGE/logs/tests.txt")"
 wait $TRAIN
 say "training: exit $? $(tail -3 "$STAGE/logs/train_all.txt" | tr '\n' ' ')"
-
-say "training benchmark (paper model)"
-timeout 150 python3 -m bench.train_gpu ${DRY:+--device cpu} > "$STAGE/logs/bench_train_gpu.md" 2>&1
-say "bench: exit $?"
 
 for d in "$STAGE"/weights/*/; do
   name=$(basename "$d")

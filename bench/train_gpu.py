@@ -140,6 +140,21 @@ def images_per_second(trainer: Trainer, steps: int, warmup: int, from_disk: bool
     return steps * cfg.batch_size / (time.perf_counter() - start)
 
 
+def profile(cfg: TrainConfig, warmup: int, workers: int, steps: int = 5, rows: int = 15) -> str:
+    """torch.profiler over a few fast-path steps: the operators that take the most device (or CPU) time."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    trainer = Trainer(cfg)
+    images_per_second(trainer, 0, warmup, False, workers)  # warm up cuDNN's algorithm search first
+    cuda = trainer.device.type == "cuda"
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    with torch_profile(activities=activities) as prof:
+        images_per_second(trainer, steps, 0, False, workers)
+    key = "self_cuda_time_total" if cuda else "self_cpu_time_total"
+    return f"Profile of {steps} fast-path steps, top {rows} operators by {key}:\n\n```\n" + prof.key_averages().table(sort_by=key, row_limit=rows) + "\n```"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="auto", help="auto: cuda when available, else cpu")
@@ -153,6 +168,7 @@ def main() -> None:
     p.add_argument("--ngf", type=int, help="generator and discriminator width (default 64 on CUDA, 16 on CPU)")
     p.add_argument("--compile", action=argparse.BooleanOptionalAction, help="add a torch.compile row (default: on CUDA)")
     p.add_argument("--peak-tflops", type=float, help="the card's dense bf16 peak, if not in the built-in list")
+    p.add_argument("--profile", action="store_true", help="then profile a few fast-path steps: where the time goes")
     args = p.parse_args()
 
     cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
@@ -198,6 +214,8 @@ def main() -> None:
                   f"| {peak_memory_mb(dev):.0f} | {minutes:.1f} min |", flush=True)  # fmt: skip
             del trainer
             gc.collect()
+        if args.profile:
+            print("\n" + profile(fast, warmup, args.workers))
 
 
 if __name__ == "__main__":

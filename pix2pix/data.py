@@ -149,6 +149,20 @@ def held_out(path: Path, val_percent: int) -> bool:
     return int(hashlib.sha1(path.name.encode()).hexdigest(), 16) % 100 < val_percent
 
 
+def painting_files(root: str | Path, artists: list[str], split: str = "train", val_percent: int = 10) -> tuple[list[str], list[Path]]:
+    """The artists' names as the dataset spells them, and their files in `split` ("train", "val" or "all")."""
+    if split not in ("train", "val", "all"):
+        raise ValueError(f"split must be train, val or all, got {split!r}")
+    files = _list_images(Path(root) / "images")
+    names = resolve_artists(artists, sorted({_artist_of(p) for p in files}))
+    files = [p for p in files if _artist_of(p) in names]
+    if split != "all":
+        files = [p for p in files if held_out(p, val_percent) == (split == "val")]
+    if not files:
+        raise DataError(f"the {split} split of {', '.join(names)} is empty")
+    return names, files
+
+
 class Paintings(ImageSet):
     """The "Best Artworks of All Time" layout: `root/images/**/<Artist_Name>_<n>.jpg` (+ optional artists.csv).
 
@@ -168,18 +182,10 @@ class Paintings(ImageSet):
         limit: int | None = None,
         min_chroma: float = MIN_CHROMA,
     ) -> None:
-        if split not in ("train", "val", "all"):
-            raise ValueError(f"split must be train, val or all, got {split!r}")
         if space not in ("lab", "rgb"):
             raise ValueError(f"space must be lab or rgb, got {space!r}")
         self.space = space
-        files = _list_images(Path(root) / "images")
-        self.artists = resolve_artists(artists, sorted({_artist_of(p) for p in files}))
-        files = [p for p in files if _artist_of(p) in self.artists]
-        if split != "all":
-            files = [p for p in files if held_out(p, val_percent) == (split == "val")]
-        if not files:
-            raise DataError(f"the {split} split of {', '.join(self.artists)} is empty ({len(files)} images)")
+        self.artists, files = painting_files(root, artists, split, val_percent)
         images = self._load(files[:limit], size, f"decoding {split}")
         keep = [mean_chroma(im.permute(1, 2, 0).numpy()) >= min_chroma for im in images]
         self.colorless = [p for p, k in zip(files, keep) if not k]

@@ -108,9 +108,13 @@ def describe(config: dict[str, Any]) -> str:
 
 
 def model_card(config: dict[str, Any]) -> str:
-    """A model card that states plainly how the weights were trained and what they score."""
-    info = config.get("train_info") or {}
+    """A model card that states plainly how the weights were trained and what they score on held-out data."""
+    info = dict(config.get("train_info") or {})
+    heldout = info.pop("heldout", None)
     facts = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in info.items())
+    scores = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict) else v}" for k, v in (heldout or {}).items())
+    scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)." if config.get("task") == "maps" else ""
+    palette = " It stores the 8-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
     return f"""---
 library_name: pix2pix-studio
 license: mit
@@ -122,10 +126,14 @@ tags: [pix2pix, image-to-image, gan]
 
 A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}),
 trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
-output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.
+output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{palette}
+Parameters are stored as fp16 and loaded back as fp32.
 
 ## How it was trained
 {facts or '- no training facts recorded: **these weights are untrained**'}
+
+## Held-out scores
+{scores or '- not evaluated yet (`python -m pix2pix.evaluate ... --write`)'}
 
 ## Use
 ```python

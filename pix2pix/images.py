@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 # Largest image decoded at all (pixels), and the longest side kept for processing.
 MAX_PIXELS = int(os.environ.get("PIX2PIX_MAX_PIXELS", 64_000_000))
@@ -104,3 +104,18 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
         im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.LANCZOS)
         notes.append(f"downscaled from {w}x{h} to {im.size[0]}x{im.size[1]} (limit {max_side} px per side)")
     return np.asarray(im, dtype=np.uint8).copy(), notes
+
+
+def side_by_side(panels: list[tuple[str, Image.Image]], height: int = 384) -> Image.Image:
+    """Panels scaled to one height, with a caption strip above each."""
+    scaled = [(t, im.resize((max(1, round(im.width * height / im.height)), height), Image.Resampling.LANCZOS)) for t, im in panels]
+    pad, caption = 8, 24
+    width = sum(im.width for _, im in scaled) + pad * (len(scaled) + 1)
+    fig = Image.new("RGB", (width, height + caption + 2 * pad), "white")
+    draw = ImageDraw.Draw(fig)
+    x = pad
+    for title, im in scaled:
+        draw.text((x, pad), title, fill="black")
+        fig.paste(im, (x, pad + caption))
+        x += im.width + pad
+    return fig

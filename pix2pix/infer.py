@@ -27,6 +27,13 @@ class Result:
     gray: Image.Image
     generated: Image.Image
     notes: list[str] = field(default_factory=list)
+    lab: torch.Tensor | None = None  # Lab colorizers: (1, 3, H, W) input L + predicted a*b*, for `with_strength`
+
+
+def with_strength(lab: torch.Tensor, strength: float) -> Image.Image:
+    """A Lab colorization with its predicted a*b* scaled by `strength` (0 gray, 1 as predicted, above 1 more
+    saturated), clipped to the sRGB gamut. No network runs: only the colour conversion."""
+    return to_image(cv_lab_to_rgb(torch.cat([lab[:, :1], lab[:, 1:] * strength], dim=1)))
 
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
@@ -131,15 +138,17 @@ class Translator:
         return self.model(x).float().cpu()
 
     @torch.inference_mode()
-    def __call__(self, image: ImageInput) -> Result:
+    def __call__(self, image: ImageInput, strength: float = 1.0) -> Result:
+        """Translate `image`; `strength` scales the predicted colour of Lab colorizers (see `with_strength`)."""
         rgb, notes = load_image(image, self.max_side)
         x = to_tensor(rgb)
-        gray = rgb_to_gray(x).expand(-1, 3, -1, -1)
+        gray = to_image(rgb_to_gray(x).expand(-1, 3, -1, -1))
         if self.model.task == "maps":
-            y = self.translate_map(x)
-        else:
-            y = self.colorize(x)
-        return Result(to_image(x), to_image(gray), to_image(y), notes)
+            return Result(to_image(x), gray, to_image(self.translate_map(x)), notes)
+        if self.model.space == "lab":
+            lab = self.colorize_lab(x)
+            return Result(to_image(x), gray, with_strength(lab, strength), notes, lab)
+        return Result(to_image(x), gray, to_image(self.colorize_rgb(x)), notes)
 
     def translate_map(self, x: torch.Tensor) -> torch.Tensor:
         """Tiles at the ground scale the model was trained at: the input is resized by `scale` and the output back."""
@@ -153,11 +162,17 @@ class Translator:
         rgb = output_to_rgb(y, y, "rgb")
         return snap_to_palette(rgb, self.model.palette) if self.snap else rgb
 
-    def colorize(self, x: torch.Tensor) -> torch.Tensor:
-        s, space = self.model.image_size, self.model.space
+    def predict_small(self, x: torch.Tensor) -> torch.Tensor:
+        """The network on the image resized to its training size, output upsampled back to the input's size."""
+        s = self.model.image_size
         small = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
-        y = self.net(to_condition(small, "colorize", space))
-        y = F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
-        if space == "lab":  # full-resolution L from the input, a*b* from the network
-            return cv_lab_to_rgb(torch.cat([cv_rgb_to_lab(x)[:, :1], y * AB_SCALE], dim=1))
+        y = self.net(to_condition(small, "colorize", self.model.space))
+        return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+    def colorize_lab(self, x: torch.Tensor) -> torch.Tensor:
+        """Full-resolution L from the input, a*b* from the network: (1, 3, H, W) Lab."""
+        return torch.cat([cv_rgb_to_lab(x)[:, :1], self.predict_small(x) * AB_SCALE], dim=1)
+
+    def colorize_rgb(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.predict_small(x)
         return output_to_rgb(y, y, "rgb")

@@ -11,26 +11,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from .hub import ModelError
-from .images import ImageError, load_image
+from .images import ImageError, load_image, side_by_side
 from .infer import Result, Translator
-
-
-def side_by_side(panels: list[tuple[str, Image.Image]], height: int = 384) -> Image.Image:
-    """Panels scaled to one height, with a caption strip above each."""
-    scaled = [(t, im.resize((max(1, round(im.width * height / im.height)), height), Image.Resampling.LANCZOS)) for t, im in panels]
-    pad, caption = 8, 24
-    width = sum(im.width for _, im in scaled) + pad * (len(scaled) + 1)
-    fig = Image.new("RGB", (width, height + caption + 2 * pad), "white")
-    draw = ImageDraw.Draw(fig)
-    x = pad
-    for title, im in scaled:
-        draw.text((x, pad), title, fill="black")
-        fig.paste(im, (x, pad + caption))
-        x += im.width + pad
-    return fig
 
 
 def figure(result: Result, task: str, real: Image.Image | None = None) -> Image.Image:

@@ -79,7 +79,8 @@ class TrainConfig:
 
 def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
     if name != "auto":
-        return torch.device(name)
+        device = torch.device(name)
+        return torch.device("cuda", local_rank) if device.type == "cuda" and device.index is None else device
     if torch.cuda.is_available():
         return torch.device("cuda", local_rank)
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
@@ -219,8 +220,11 @@ class Trainer:
         self.step = 0
 
         # The modules the step runs: DDP-wrapped when distributed, compiled when asked.
-        self.G_run: nn.Module = DDP(self.G, device_ids=[self.device] if cuda else None) if self.world > 1 else self.G
-        self.D_run: nn.Module = DDP(self.D, device_ids=[self.device] if cuda else None) if self.world > 1 else self.D
+        # broadcast_buffers=False: D runs twice before its backward (fake, then real); re-broadcasting BatchNorm
+        # statistics in place between the two breaks autograd (torch 2.11). Each rank keeps its own statistics.
+        ddp = dict(device_ids=[self.device] if cuda else None, broadcast_buffers=False)
+        self.G_run: nn.Module = DDP(self.G, **ddp) if self.world > 1 else self.G
+        self.D_run: nn.Module = DDP(self.D, **ddp) if self.world > 1 else self.D
         self.D_plain: nn.Module = self.D  # G's adversarial term: no gradient sync needed for D there
         if cfg.compile:
             self.G_run, self.D_run, self.D_plain = (torch.compile(m) for m in (self.G_run, self.D_run, self.D_plain))

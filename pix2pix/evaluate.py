@@ -1,0 +1,390 @@
+"""Held-out scores of trained models next to baselines that need no model, as Markdown tables.
+
+    python -m pix2pix.evaluate --data ../shared/data/paintings --artist Titian --model weights/titian-lab --model weights/titian-rgb
+    python -m pix2pix.evaluate --task maps --data ../shared/data/maps --model weights/maps-aerial2map --model weights/maps-map2aerial
+    python -m pix2pix.evaluate --all --paintings ../shared/data/paintings --maps ../shared/data/maps --write
+
+Every image goes through the app's own `Translator` (bf16 where the CPU runs it natively), so the numbers
+are what users get. Colorization: the artist's held-out paintings (the 10% the trainer never saw, colourless
+ones left out), at most 512 px per side; PSNR and SSIM on RGB, the mean CIEDE2000 colour error, and the
+colourfulness (Hasler and Suesstrunk 2003) of the generated images over that of the real ones. Maps: the
+val pairs, translated at their own 600 px and scored at 256x256 like the GcGAN / DistanceGAN papers:
+RMSE and PSNR on 0..255 RGB, SSIM, and the share of pixels within delta = 5 on every channel.
+`--figure` writes a few held-out images as input | grayscale | each model | real; `--write` stores the
+scores in each model's config.json and model card (the app's About tab shows them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from PIL import Image
+from scipy.ndimage import uniform_filter
+from skimage.color import deltaE_ciede2000, rgb2lab
+from skimage.metrics import structural_similarity
+from tqdm import tqdm
+
+from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
+from .data import MIN_CHROMA, DataError, _list_images, painting_files
+from .hub import CONFIG_FILE, ModelError, describe, model_card, read_config
+from .images import load_image, side_by_side
+from .infer import Translator, to_image, to_tensor
+
+PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
+MAPS_SIDE, DELTA = 256, 5  # the literature's resolution and tolerance for maps
+Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
+
+
+# --- metrics -------------------------------------------------------------------------------------------
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
+
+
+def rmse(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)))
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    return float(structural_similarity(a, b, channel_axis=2, data_range=255))
+
+
+def ciede2000(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean CIEDE2000 colour difference (scikit-image) between two uint8 RGB images."""
+    return float(deltaE_ciede2000(rgb2lab(a), rgb2lab(b)).mean())
+
+
+def colourfulness(rgb: np.ndarray) -> float:
+    """Hasler and Suesstrunk (2003): spread plus 0.3 x mean of the opponent channels rg and yb, on 0..255."""
+    r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
+    rg, yb = r - g, 0.5 * (r + g) - b
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def delta_accuracy(a: np.ndarray, b: np.ndarray, delta: int = DELTA) -> float:
+    """Share of pixels whose largest channel difference is below `delta` (0..255 RGB)."""
+    return float((np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2) < delta).mean())
+
+
+# --- what is scored ------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One method's scores over a set: per-image metric lists plus timing."""
+
+    name: str
+    scores: dict[str, list[float]] = field(default_factory=dict)
+    seconds: list[float] = field(default_factory=list)
+
+    def add(self, **values: float) -> None:
+        for k, v in values.items():
+            self.scores.setdefault(k, []).append(v)
+
+    def mean(self, key: str) -> float:
+        return float(np.mean(self.scores[key]))
+
+
+def translator_method(translator: Translator) -> Method:
+    return lambda rgb: np.asarray(translator(rgb).generated)
+
+
+def lab_baseline(ab: tuple[float, float]) -> Method:
+    """The input's own lightness with one constant a*b* everywhere (0, 0 is plain gray)."""
+
+    def method(rgb: np.ndarray) -> np.ndarray:
+        lab = cv_rgb_to_lab(to_tensor(rgb))
+        lab[:, 1], lab[:, 2] = ab
+        return np.asarray(to_image(cv_lab_to_rgb(lab)))
+
+    return method
+
+
+def mean_ab(files: list[Path]) -> tuple[float, float]:
+    """The average a*b* of the artist's training paintings in colour (each painting weighs the same)."""
+    means = []
+    for f in tqdm(files, desc="mean a*b* of the training paintings", leave=False):
+        rgb = load_image(f, PAINTING_SIDE)[0]
+        if mean_chroma(rgb) >= MIN_CHROMA:
+            means.append(cv_rgb_to_lab(to_tensor(rgb))[0, 1:].mean((1, 2)).numpy())
+    a, b = np.mean(means, axis=0)
+    return float(a), float(b)
+
+
+def load_translators(models: list[str | Path], snap: bool = False) -> dict[str, Translator]:
+    out = {}
+    for m in models:
+        t = Translator.load(m, fast=True, snap=snap)
+        out[f"{Path(m).name}: {t.name}" + (" + palette" if t.snap else "")] = t
+    return out
+
+
+# --- colorization --------------------------------------------------------------------------------------
+
+def colorize_rows(data: Path, artist: str, models: list[str | Path], limit: int | None = None) -> tuple[list[Row], list[np.ndarray], dict]:
+    """Score the baselines and `models` on `artist`'s held-out paintings; also returns the held-out images."""
+    names, train_files = painting_files(data, [artist], "train")
+    _, val_files = painting_files(data, [artist], "val")
+    paintings = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
+    colourless = sum(mean_chroma(p) < MIN_CHROMA for p in paintings)
+    paintings = [p for p in paintings if mean_chroma(p) >= MIN_CHROMA][:limit]
+    methods: dict[str, Method] = {
+        "baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
+        "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files)),
+    }
+    methods.update({name: translator_method(t) for name, t in load_translators(models).items()})
+    rows = []
+    for name, method in methods.items():
+        row = Row(name)
+        for real in tqdm(paintings, desc=name, leave=False):
+            start = time.perf_counter()
+            fake = method(real)
+            row.seconds.append(time.perf_counter() - start)
+            row.add(psnr=psnr(fake, real), ciede2000=ciede2000(fake, real), ssim=ssim(fake, real),
+                    colourful_fake=colourfulness(fake), colourful_real=colourfulness(real))  # fmt: skip
+        rows.append(row)
+    facts = {"artist": names[0], "paintings": len(paintings), "colourless_left_out": colourless}
+    return rows, paintings, facts
+
+
+def colorize_table(rows: list[Row]) -> str:
+    lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | ms / image |", "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        ratio = r.mean("colourful_fake") / max(r.mean("colourful_real"), 1e-9)
+        lines.append(f"| {r.name} | {r.mean('psnr'):.2f} | {r.mean('ciede2000'):.2f} | {r.mean('ssim'):.3f} | {ratio:.2f} "
+                     f"| {1000 * np.mean(r.seconds):.0f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def colorize_scores(row: Row) -> dict[str, float]:
+    return {
+        "psnr_db": round(row.mean("psnr"), 2),
+        "ciede2000": round(row.mean("ciede2000"), 2),
+        "ssim": round(row.mean("ssim"), 3),
+        "colourfulness_ratio": round(row.mean("colourful_fake") / max(row.mean("colourful_real"), 1e-9), 2),
+        "ms_per_image": round(1000 * float(np.mean(row.seconds))),
+    }
+
+
+# --- maps ------------------------------------------------------------------------------------------------
+
+def split_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A maps JPG as (aerial, map) uint8 arrays, each at its own 600x600."""
+    ab = load_image(path, max_side=None)[0]
+    w = ab.shape[1] // 2
+    return ab[:, :w], ab[:, w : 2 * w]
+
+
+def at_eval_size(rgb: np.ndarray) -> np.ndarray:
+    return cv2.resize(rgb, (MAPS_SIDE, MAPS_SIDE), interpolation=cv2.INTER_AREA)
+
+
+def constant(colour: np.ndarray) -> Method:
+    return lambda rgb: np.broadcast_to(colour.astype(np.uint8), rgb.shape).copy()
+
+
+def maps_baselines(train_dir: Path, limit: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """The most common colour of the training maps and the mean colour of the training aerials (at 256 px).
+
+    JPEG noise spreads each flat map colour over many nearby values, so "most common" counts every pixel
+    within the protocol's tolerance: the colour whose delta box holds the most training map pixels."""
+    counts = np.zeros(1 << 24, dtype=np.int64)
+    total = np.zeros(3)
+    files = _list_images(train_dir)[:limit]
+    for f in tqdm(files, desc="baselines from the training pairs", leave=False):
+        aerial, map_ = (at_eval_size(x) for x in split_pair(f))
+        packed = map_.reshape(-1, 3).astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
+        counts += np.bincount(packed, minlength=1 << 24)
+        total += aerial.reshape(-1, 3).mean(0)
+    box = uniform_filter(counts.reshape(256, 256, 256).astype(np.float32), size=2 * DELTA - 1, mode="constant")
+    mode = np.unravel_index(int(box.argmax()), box.shape)
+    return np.array(mode), np.round(total / len(files))
+
+
+def maps_rows(data: Path, models: list[str | Path], limit: int | None = None, snap: bool = True) -> tuple[dict[str, list[Row]], list[tuple[np.ndarray, np.ndarray]]]:
+    """Per direction, the constant-colour baseline and every model of that direction (raw, and snapped to the
+    model's palette where it has one), on the val pairs."""
+    pairs = [split_pair(f) for f in _list_images(Path(data) / "val")[:limit]]
+    mode_map, mean_aerial = maps_baselines(Path(data) / "train")
+    directions: dict[str, dict[str, Method]] = {
+        "AtoB": {f"baseline: most common map colour {tuple(int(c) for c in mode_map)}": constant(mode_map)},
+        "BtoA": {f"baseline: mean aerial colour {tuple(int(c) for c in mean_aerial)}": constant(mean_aerial)},
+    }
+    for model in models:
+        for with_palette in (False, True) if snap else (False,):
+            for name, t in load_translators([model], snap=with_palette).items():
+                if with_palette and not t.snap:
+                    continue
+                directions[t.model.direction or "AtoB"][name] = translator_method(t)
+    out: dict[str, list[Row]] = {}
+    for direction, methods in directions.items():
+        if len(methods) == 1:
+            continue  # no model for this direction
+        out[direction] = []
+        for name, method in methods.items():
+            row = Row(name)
+            for aerial, map_ in tqdm(pairs, desc=name, leave=False):
+                src, real = (aerial, map_) if direction == "AtoB" else (map_, aerial)
+                start = time.perf_counter()
+                fake = method(src)
+                row.seconds.append(time.perf_counter() - start)
+                fake, real = at_eval_size(fake), at_eval_size(real)
+                row.add(rmse=rmse(fake, real), psnr=psnr(fake, real), ssim=ssim(fake, real), acc=delta_accuracy(fake, real))
+            out[direction].append(row)
+    return out, pairs
+
+
+def maps_table(direction: str, rows: list[Row]) -> str:
+    title = "aerial photo -> map" if direction == "AtoB" else "map -> aerial photo"
+    lines = [f"**{title}**", "", f"| method | accuracy (delta {DELTA}) | RMSE | PSNR dB | SSIM | ms / 600 px tile |", "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r.name} | {100 * r.mean('acc'):.1f}% | {r.mean('rmse'):.2f} | {r.mean('psnr'):.2f} | {r.mean('ssim'):.3f} "
+                     f"| {1000 * np.mean(r.seconds):.0f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def maps_scores(row: Row) -> dict[str, float]:
+    return {
+        f"accuracy_delta{DELTA}": round(row.mean("acc"), 4),
+        "rmse": round(row.mean("rmse"), 2),
+        "psnr_db": round(row.mean("psnr"), 2),
+        "ssim": round(row.mean("ssim"), 3),
+        "ms_per_tile": round(1000 * float(np.mean(row.seconds))),
+    }
+
+
+# --- figures and writing back ----------------------------------------------------------------------------
+
+def figure(inputs: list[np.ndarray], methods: dict[str, Method], reals: list[np.ndarray] | None, gray: bool, path: Path) -> Path:
+    """One row per input: input | (grayscale) | each method | (real), stacked into one PNG."""
+    rows = []
+    for i, x in enumerate(inputs):
+        panels = [("input", Image.fromarray(x))]
+        if gray:
+            panels.append(("grayscale", Image.fromarray(cv2.cvtColor(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB))))
+        panels += [(name.split(":")[0], Image.fromarray(m(x))) for name, m in methods.items()]
+        if reals is not None:
+            panels.append(("real", Image.fromarray(reals[i])))
+        rows.append(side_by_side(panels, height=256))
+    fig = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows)), "white")
+    y = 0
+    for r in rows:
+        fig.paste(r, (0, y))
+        y += r.height
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.save(path)
+    return path
+
+
+def write_scores(model: str | Path, scores: dict) -> None:
+    """Store held-out scores in the model's config.json (train_info.heldout) and refresh its model card."""
+    folder = Path(model)
+    config = read_config(folder)
+    config.setdefault("train_info", {})["heldout"] = scores
+    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text(model_card(config), encoding="utf-8")
+
+
+def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row | None:
+    prefix = f"{Path(model).name}: "
+    return next((r for r in rows if r.name.startswith(prefix) and r.name.endswith(" + palette") == snapped), None)
+
+
+# --- the command -----------------------------------------------------------------------------------------
+
+def evaluate_colorize(data: Path, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool) -> str:
+    rows, paintings, facts = colorize_rows(data, artist, models, limit)
+    text = (f"### {facts['artist']}: {facts['paintings']} held-out paintings"
+            f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(rows)}")  # fmt: skip
+    if fig:
+        methods = {name: translator_method(t) for name, t in load_translators(models).items()}
+        figure(paintings[:4], methods, paintings[:4], gray=True, path=fig)
+    if write:
+        for m in models:
+            row = model_row(rows, m)
+            write_scores(m, {"split": f"held-out paintings of {facts['artist']} ({facts['paintings']})", **colorize_scores(row)})
+    return text
+
+
+def evaluate_maps(data: Path, models: list[str], limit: int | None, fig: Path | None, write: bool) -> str:
+    results, pairs = maps_rows(data, models, limit)
+    text = "\n\n".join(maps_table(d, rows) for d, rows in results.items())
+    if fig:
+        for model in models:
+            translators = load_translators([model]) | load_translators([model], snap=True)
+            direction = next(iter(translators.values())).model.direction or "AtoB"
+            src = [p[0] if direction == "AtoB" else p[1] for p in pairs[:3]]
+            real = [p[1] if direction == "AtoB" else p[0] for p in pairs[:3]]
+            methods = {name: translator_method(t) for name, t in translators.items()}
+            figure(src, methods, real, gray=False, path=fig.with_name(f"{fig.stem}_{direction}{fig.suffix}"))
+    if write:
+        for m in models:
+            rows = [r for rs in results.values() for r in rs]
+            scores = {"split": f"maps val pairs ({len(pairs)}), scored at {MAPS_SIDE} px", **maps_scores(model_row(rows, m))}
+            if (snapped := model_row(rows, m, snapped=True)) is not None:
+                scores["with_palette"] = maps_scores(snapped)
+            write_scores(m, scores)
+    return text
+
+
+def shipped(weights: Path) -> tuple[dict[str, list[str]], list[str]]:
+    """The colorizers in `weights/` grouped by artist, and the maps models."""
+    artists: dict[str, list[str]] = {}
+    maps = []
+    for cfg in sorted(weights.glob(f"*/{CONFIG_FILE}")):
+        config = read_config(cfg.parent)
+        if config.get("task") == "maps":
+            maps.append(str(cfg.parent))
+        elif config.get("artist"):
+            artists.setdefault(config["artist"], []).append(str(cfg.parent))
+    return artists, maps
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m pix2pix.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--task", choices=["colorize", "maps"], default="colorize")
+    p.add_argument("--data", help="paintings folder (images/ + artists.csv) or maps folder (train/ + val/)")
+    p.add_argument("--artist", help="colorize: whose held-out paintings to score on")
+    p.add_argument("--model", action="append", default=[], help="model folder or Hub repo id (repeatable)")
+    p.add_argument("--all", action="store_true", help="every model in --weights, each on its own artist or on the maps")
+    p.add_argument("--weights", default="weights", help="with --all: the folder of model folders")
+    p.add_argument("--paintings", default="data/best-artworks", help="with --all: the paintings folder")
+    p.add_argument("--maps", default="data/maps", help="with --all: the maps folder")
+    p.add_argument("--limit", type=int, help="score at most this many held-out images (quick runs)")
+    p.add_argument("--figure", type=Path, help="write a few held-out examples side by side to this PNG")
+    p.add_argument("--write", action="store_true", help="store the scores in each model's config.json and model card")
+    args = p.parse_args(argv)
+    torch.set_grad_enabled(False)
+    try:
+        if args.all:
+            artists, maps = shipped(Path(args.weights))
+            for artist, models in artists.items():
+                fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
+                print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write) + "\n", flush=True)
+            if maps:
+                print(evaluate_maps(Path(args.maps), maps, args.limit, args.figure, args.write), flush=True)
+        elif not args.data or not args.model:
+            p.error("give --data and at least one --model (or --all)")
+        elif args.task == "maps":
+            print(evaluate_maps(Path(args.data), args.model, args.limit, args.figure, args.write))
+        else:
+            if not args.artist:
+                p.error("colorize needs --artist")
+            print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write))
+    except (DataError, ModelError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
