@@ -10,6 +10,8 @@ import argparse
 import logging
 import os
 import signal
+import threading
+from collections import OrderedDict
 import tempfile
 from pathlib import Path
 
@@ -21,7 +23,8 @@ from gradio.utils import get_upload_folder
 from PIL import Image
 
 from pix2pix.hub import ModelError
-from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError
+from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
+from pix2pix.infer import with_strength
 from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
 
 EXAMPLES = Path(__file__).with_name("examples")
@@ -65,13 +68,58 @@ def raw_upload(image: gr.Image) -> gr.Image:
     return image
 
 
+STRENGTH_RANGE = (0.0, 1.5)
+RGB_STRENGTH = "colour strength applies to Lab models only: an RGB model predicts all three channels, so its colour cannot be scaled apart from its lightness"
+MAPS_HELP = """The maps models learnt from Google Maps tiles of New York (aerial photo left, map right, 600x600 px each,
+about 1 m of ground per pixel) at the pix2pix paper's scale: every input is resized by the scale recorded with the model,
+translated tile by tile and resized back, so photos work best at about the tiles' own ground resolution (roughly zoom
+level 17). Public-domain aerial photos: USGS EarthExplorer (NAIP, 0.6-1 m per pixel); CC-BY ones: OpenAerialMap.
+Google Maps imagery itself may not be redistributed."""
+
+
+def check_strength(strength: float) -> float:
+    try:
+        value = float(strength)
+    except (TypeError, ValueError):
+        raise gr.Error(f"Colour strength must be a number from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {strength!r}") from None
+    if not STRENGTH_RANGE[0] <= value <= STRENGTH_RANGE[1]:
+        raise gr.Error(f"Colour strength must be from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {value:g}")
+    return value
+
+
+class LabCache:
+    """The latest Lab colorizations by (uploaded file, model), bounded in bytes, so that a new colour strength
+    re-colours without running the network. Kept in the server (not in per-session state), thread-safe."""
+
+    def __init__(self, max_bytes: int = 256 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, str], torch.Tensor] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: tuple[str, str], lab: torch.Tensor) -> None:
+        lab = lab.half()  # half the memory; 1/255 steps of colour survive it
+        with self._lock:
+            self._items.pop(key, None)
+            self._items[key] = lab
+            while sum(t.nbytes for t in self._items.values()) > self.max_bytes and len(self._items) > 1:
+                self._items.popitem(last=False)
+
+    def get(self, key: tuple[str, str]) -> torch.Tensor | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key].float()
+        return None
+
+
 class Studio:
     """The app's handlers, independent of the UI so they can be tested directly."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        self.lab_cache = LabCache()
 
-    def _run(self, entry: ModelEntry | None, image: str | Image.Image | None, what: str, progress: gr.Progress):
+    def _run(self, entry: ModelEntry | None, image: str | Image.Image | None, what: str, progress: gr.Progress, **options):
         if image is None:
             raise gr.Error("Please upload an image first.")
         if entry is None:
@@ -80,47 +128,108 @@ class Studio:
             progress(0.1, desc=f"loading {entry.label}")
             translator = self.registry.translator(entry)
             progress(0.4, desc="generating")
-            result = translator(image)
+            result = translator(image, **options)
         except (ImageError, ModelError) as e:
             raise gr.Error(str(e)) from None
         notes = list(result.notes)
         if not entry.trained:
             notes.append("this model is UNTRAINED: its output is noise, not a result")
-        message = f"{entry.label}: {result.generated.width}x{result.generated.height}" + "".join(f"\n- {n}" for n in notes)
-        return result, message
+        return result, notes
 
-    def colorize(self, image, artist: str, space: str, progress: gr.Progress = gr.Progress()):
-        """Colorize `image` in the style of `artist`: returns original, grayscale, generated, PNG file, message."""
+    @staticmethod
+    def _message(entry: ModelEntry, image: Image.Image, notes: list[str]) -> str:
+        return f"{entry.label}: {image.width}x{image.height}" + "".join(f"\n- {n}" for n in notes)
+
+    def _colorizer(self, artist: str, space: str) -> ModelEntry | None:
         space_key = SPACES.get(space, space)
         if space_key not in SPACES.values():
             raise gr.Error(f"Unknown model type {space!r}: use 'lab' or 'rgb'")
         if artist not in self.registry.artists():
             raise gr.Error(f"Unknown artist {artist!r}. Available: {', '.join(self.registry.artists()) or 'none'}")
         entry = self.registry.find_colorizer(artist, space_key)
-        if entry is None:
-            other = "rgb" if space_key == "lab" else "lab"
-            entry = self.registry.find_colorizer(artist, other)
-        result, message = self._run(entry, image, f"{artist} colorization", progress)
-        return result.original, result.gray, result.generated, _save_png(result.generated, "colorized"), message
+        return entry or self.registry.find_colorizer(artist, "rgb" if space_key == "lab" else "lab")
 
-    def translate_map(self, image, direction: str, progress: gr.Progress = gr.Progress()):
-        """Aerial photo -> map or map -> aerial photo at the image's own size: original, generated, PNG, message."""
+    def colorize(self, image, artist: str, space: str, strength: float = 1.0, progress: gr.Progress = gr.Progress()):
+        """Colorize `image` in the style of `artist`: original, grayscale, generated, (grayscale, generated) for the
+        slider, PNG file, message. Lab predictions are kept (bounded) so a new colour strength needs no network run."""
+        strength = check_strength(strength)
+        entry = self._colorizer(artist, space)
+        result, notes = self._run(entry, image, f"{artist} colorization", progress, strength=strength)
+        if result.lab is None and strength != 1.0:
+            notes.append(RGB_STRENGTH)
+        if result.lab is not None and isinstance(image, str):
+            self.lab_cache.put((image, entry.name), result.lab)
+        return (result.original, result.gray, result.generated, (result.gray, result.generated),
+                _save_png(result.generated, "colorized"), self._message(entry, result.generated, notes))  # fmt: skip
+
+    def recolor(self, image, artist: str, space: str, strength: float = 1.0, progress: gr.Progress = gr.Progress()):
+        """`colorize` at another colour strength: generated, slider pair, PNG, message. When this image was just
+        colorized by this Lab model only the colour conversion runs again (no network); otherwise it runs afresh."""
+        strength = check_strength(strength)
+        entry = self._colorizer(artist, space)
+        lab = self.lab_cache.get((image, entry.name)) if entry is not None and isinstance(image, str) else None
+        if lab is None:
+            _, _, generated, slider, png, message = self.colorize(image, artist, space, strength, progress)
+            return generated, slider, png, message
+        generated, gray = with_strength(lab, strength), with_strength(lab, 0.0)
+        message = self._message(entry, generated, [f"colour strength {strength:g}: re-coloured without running the model again"])
+        return generated, (gray, generated), _save_png(generated, "colorized"), message
+
+    def compare(self, image, strength: float = 1.0, progress: gr.Progress = gr.Progress()):
+        """`image` through every installed colorizer: a gallery of (image, caption), original and grayscale first."""
+        strength = check_strength(strength)
+        if image is None:
+            raise gr.Error("Please upload an image first.")
+        entries = sorted(self.registry.of_task("colorize"), key=lambda e: (e.artist, e.config.get("space") != "lab"))
+        if not entries:
+            raise gr.Error("No colorization model is installed. See the About tab for how to train or download one.")
+        try:
+            rgb, notes = load_image(image)  # decoded once, then handed to every model
+        except ImageError as e:
+            raise gr.Error(str(e)) from None
+        gallery: list[tuple[Image.Image, str]] = []
+        for i, entry in enumerate(entries):
+            progress(i / len(entries), desc=f"{i + 1}/{len(entries)}: {entry.label}")
+            try:
+                result = self.registry.translator(entry)(rgb, strength=strength)
+            except ModelError as e:
+                notes.append(f"{entry.label} skipped: {e}")
+                continue
+            if not gallery:
+                gallery = [(result.original, "original"), (result.gray, "grayscale (model input)")]
+            gallery.append((result.generated, entry.label + ("" if result.lab is None else f", strength {strength:g}")))
+        message = f"{len(gallery) - 2} models compared" + "".join(f"\n- {n}" for n in notes)
+        return gallery, message
+
+    def translate_map(self, image, direction: str, snap: bool = False, progress: gr.Progress = gr.Progress()):
+        """Aerial photo -> map or map -> aerial photo at the image's own size: original, generated, the pair for the
+        slider, PNG, message. `snap` draws an aerial -> map result in the model's learnt map palette."""
         if direction not in DIRECTIONS and direction not in DIRECTIONS.values():
             raise gr.Error(f"Unknown direction {direction!r}. Use one of: {', '.join(DIRECTIONS)}")
+        if not isinstance(snap, bool):
+            raise gr.Error(f"The palette option must be true or false, got {snap!r}")
         entry = self.registry.find_maps(DIRECTIONS.get(direction, direction))
-        result, message = self._run(entry, image, direction, progress)
-        return result.original, result.generated, _save_png(result.generated, "map"), message
+        result, notes = self._run(entry, image, direction, progress, snap=snap)
+        if snap and not self.registry.translator(entry).can_snap:
+            notes.append("this model has no map palette: shown unsnapped")
+        return (result.original, result.generated, (result.original, result.generated),
+                _save_png(result.generated, "map"), self._message(entry, result.generated, notes))  # fmt: skip
 
     def about(self) -> str:
         lines = ["## Models", ""]
         for e in self.registry.entries.values():
             info = e.config.get("train_info") or {}
-            val = info.get("val") or {}
-            facts = (
-                f"{info.get('train_images')} images, {info.get('epochs')} epochs, batch {info.get('batch_size')}, "
-                f"{info.get('device')}; held-out L1 {val.get('l1_rgb')}, PSNR {val.get('psnr_db')} dB"
-                if info else "**untrained**: no training facts recorded"
-            )
+            held = info.get("heldout") or {}
+            if not info:
+                facts = "**untrained**: no training facts recorded"
+            else:
+                facts = (f"{info.get('train_images')} images, {info.get('schedule') or str(info.get('epochs')) + ' epochs'}, "
+                         f"batch {info.get('batch_size')}, {info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
+                if held:
+                    scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))
+                    facts += f"; held-out ({held.get('split')}): {scores}"
+                    if isinstance(held.get("with_palette"), dict):
+                        facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
             lines.append(f"- **{e.label}** (`{e.name}`): {facts}")
         if not self.registry.entries:
             lines.append(NO_MODELS.format(weights=self.registry.weights_dir))
@@ -131,7 +240,8 @@ class Studio:
             "GAN + 100 x L1 loss. Colorization in Lab predicts only a*b* from L, so the model has two channels to get "
             "right instead of three, and the result keeps the input's own lightness at full resolution.",
             "",
-            "Train: `python -m train.maps --download` and `python -m train.colorize --artist \"Claude Monet\" --space lab`.",
+            "Train: `python -m train.maps --download` and `python -m train.colorize --artist \"Claude Monet\" --space lab`. "
+            "Every folder in `weights/` appears in the menus.",
             f"Inputs larger than {MAX_SIDE} px per side are downscaled; images over {MAX_PIXELS // 1_000_000} MP are refused.",
         ]
         return "\n".join(lines)
@@ -151,28 +261,40 @@ def build_app(registry: Registry) -> gr.Blocks:
                     with gr.Column():
                         c_artist = gr.Dropdown(artists, value=artists[0] if artists else None, label="Artist", allow_custom_value=False, elem_id="colorize-artist")
                         c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
-                        c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")
+                        c_strength = gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
+                                               info=f"0 = gray, 1 = the model's colour, above 1 = more saturated; {RGB_STRENGTH}.", elem_id="colorize-strength")  # fmt: skip
+                        with gr.Row():
+                            c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")
+                            c_all = gr.Button("Compare all models", elem_id="compare-button")
                         c_msg = gr.Markdown()
                 with gr.Row():
                     c_orig = gr.Image(type="pil", label="original", interactive=False)
                     c_gray = gr.Image(type="pil", label="grayscale (model input)", interactive=False)
                     c_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"], elem_id="colorize-generated")
+                c_slider = gr.ImageSlider(type="pil", format="png", label="grayscale | generated (drag to compare)", interactive=False, elem_id="colorize-slider")
                 c_file = gr.File(label="Download generated PNG")
+                c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery")
                 gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
-                c_btn.click(studio.colorize, [c_in, c_artist, c_space], [c_orig, c_gray, c_gen, c_file, c_msg], api_name="colorize")
+                c_args = [c_in, c_artist, c_space, c_strength]
+                c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize")
+                c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor")
+                c_all.click(studio.compare, [c_in, c_strength], [c_gallery, c_msg], api_name="compare_all")
             with gr.Tab("Maps"):
                 with gr.Row():
-                    m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map", sources=["upload", "clipboard"]))
+                    m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map", sources=["upload", "clipboard"], elem_id="maps-input"))
                     with gr.Column():
                         m_dir = gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction")
-                        m_btn = gr.Button("Translate", variant="primary")
-                        gr.Markdown("Trained on 600x600 Google Maps tiles of New York resized to 256 px; larger images are translated tile by tile at their own size.")
+                        m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)",
+                                             info="Snaps every pixel to the nearest of the 8 colours learnt from the training maps: flat, map-like colours.")  # fmt: skip
+                        m_btn = gr.Button("Translate", variant="primary", elem_id="maps-button")
+                        gr.Markdown(MAPS_HELP)
                         m_msg = gr.Markdown()
                 with gr.Row():
                     m_orig = gr.Image(type="pil", label="original", interactive=False)
-                    m_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"])
+                    m_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"], elem_id="maps-generated")
+                m_slider = gr.ImageSlider(type="pil", format="png", label="input | generated (drag to compare)", interactive=False, elem_id="maps-slider")
                 m_file = gr.File(label="Download generated PNG")
-                m_btn.click(studio.translate_map, [m_in, m_dir], [m_orig, m_gen, m_file, m_msg], api_name="translate_map")
+                m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg], api_name="translate_map")
             with gr.Tab("About"):
                 gr.Markdown(studio.about())
     return demo

@@ -35,7 +35,7 @@ from tqdm import tqdm
 
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, DataError, _list_images, painting_files
-from .hub import CONFIG_FILE, ModelError, describe, model_card, read_config
+from .hub import CONFIG_FILE, ModelError, model_card, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor
 
@@ -94,8 +94,8 @@ class Row:
         return float(np.mean(self.scores[key]))
 
 
-def translator_method(translator: Translator) -> Method:
-    return lambda rgb: np.asarray(translator(rgb).generated)
+def translator_method(translator: Translator, snap: bool = False) -> Method:
+    return lambda rgb: np.asarray(translator(rgb, snap=snap).generated)
 
 
 def lab_baseline(ab: tuple[float, float]) -> Method:
@@ -120,11 +120,14 @@ def mean_ab(files: list[Path]) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def load_translators(models: list[str | Path], snap: bool = False) -> dict[str, Translator]:
+def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Method]:
+    """Each model as a method named "<folder>: <what it does>"; with `snap`, also its palette-snapped variant."""
     out = {}
     for m in models:
-        t = Translator.load(m, fast=True, snap=snap)
-        out[f"{Path(m).name}: {t.name}" + (" + palette" if t.snap else "")] = t
+        t = Translator.load(m, fast=True)
+        out[f"{Path(m).name}: {t.name}"] = translator_method(t)
+        if snap and t.can_snap:
+            out[f"{Path(m).name}: {t.name} + palette"] = translator_method(t, snap=True)
     return out
 
 
@@ -141,7 +144,7 @@ def colorize_rows(data: Path, artist: str, models: list[str | Path], limit: int 
         "baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
         "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files)),
     }
-    methods.update({name: translator_method(t) for name, t in load_translators(models).items()})
+    methods.update(model_methods(models))
     rows = []
     for name, method in methods.items():
         row = Row(name)
@@ -220,11 +223,8 @@ def maps_rows(data: Path, models: list[str | Path], limit: int | None = None, sn
         "BtoA": {f"baseline: mean aerial colour {tuple(int(c) for c in mean_aerial)}": constant(mean_aerial)},
     }
     for model in models:
-        for with_palette in (False, True) if snap else (False,):
-            for name, t in load_translators([model], snap=with_palette).items():
-                if with_palette and not t.snap:
-                    continue
-                directions[t.model.direction or "AtoB"][name] = translator_method(t)
+        direction = read_config(resolve(model)).get("direction") or "AtoB"
+        directions[direction].update(model_methods([model], snap))
     out: dict[str, list[Row]] = {}
     for direction, methods in directions.items():
         if len(methods) == 1:
@@ -271,7 +271,7 @@ def figure(inputs: list[np.ndarray], methods: dict[str, Method], reals: list[np.
         panels = [("input", Image.fromarray(x))]
         if gray:
             panels.append(("grayscale", Image.fromarray(cv2.cvtColor(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB))))
-        panels += [(name.split(":")[0], Image.fromarray(m(x))) for name, m in methods.items()]
+        panels += [(name.split(":")[0] + (" + palette" if name.endswith(" + palette") else ""), Image.fromarray(m(x))) for name, m in methods.items()]
         if reals is not None:
             panels.append(("real", Image.fromarray(reals[i])))
         rows.append(side_by_side(panels, height=256))
@@ -306,8 +306,7 @@ def evaluate_colorize(data: Path, artist: str, models: list[str], limit: int | N
     text = (f"### {facts['artist']}: {facts['paintings']} held-out paintings"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(rows)}")  # fmt: skip
     if fig:
-        methods = {name: translator_method(t) for name, t in load_translators(models).items()}
-        figure(paintings[:4], methods, paintings[:4], gray=True, path=fig)
+        figure(paintings[:4], model_methods(models), paintings[:4], gray=True, path=fig)
     if write:
         for m in models:
             row = model_row(rows, m)
@@ -320,12 +319,10 @@ def evaluate_maps(data: Path, models: list[str], limit: int | None, fig: Path | 
     text = "\n\n".join(maps_table(d, rows) for d, rows in results.items())
     if fig:
         for model in models:
-            translators = load_translators([model]) | load_translators([model], snap=True)
-            direction = next(iter(translators.values())).model.direction or "AtoB"
+            direction = read_config(resolve(model)).get("direction") or "AtoB"
             src = [p[0] if direction == "AtoB" else p[1] for p in pairs[:3]]
             real = [p[1] if direction == "AtoB" else p[0] for p in pairs[:3]]
-            methods = {name: translator_method(t) for name, t in translators.items()}
-            figure(src, methods, real, gray=False, path=fig.with_name(f"{fig.stem}_{direction}{fig.suffix}"))
+            figure(src, model_methods([model], snap=True), real, gray=False, path=fig.with_name(f"{fig.stem}_{direction}{fig.suffix}"))
     if write:
         for m in models:
             rows = [r for rs in results.values() for r in rs]

@@ -108,16 +108,13 @@ class Translator:
         max_side: int | None = MAX_SIDE,
         fast: bool = False,
         device: str | torch.device = "cpu",
-        snap: bool = False,
     ) -> None:
         """`fast`: bf16 weights and channels_last on CUDA and on CPUs with native bf16 (bench/infer_cpu.py: about 2x;
-        a test holds it within 8/255 of fp32); a no-op elsewhere. `snap`: aerial -> map outputs snapped to the
-        model's palette (a no-op for models without one). Converts `model` in place."""
+        a test holds it within 8/255 of fp32); a no-op elsewhere. Converts `model` in place."""
         self.device = torch.device(device)
         self.model = model.eval().to(self.device)
         self.overlap = overlap
         self.max_side = max_side
-        self.snap = snap and bool(model.palette)
         self.bf16 = fast and (self.device.type == "cuda" or bf16_supported())
         if self.bf16:  # cast once: autocast would re-cast all 54 M weights on every call
             self.model.to(dtype=torch.bfloat16, memory_format=torch.channels_last)
@@ -138,19 +135,24 @@ class Translator:
         return self.model(x).float().cpu()
 
     @torch.inference_mode()
-    def __call__(self, image: ImageInput, strength: float = 1.0) -> Result:
-        """Translate `image`; `strength` scales the predicted colour of Lab colorizers (see `with_strength`)."""
+    def __call__(self, image: ImageInput, strength: float = 1.0, snap: bool = False) -> Result:
+        """Translate `image`. `strength` scales the predicted colour of Lab colorizers (see `with_strength`);
+        `snap` replaces each pixel of an aerial -> map output by the nearest colour of the model's palette."""
         rgb, notes = load_image(image, self.max_side)
         x = to_tensor(rgb)
         gray = to_image(rgb_to_gray(x).expand(-1, 3, -1, -1))
         if self.model.task == "maps":
-            return Result(to_image(x), gray, to_image(self.translate_map(x)), notes)
+            return Result(to_image(x), gray, to_image(self.translate_map(x, snap)), notes)
         if self.model.space == "lab":
             lab = self.colorize_lab(x)
             return Result(to_image(x), gray, with_strength(lab, strength), notes, lab)
         return Result(to_image(x), gray, to_image(self.colorize_rgb(x)), notes)
 
-    def translate_map(self, x: torch.Tensor) -> torch.Tensor:
+    @property
+    def can_snap(self) -> bool:
+        return bool(self.model.palette)
+
+    def translate_map(self, x: torch.Tensor, snap: bool = False) -> torch.Tensor:
         """Tiles at the ground scale the model was trained at: the input is resized by `scale` and the output back."""
         tile, size = self.model.image_size, x.shape[-2:]
         scaled = [max(1, round(s * self.model.scale)) for s in size]
@@ -160,7 +162,7 @@ class Translator:
         if scaled != list(size):
             y = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
         rgb = output_to_rgb(y, y, "rgb")
-        return snap_to_palette(rgb, self.model.palette) if self.snap else rgb
+        return snap_to_palette(rgb, self.model.palette) if snap and self.can_snap else rgb
 
     def predict_small(self, x: torch.Tensor) -> torch.Tensor:
         """The network on the image resized to its training size, output upsampled back to the input's size."""

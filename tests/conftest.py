@@ -79,3 +79,24 @@ def server(app_weights: Path, tmp_path_factory: pytest.TempPathFactory):
     srv.proc.wait(timeout=30)
 
 
+
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def maps_val() -> Path:
+    """The real maps val pairs: Google imagery, which the project may not ship, so only beside the workspace."""
+    folder = SHARED / "maps" / "val"
+    if not folder.is_dir():
+        pytest.skip(f"training data: the maps val pairs are not at {folder} (they cannot be shipped with the project)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shipped_server(tmp_path_factory: pytest.TempPathFactory):
+    """The real app serving the shipped weights/ folder."""
+    srv = start_server(tmp_path_factory.mktemp("shipped"), ROOT / "weights")
+    yield srv
+    srv.proc.terminate()
+    srv.proc.wait(timeout=30)

@@ -7,6 +7,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from pix2pix.registry import Registry
@@ -36,23 +37,76 @@ def test_registry_discovers_models_and_labels_untrained(weights):
     assert reg.find_maps("BtoA") is None and reg.find_maps("AtoB") is not None
 
 
-def test_colorize_returns_three_panels_at_input_size(studio, photos):
-    orig, gray, gen, png, msg = studio.colorize(str(photos / "chelsea.png"), "Claude Monet", "lab", progress=noprogress)
+def test_colorize_returns_three_panels_and_a_slider_at_input_size(studio, photos):
+    orig, gray, gen, slider, png, msg = studio.colorize(str(photos / "chelsea.png"), "Claude Monet", "lab", progress=noprogress)
     assert orig.size == gray.size == gen.size == (451, 300)
     g = np.asarray(gray)
     assert (g[..., 0] == g[..., 1]).all()  # the gray panel is gray
+    assert slider == (gray, gen)  # the slider compares the model's input with its output, full size
     assert Image.open(png).size == (451, 300)
     assert "Claude Monet colorization (Lab)" in msg
 
 
+def test_colour_strength_recolours_without_running_the_network(studio, photos, monkeypatch):
+    image = str(photos / "chelsea.png")
+    _, gray, gen1, *_ = studio.colorize(image, "Claude Monet", "lab", 1.0, progress=noprogress)
+    translator = studio.registry.translator(studio.registry.find_colorizer("Claude Monet", "lab"))
+    with monkeypatch.context() as m:
+        m.setattr(translator, "net", lambda x: pytest.fail("the network ran again"))
+        gen0, slider, png, msg = studio.recolor(image, "Claude Monet", "lab", 0.0, progress=noprogress)
+        g0 = np.asarray(gen0, dtype=int)
+        assert np.abs(g0 - g0[..., :1]).max() <= 1 and np.abs(g0 - np.asarray(gray, dtype=int)).mean() < 2  # 0 is gray
+        again = studio.recolor(image, "Claude Monet", "lab", 1.0, progress=noprogress)[0]
+        assert np.abs(np.asarray(again, dtype=int) - np.asarray(gen1, dtype=int)).max() <= 2  # fp16 cache
+        chroma = [np.asarray(studio.recolor(image, "Claude Monet", "lab", s, progress=noprogress)[0].convert("HSV"))[..., 1].mean()
+                  for s in (0.5, 1.0, 1.5)]  # fmt: skip
+        assert chroma[0] < chroma[1] < chroma[2] and slider[1] is gen0 and "without running the model" in msg
+    other = str(photos / "coffee.png")  # never colorized: recolor runs the model
+    gen, slider, png, msg = studio.recolor(other, "Claude Monet", "lab", 0.5, progress=noprogress)
+    assert gen.size == (600, 400) and "without running" not in msg
+    for bad in (-0.1, 1.6, "strong"):
+        for handler in (studio.recolor, studio.colorize):
+            with pytest.raises(gr.Error, match="Colour strength must be"):
+                handler(image, "Claude Monet", "lab", bad, progress=noprogress)
+
+
+def test_lab_cache_stays_within_its_byte_budget():
+    cache = app.LabCache(max_bytes=3 * 2 * 3 * 10 * 10)  # three fp16 (1, 3, 10, 10) predictions
+    for i in range(5):
+        cache.put((f"img{i}", "m"), torch.full((1, 3, 10, 10), float(i)))
+    assert cache.get(("img0", "m")) is None and cache.get(("img1", "m")) is None
+    assert [cache.get((f"img{i}", "m"))[0, 0, 0, 0].item() for i in (2, 3, 4)] == [2.0, 3.0, 4.0]
+
+
 def test_rgb_choice_and_untrained_warning(studio, photos):
-    *_, msg = studio.colorize(str(photos / "camera.png"), "Claude Monet", "rgb", progress=noprogress)
-    assert "(RGB)" in msg and "UNTRAINED" in msg
+    *_, msg = studio.colorize(str(photos / "camera.png"), "Claude Monet", "rgb", 0.5, progress=noprogress)
+    assert "(RGB)" in msg and "UNTRAINED" in msg and "Lab models only" in msg
 
 
-def test_maps_keeps_size(studio, photos):
-    orig, gen, png, msg = studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", progress=noprogress)
-    assert orig.size == gen.size == (600, 400)
+def test_compare_all_runs_every_colorizer_once_loaded(studio, photos):
+    gallery, msg = studio.compare(str(photos / "coffee.png"), 1.2, progress=noprogress)
+    captions = [c for _, c in gallery]
+    assert captions[:2] == ["original", "grayscale (model input)"]
+    assert captions[2:] == ["Claude Monet colorization (Lab), strength 1.2", "Claude Monet colorization (RGB) [untrained]"]
+    assert all(im.size == (600, 400) for im, _ in gallery) and "2 models compared" in msg
+    cached = dict(studio.registry._cache)
+    studio.compare(str(photos / "coffee.png"), progress=noprogress)
+    assert studio.registry._cache == cached  # the same loaded models serve again
+    with pytest.raises(gr.Error, match="upload an image"):
+        studio.compare(None, progress=noprogress)
+    with pytest.raises(gr.Error, match="Colour strength must be"):
+        studio.compare(str(photos / "coffee.png"), 2, progress=noprogress)
+    with pytest.raises(gr.Error, match="No colorization model"):
+        app.Studio(Registry(studio.registry.weights_dir / "nothing-here", hub_repos=[])).compare(str(photos / "coffee.png"), progress=noprogress)
+
+
+def test_maps_keeps_size_and_offers_the_slider(studio, photos):
+    orig, gen, slider, png, msg = studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", progress=noprogress)
+    assert orig.size == gen.size == (600, 400) and slider == (orig, gen)
+    *_, msg = studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", True, progress=noprogress)
+    assert "no map palette" in msg  # the fixture model has none
+    with pytest.raises(gr.Error, match="true or false"):
+        studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", "yes", progress=noprogress)
 
 
 def test_clear_errors_for_bad_input(studio, tmp_path, photos):
@@ -85,12 +139,22 @@ def test_every_endpoint_over_http(server, photos, tmp_path):
     from gradio_client import Client, handle_file
 
     client = Client(server.url, verbose=False, download_files=str(tmp_path))
-    orig, gray, gen, png, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab",
-                                               api_name="/colorize")
+    orig, gray, gen, slider, png, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 0.8,
+                                                       api_name="/colorize")
     assert Image.open(gen).size == Image.open(png).size == (640, 427)
-    orig, gen, png, msg = client.predict(handle_file(str(photos / "coffee.png")), "aerial photo -> map", api_name="/translate_map")
-    assert Image.open(png).size == (600, 400)
+    assert [Image.open(p).size for p in slider] == [(640, 427), (640, 427)]
+    gen, slider, png, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 1.2, api_name="/recolor")
+    assert Image.open(png).size == (640, 427)
+    orig, gen, slider, png, msg = client.predict(handle_file(str(photos / "coffee.png")), "aerial photo -> map", True,
+                                                 api_name="/translate_map")
+    assert Image.open(png).size == (600, 400) and len(slider) == 2
+    gallery, msg = client.predict(handle_file(str(photos / "coffee.png")), 1.0, api_name="/compare_all")
+    assert len(gallery) == 4 and "2 models compared" in msg
+    with pytest.raises(Exception, match="greater than maximum value 1.5"):  # Gradio checks the slider's range
+        client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 3.0, api_name="/colorize")
+    with pytest.raises(Exception, match="less than minimum value 0"):
+        client.predict(handle_file(str(photos / "coffee.png")), -1, api_name="/compare_all")
     with pytest.raises(Exception, match="Vermeer is not in the list of choices"):  # Gradio validates the dropdown
         client.predict(handle_file(str(photos / "rocket.jpg")), "Vermeer", "lab", api_name="/colorize")
     # the server still answers after an error
-    assert client.predict(handle_file(str(photos / "camera.png")), "Claude Monet", "lab", api_name="/colorize")[4]
+    assert client.predict(handle_file(str(photos / "camera.png")), "Claude Monet", "lab", api_name="/colorize")[5]

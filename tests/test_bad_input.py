@@ -85,11 +85,11 @@ def test_modes_are_all_converted_to_rgb(cat):
 
 
 def test_exif_rotated_photo_comes_out_upright(studio, tmp_path, cat):
-    orig, gray, gen, png, msg = _colorize(studio, tmp_path, exif_rotated(cat), "phone.jpg")
+    orig, gray, gen, slider, png, msg = _colorize(studio, tmp_path, exif_rotated(cat), "phone.jpg")
     assert orig.size == gen.size == (451, 300)
     assert "EXIF orientation" in msg
 
 
 def test_grayscale_input_is_colorized_at_its_size(studio, photos):
-    orig, gray, gen, png, msg = studio.colorize(str(photos / "camera.png"), "Claude Monet", "lab", progress=lambda *a, **k: None)
+    orig, gray, gen, slider, png, msg = studio.colorize(str(photos / "camera.png"), "Claude Monet", "lab", progress=lambda *a, **k: None)
     assert gen.size == (512, 512) and gen.mode == "RGB"

@@ -1,4 +1,4 @@
-"""A real browser (Debian's chromium, driven by Playwright) uses the Colorize tab like a person would."""
+"""A real browser (Debian's chromium, driven by Playwright) uses the app with the shipped weights like a person would."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (apt-get install chromium)")
 
 
-def test_colorize_in_the_browser(server, photos):
+def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:
@@ -23,16 +23,34 @@ def test_colorize_in_the_browser(server, photos):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         failed_external = []
         page.on("requestfailed", lambda r: failed_external.append(r.url) if "127.0.0.1" not in r.url else None)
-        page.goto(server.url, wait_until="domcontentloaded", timeout=60_000)
+        page.goto(shipped_server.url, wait_until="domcontentloaded", timeout=60_000)
+
         page.get_by_role("tab", name="Colorize").click()
         page.locator("#colorize-input input[type=file]").set_input_files(str(photos / "chelsea.png"))
         page.locator("#colorize-artist input").click()
-        page.get_by_role("option", name="Claude Monet").click()
+        page.get_by_role("option", name="Titian").click()
         page.locator("#colorize-button").click()
         generated = page.locator("#colorize-generated img")
         generated.wait_for(state="visible", timeout=60_000)
         assert generated.evaluate("img => img.complete && img.naturalWidth") == 451
+        slider = page.locator("#colorize-slider img")
+        slider.first.wait_for(state="visible", timeout=60_000)
+        assert slider.count() == 2 and slider.first.evaluate("img => img.naturalWidth") == 451  # full resolution
+
+        page.locator("#compare-button").click()
+        gallery = page.locator("#compare-gallery img")
+        page.wait_for_function("() => document.querySelectorAll('#compare-gallery img').length >= 9", timeout=120_000)
+        assert gallery.count() >= 9  # original, grayscale and the seven shipped colorizers
         page.screenshot(path=str(ARTIFACTS / "browser_colorize.png"), full_page=True)
+
+        page.get_by_role("tab", name="Maps").click()
+        page.locator("#maps-input input[type=file]").set_input_files(str(photos / "coffee.png"))
+        page.locator("#maps-button").click()
+        mapped = page.locator("#maps-generated img")
+        mapped.wait_for(state="visible", timeout=60_000)
+        assert mapped.evaluate("img => img.complete && img.naturalWidth") == 600
+        page.locator("#maps-slider img").first.wait_for(state="visible", timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "browser_maps.png"), full_page=True)
         browser.close()
     # offline page: nothing it needs comes from outside (a failed external font is tolerated, not required)
     assert all(not u.startswith("http://127.0.0.1") for u in failed_external)

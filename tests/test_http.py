@@ -88,7 +88,7 @@ def test_bad_file_gets_its_message_and_the_server_keeps_answering(client, cat, p
 @pytest.mark.parametrize("name", ACCEPTED)
 def test_unusual_but_valid_file_is_colorized_upright(client, cat, photos, tmp_path, name):
     make, note = ACCEPTED[name]
-    orig, gray, gen, png, msg = colorize(client, upload(tmp_path, name, make(cat)))
+    orig, gray, gen, slider, png, msg = colorize(client, upload(tmp_path, name, make(cat)))
     assert Image.open(png).size == Image.open(gen).size == (451, 300)  # upright, at the input's size
     assert Image.open(png).mode == "RGB" and note in msg
     assert_still_answers(client, photos)
@@ -99,7 +99,7 @@ def test_maps_endpoint_refuses_a_non_image_and_keeps_answering(client, photos, t
 
     with pytest.raises(Exception, match="not an image file"):
         client.predict(upload(tmp_path, "tile.png", b"GIF89a but not really"), "aerial photo -> map", api_name="/translate_map")
-    orig, gen, png, msg = client.predict(handle_file(str(photos / "coffee.png")), "aerial photo -> map", api_name="/translate_map")
+    orig, gen, slider, png, msg = client.predict(handle_file(str(photos / "coffee.png")), "aerial photo -> map", api_name="/translate_map")
     assert Image.open(png).size == (600, 400)
 
 

@@ -1,0 +1,80 @@
+"""The trained models in weights/: what a fresh clone ships and the app loads (each model is loaded once)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import safetensors.torch
+import torch
+
+from bench.appserver import ROOT
+from pix2pix.evaluate import colourfulness, model_methods, split_pair
+from pix2pix.infer import Translator
+from pix2pix.registry import Registry
+
+import app
+
+WEIGHTS = ROOT / "weights"
+ARTISTS = ["Andy Warhol", "Claude Monet", "Kazimir Malevich", "Pablo Picasso", "Salvador Dali", "Titian"]
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return Registry(WEIGHTS, hub_repos=[])
+
+
+def noprogress(*args, **kwargs):
+    return None
+
+
+def test_every_shipped_model_is_trained_evaluated_and_small(registry):
+    assert registry.artists() == ARTISTS
+    assert registry.find_maps("AtoB") and registry.find_maps("BtoA") and registry.find_colorizer("Titian", "rgb")
+    assert all(e.trained and e.config["train_info"]["heldout"] for e in registry.entries.values())
+    sizes = [p.stat().st_size for p in WEIGHTS.glob("*/model.safetensors")]
+    assert len(sizes) == 9 and max(sizes) <= 50e6 and sum(p.stat().st_size for p in WEIGHTS.rglob("*") if p.is_file()) <= 300e6
+    assert "untrained" not in app.Studio(registry).about() and "held-out" in app.Studio(registry).about()
+
+
+def test_shipped_weights_are_fp16_on_disk_and_fp32_once_loaded(registry):
+    entry = registry.find_maps("AtoB")
+    stored = safetensors.torch.load_file(entry.path / "model.safetensors")
+    assert stored["down.1.1.weight"].dtype == torch.float16 and stored["down.1.2.running_var"].dtype == torch.float32
+    model = Translator.load(entry.path).model
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    torch.testing.assert_close(model.state_dict()["down.1.1.weight"], stored["down.1.1.weight"].float())
+
+
+@pytest.mark.parametrize("artist,space", [(a, "lab") for a in ARTISTS] + [("Titian", "rgb")])
+def test_each_colorizer_turns_a_real_photo_into_colour_at_its_size(registry, photos, artist, space):
+    studio = app.Studio(registry)
+    orig, gray, gen, slider, png, msg = studio.colorize(str(photos / "chelsea.png"), artist, space, progress=noprogress)
+    assert gen.size == orig.size == (451, 300) and f"{artist} colorization" in msg and "UNTRAINED" not in msg
+    assert colourfulness(np.asarray(gray)) < 1 and colourfulness(np.asarray(gen)) > 10
+
+
+def test_a_val_tile_becomes_a_map_the_same_through_the_app_and_the_evaluation(registry, maps_val):
+    aerial, real_map = split_pair(maps_val / "1.jpg")
+    pal = np.array(registry.find_maps("AtoB").config["palette"])
+
+    def near_palette(rgb: np.ndarray) -> float:
+        return float((np.sqrt(((rgb[..., None, :].astype(float) - pal) ** 2).sum(-1)).min(-1) < 20).mean())
+
+    studio = app.Studio(registry)
+    for snap in (False, True):
+        _, gen, *_ = studio.translate_map(aerial, "aerial photo -> map", snap, progress=noprogress)
+        evaluated = model_methods([registry.find_maps("AtoB").path], snap=True)
+        method = next(m for name, m in evaluated.items() if name.endswith(" + palette") == snap)
+        assert np.array_equal(np.asarray(gen), method(aerial))  # what is measured is what users get
+        assert gen.size == (600, 600) and near_palette(np.asarray(gen)) > 0.9 > 0.1 > near_palette(aerial)
+    _, photo, *_ = studio.translate_map(real_map, "map -> aerial photo", progress=noprogress)
+    assert photo.size == (600, 600) and near_palette(np.asarray(photo)) < 0.5
+
+
+def test_every_config_records_its_held_out_scores():
+    """The numbers the About tab and the model cards show, written by pix2pix.evaluate --write."""
+    for cfg in WEIGHTS.glob("*/config.json"):
+        held = json.loads(cfg.read_text())["train_info"]["heldout"]
+        assert "split" in held and ("ciede2000" in held or "accuracy_delta5" in held), cfg
