@@ -1,21 +1,32 @@
-"""`gen_and_print` as a command: translate one image file and write a side-by-side figure.
+"""`gen_and_print` as a command: translate image files and folders, writing each result and a side-by-side figure.
 
-    python -m pix2pix.predict --model weights/monet-lab photo.jpg --out result.png [--real painting.jpg]
+    python -m pix2pix.predict --model weights/titian-lab photo.jpg --out result.png [--real painting.jpg]
+    python -m pix2pix.predict --model weights/titian-lab photos/ more.jpg --out results/ [--strength 1.2]
+    python -m pix2pix.predict --model weights/maps-aerial2map aerial/ --out maps/ --snap
 
-Writes `result.png` (original | grayscale | generated | real) and `result_generated.png` (the output alone).
+One input file and an --out ending in .png/.jpg: writes that figure (original | grayscale | generated | real)
+and `<out>_generated.png`. Otherwise --out is a folder: every image in the inputs (folders are searched
+recursively) gives `<name>_generated.png` and `<name>_figure.png` there, keeping the folders' layout.
+Unreadable files are skipped with a one-line reason; inputs are never overwritten. The exit status is
+non-zero only if nothing could be processed.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
+from tqdm import tqdm
 
+from .data import IMAGE_EXTS
 from .hub import ModelError
 from .images import ImageError, load_image, side_by_side
 from .infer import Result, Translator
+
+FIGURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 
 def figure(result: Result, task: str, real: Image.Image | None = None) -> Image.Image:
@@ -28,35 +39,101 @@ def figure(result: Result, task: str, real: Image.Image | None = None) -> Image.
     return side_by_side(panels)
 
 
-def gen_and_print(model: str | Path, image: str | Path, out: str | Path, real: str | Path | None = None) -> tuple[Path, Path]:
-    """Translate `image` with `model`; write the figure to `out` and the generated image beside it."""
-    translator = Translator.load(model, fast=True)  # bf16 where the CPU runs it natively, like the app
-    result = translator(image)
-    real_im = Image.fromarray(load_image(real)[0]) if real else None
+def gen_and_print(model: str | Path, image: str | Path, out: str | Path, real: str | Path | None = None,
+                  strength: float = 1.0, snap: bool = False) -> tuple[Path, Path]:  # fmt: skip
+    """The course project's helper: load `model`, translate `image`, write the figure to `out` and the
+    generated image to `<out>_generated.png`."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    generated = out.with_name(f"{out.stem}_generated.png")
-    figure(result, translator.model.task, real_im).save(out)
+    translator = Translator.load(model, fast=True)  # bf16 where the CPU runs it natively, like the app
+    return write_result(translator, image, out, generated_path(out), real, strength, snap)
+
+
+def generated_path(figure_path: Path) -> Path:
+    return figure_path.with_name(f"{figure_path.stem}_generated.png")
+
+
+def write_result(translator: Translator, image: str | Path, fig: Path, generated: Path, real: str | Path | None = None,
+                 strength: float = 1.0, snap: bool = False) -> tuple[Path, Path]:  # fmt: skip
+    """Translate one image and write its figure and its generated image."""
+    result = translator(image, strength=strength, snap=snap)
+    real_im = Image.fromarray(load_image(real)[0]) if real else None
+    for path in (fig, generated):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    figure(result, translator.model.task, real_im).save(fig)
     result.generated.save(generated)
     for note in result.notes:
-        print(f"note: {note}")
-    return out, generated
+        tqdm.write(f"note ({Path(image).name}): {note}")
+    return fig, generated
+
+
+def collect(inputs: list[Path]) -> list[tuple[Path, Path]]:
+    """(file, its output stem relative to the output folder) for every input file and every image below each folder."""
+    found = []
+    for item in inputs:
+        if item.is_dir():
+            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+            found += [(p, Path(item.resolve().name) / p.relative_to(item).with_suffix("")) for p in files]
+        else:
+            found.append((item, Path(item.stem)))
+    return found
+
+
+@dataclass
+class Summary:
+    written: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def predict_many(translator: Translator, inputs: list[Path], out_dir: Path, strength: float = 1.0, snap: bool = False) -> Summary:
+    """Translate every image in `inputs` (files and folders) into `out_dir`, skipping what cannot be read."""
+    summary = Summary()
+    sources = {p.resolve() for p, _ in collect(inputs)}
+    for path, stem in tqdm(collect(inputs), desc="translating", unit="img"):
+        fig, gen = out_dir / f"{stem}_figure.png", out_dir / f"{stem}_generated.png"
+        if fig.resolve() in sources or gen.resolve() in sources:
+            reason = "its output would overwrite an input file"
+        elif not path.is_file():
+            reason = "no such file"
+        else:
+            try:
+                write_result(translator, path, fig, gen, strength=strength, snap=snap)
+                summary.written.append(gen)
+                continue
+            except ImageError as e:
+                reason = str(e)
+        summary.skipped.append((path, reason))
+        tqdm.write(f"skipped {path}: {reason}", file=sys.stderr)
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.predict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("image", help="input image file (any size; PNG, JPEG, WebP, ...)")
+    p.add_argument("inputs", nargs="+", type=Path, help="image files and folders (any size; PNG, JPEG, WebP, ...)")
     p.add_argument("--model", required=True, help="model folder (config.json + model.safetensors) or Hub repo id")
-    p.add_argument("--out", default="result.png", help="figure to write (default: result.png)")
-    p.add_argument("--real", help="the true target image, shown as a fourth panel")
+    p.add_argument("--out", type=Path, default=Path("predictions"), help="a figure file (one input) or a folder (default: predictions)")
+    p.add_argument("--real", type=Path, help="one input only: the true target image, shown as a fourth panel")
+    p.add_argument("--strength", type=float, default=1.0, help="Lab colorizers: colour strength, 0 (gray) to 1.5 (default 1)")
+    p.add_argument("--snap", action="store_true", help="aerial -> map: draw in the model's map palette")
     args = p.parse_args(argv)
+    if not 0 <= args.strength <= 1.5:
+        p.error("--strength must be from 0 to 1.5")
+    single = len(args.inputs) == 1 and args.inputs[0].is_file() and args.out.suffix.lower() in FIGURE_SUFFIXES
+    if args.real and not single:
+        p.error("--real needs exactly one input file and an --out figure file")
     try:
-        fig, gen = gen_and_print(args.model, args.image, args.out, args.real)
+        translator = Translator.load(args.model, fast=True)  # loaded once; bf16 where the CPU runs it natively
+        if single:
+            if args.out.resolve() == args.inputs[0].resolve():
+                p.error("--out would overwrite the input")
+            fig, gen = write_result(translator, args.inputs[0], args.out, generated_path(args.out), args.real, args.strength, args.snap)
+            print(f"wrote {fig} and {gen}")
+            return 0
     except (ImageError, ModelError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {fig} and {gen}")
-    return 0
+    summary = predict_many(translator, args.inputs, args.out, args.strength, args.snap)
+    print(f"{len(summary.written)} translated into {args.out}, {len(summary.skipped)} skipped")
+    return 0 if summary.written else 1
 
 
 if __name__ == "__main__":

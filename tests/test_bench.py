@@ -38,3 +38,11 @@ def test_load_benchmark_serves_every_request_at_small_scale():
     (row,) = table_rows(out)
     concurrency, clients, requests, ok, errors, lost = row[:6]
     assert (concurrency, clients, requests, ok, errors, lost) == ("1", "3", "6", "6", "0", "0")
+
+
+def test_folder_benchmark_compares_the_loop_with_the_folder_run():
+    args = ["--images", "3", "--size", "128"]
+    out = subprocess.run([sys.executable, "-m", "bench.predict_folder", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = table_rows(out)
+    assert [r[0].split(" (")[0] for r in rows] == ["single-image path in a loop", "folder run"]
+    assert all(float(r[2]) > 0 for r in rows)

@@ -121,9 +121,38 @@ def test_predict_cli_end_to_end_on_an_odd_sized_real_image(photos, tmp_path):
 def test_predict_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
     tiny_model().save(tmp_path / "model")
     (tmp_path / "fake.jpg").write_text("not an image")
-    assert predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "fake.jpg")]) == 2
+    assert predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "fig.png")]) == 2
     assert "not an image file" in capsys.readouterr().err
-    assert predict_main(["--model", str(tmp_path / "nope"), str(tmp_path / "fake.jpg")]) == 2
+    assert predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "o")]) == 1
+    assert "skipped" in capsys.readouterr().err and not (tmp_path / "o").exists()  # nothing processed: non-zero
+    assert predict_main(["--model", str(tmp_path / "nope"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "o")]) == 2
+
+
+def test_predict_cli_translates_folders_skips_bad_files_and_never_overwrites_inputs(photos, tmp_path, capsys):
+    tiny_model().save(tmp_path / "model")
+    album = tmp_path / "album"
+    (album / "trip").mkdir(parents=True)
+    for name in ("chelsea.png", "rocket.jpg"):
+        (album / name).write_bytes((photos / name).read_bytes())
+    (album / "trip" / "camera.png").write_bytes((photos / "camera.png").read_bytes())
+    (album / "trip" / "broken.jpg").write_bytes((photos / "rocket.jpg").read_bytes()[:2000])
+    (album / "notes.txt").write_text("not an image, not even looked at")
+    out = tmp_path / "out"
+    code = predict_main(["--model", str(tmp_path / "model"), str(album), str(photos / "coffee.png"), "--out", str(out), "--strength", "0.5"])
+    assert code == 0
+    made = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
+    assert made == ["album/chelsea_figure.png", "album/chelsea_generated.png", "album/rocket_figure.png", "album/rocket_generated.png",
+                    "album/trip/camera_figure.png", "album/trip/camera_generated.png", "coffee_figure.png", "coffee_generated.png"]
+    assert Image.open(out / "album" / "rocket_generated.png").size == (640, 427)
+    captured = capsys.readouterr()
+    assert "skipped" in captured.err and "broken.jpg" in captured.err and "corrupt or truncated" in captured.err
+    assert "4 translated" in captured.out and "1 skipped" in captured.out
+    # an output folder that holds the inputs: outputs that would replace an input are refused, the rest written
+    (album / "rocket_generated.png").write_bytes((photos / "chelsea.png").read_bytes())
+    before = (album / "rocket_generated.png").read_bytes()
+    assert predict_main(["--model", str(tmp_path / "model"), str(album / "rocket.jpg"), str(album / "rocket_generated.png"),
+                         "--out", str(album)]) == 0  # fmt: skip
+    assert (album / "rocket_generated.png").read_bytes() == before and "overwrite an input" in capsys.readouterr().err
 
 
 def test_fast_bf16_path_stays_within_tolerance_of_fp32(photos):
