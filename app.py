@@ -1,4 +1,8 @@
-"""pix2pix studio: the Gradio demo. `python app.py` serves it on http://127.0.0.1:7860.
+"""pix2pix studio: the Gradio demo, serving http://127.0.0.1:7860 by default.
+
+    python app.py                              # the shipped models in weights/
+    python app.py --host 0.0.0.0 --port 8080   # reachable from your network
+    PIX2PIX_HUB_MODELS=user/monet-lab python app.py
 
 Models come from `weights/<name>/` (config.json + model.safetensors; override the folder with
 PIX2PIX_WEIGHTS) and from Hub repos listed in PIX2PIX_HUB_MODELS (comma-separated repo ids).
@@ -301,7 +305,7 @@ def build_app(registry: Registry) -> gr.Blocks:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Run the pix2pix studio web app.")
+    p = argparse.ArgumentParser(prog="python app.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), help="0.0.0.0 to serve your network")
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     p.add_argument("--share", action="store_true", help="also open a temporary public *.gradio.live link")

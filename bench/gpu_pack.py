@@ -46,7 +46,7 @@ def pack_maps(src: Path, dst: Path, size: int = MAPS_LOAD) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m bench.gpu_pack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--paintings", type=Path, required=True)
     p.add_argument("--maps", type=Path, required=True)
     p.add_argument("--out", type=Path, default=Path(".gpu"))

@@ -58,7 +58,7 @@ def paths(model: Pix2PixGenerator) -> dict[str, Callable[[Callable[[Translator],
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m bench.infer_cpu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = p.parse_args()

@@ -95,7 +95,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m bench.load_app", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
     p.add_argument("--requests", type=int, default=4, help="requests per client")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 2], help="app settings to compare")

@@ -156,7 +156,7 @@ def profile(cfg: TrainConfig, warmup: int, workers: int, steps: int = 5, rows: i
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m bench.train_gpu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="auto", help="auto: cuda when available, else cpu")
     p.add_argument("--data", help="a maps-layout folder (train/*.jpg); default: synthetic tiles in a temp folder")
     p.add_argument("--images", type=int, default=64, help="training images to use (synthetic ones to write)")

@@ -366,7 +366,10 @@ def main(argv: list[str] | None = None) -> int:
             artists, maps = shipped(Path(args.weights))
             for artist, models in artists.items():
                 fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
-                print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write) + "\n", flush=True)
+                try:
+                    print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write) + "\n", flush=True)
+                except DataError as e:  # one artist missing from the data does not stop the others
+                    print(f"### {artist}: not evaluated ({e})\n", flush=True)
             if maps:
                 print(evaluate_maps(Path(args.maps), maps, args.limit, args.figure, args.write), flush=True)
         elif not args.data or not args.model:

@@ -38,6 +38,7 @@ def with_strength(lab: torch.Tensor, strength: float) -> Image.Image:
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:
     """(H, W, 3) uint8 -> (1, 3, H, W) float in [0, 1]."""
+    rgb = rgb if rgb.flags.writeable else rgb.copy()  # torch cannot wrap read-only memory (np.asarray of a PIL image)
     return torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255
 
 

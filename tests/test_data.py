@@ -63,3 +63,22 @@ def test_download_maps_unpacks_an_archive(tmp_path, ab_dataset):
         tar.add(src, arcname="maps")
     dest = download_maps(tmp_path / "data", url=archive.as_uri())
     assert len(PairedImages(dest, "val", size=32)) == 2
+
+
+def test_colourless_paintings_are_left_out_and_counted(paintings, photos, tmp_path):
+    shutil.copytree(paintings, tmp_path / "art")
+    gray = tmp_path / "art" / "images" / "Claude_Monet_9.jpg"  # a real grayscale photo, as a drawing would be
+    gray.write_bytes((photos / "camera.png").read_bytes())
+    ds = Paintings(tmp_path / "art", ["Claude Monet"], "all", size=32)
+    assert ds.colorless == [gray] and gray not in ds.files and len(ds) == len(ds.files) == 5
+    from PIL import Image
+
+    Image.open(photos / "chelsea.png").convert("L").convert("RGB").save(tmp_path / "art" / "images" / "Gustav_Klimt_9.jpg")
+    assert len(Paintings(tmp_path / "art", ["Klimt"], "all", size=32).colorless) == 1  # RGB file, gray content
+
+
+def test_artist_names_match_loosely_but_never_ambiguously(paintings):
+    for name in ("Claude Monet", "claude monet", "MONET", "  monet "):
+        assert Paintings(paintings, [name], "all", size=16).artists == ["Claude Monet"]
+    with pytest.raises(DataError, match="'t' matches several artists: Claude Monet, Gustav Klimt. Artists found: Claude Monet, Gustav Klimt"):
+        Paintings(paintings, ["t"])

@@ -1,0 +1,91 @@
+"""pix2pix.evaluate on tiny real data: the metrics, both tasks' tables with their baselines, figures, --write."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.color import deltaE_ciede2000, rgb2lab
+
+from pix2pix import evaluate as ev
+from pix2pix.hub import Pix2PixGenerator
+
+
+@pytest.fixture(scope="module")
+def cat(photos) -> np.ndarray:
+    return np.asarray(Image.open(photos / "chelsea.png").convert("RGB"))
+
+
+def test_metrics_on_a_real_photo(cat):
+    gray = np.repeat(np.asarray(Image.fromarray(cat).convert("L"))[..., None], 3, axis=2)
+    assert ev.psnr(cat, cat) > 90 and ev.ciede2000(cat, cat) == 0 and ev.ssim(cat, cat) == pytest.approx(1.0)
+    assert ev.colourfulness(gray) == 0 and ev.colourfulness(cat) > 10  # a gray image has no colourfulness
+    assert ev.ciede2000(gray, cat) == pytest.approx(deltaE_ciede2000(rgb2lab(gray), rgb2lab(cat)).mean())
+    shifted = np.clip(cat.astype(int) + np.array([4, 0, 0]), 0, 255).astype(np.uint8)
+    assert ev.delta_accuracy(shifted, cat) == 1.0 and ev.delta_accuracy(np.clip(cat.astype(int) + 5, 0, 255).astype(np.uint8), cat) < 0.1
+    assert ev.rmse(shifted, cat) == pytest.approx(np.sqrt(((shifted.astype(float) - cat) ** 2).mean()))
+
+
+def test_lab_baselines_keep_the_lightness(cat):
+    gray = ev.lab_baseline((0.0, 0.0))(cat)
+    assert gray.shape == cat.shape and ev.colourfulness(gray) < 1
+    warm = ev.lab_baseline((10.0, 20.0))(cat)
+    assert np.abs(rgb2lab(warm)[..., 0] - rgb2lab(cat)[..., 0]).mean() < 1.5 and ev.colourfulness(warm) > ev.colourfulness(gray)
+
+
+def tiny(folder, task="colorize", space="lab", **kw):
+    io = {"maps": (3, 3), "lab": (1, 2), "rgb": (1, 3)}["maps" if task == "maps" else space]
+    Pix2PixGenerator(*io, ngf=8, depth=5, task=task, space=space, image_size=64, **kw).save(folder, {"epochs": 1, "note": "test fixture"})
+    return str(folder)
+
+
+def test_colorize_table_figure_and_written_scores(paintings, tmp_path, capsys):
+    lab = tiny(tmp_path / "monet-lab", artist="Claude Monet")
+    rgb = tiny(tmp_path / "monet-rgb", space="rgb", artist="Claude Monet")
+    fig = tmp_path / "fig.png"
+    code = ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--model", rgb, "--figure", str(fig), "--write"])
+    assert code == 0
+    table = capsys.readouterr().out
+    rows = [r for r in table.splitlines() if r.startswith("| ") and "---" not in r][1:]
+    assert [r.split("|")[1].strip() for r in rows] == ["baseline: gray (a*b* = 0)", "baseline: the artist's mean a*b*",
+                                                       "monet-lab: Claude Monet colorization (Lab)", "monet-rgb: Claude Monet colorization (RGB)"]
+    assert rows[0].split("|")[5].strip() == "0.00"  # gray: no colourfulness
+    held = json.loads((tmp_path / "monet-lab" / "config.json").read_text())["train_info"]["heldout"]
+    assert set(held) == {"split", "psnr_db", "ciede2000", "ssim", "colourfulness_ratio", "ms_per_image"}
+    assert "Held-out scores" in (tmp_path / "monet-lab" / "README.md").read_text() and "ciede2000" in (tmp_path / "monet-lab" / "README.md").read_text()
+    assert Image.open(fig).width > 4 * 256  # input | grayscale | two models | real
+
+
+def test_maps_tables_baselines_and_palette_rows(ab_dataset, tmp_path, capsys):
+    a2m = tiny(tmp_path / "a2m", task="maps", direction="AtoB", palette=[[255, 255, 255], [0, 0, 0], [128, 128, 128]])
+    m2a = tiny(tmp_path / "m2a", task="maps", direction="BtoA")
+    assert ev.main(["--task", "maps", "--data", str(ab_dataset), "--model", a2m, "--model", m2a, "--figure", str(tmp_path / "maps.png"), "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "**aerial photo -> map**" in out and "**map -> aerial photo**" in out
+    names = [r.split("|")[1].strip() for r in out.splitlines() if r.startswith("| ") and "---" not in r and "method" not in r]
+    assert names[0].startswith("baseline: most common map colour") and names[1:3] == ["a2m: aerial photo -> map", "a2m: aerial photo -> map + palette"]
+    assert names[3].startswith("baseline: mean aerial colour") and names[4] == "m2a: map -> aerial photo"
+    held = json.loads((tmp_path / "a2m" / "config.json").read_text())["train_info"]["heldout"]
+    assert 0 <= held["accuracy_delta5"] <= 1 and "with_palette" in held
+    assert (tmp_path / "maps_AtoB.png").is_file() and (tmp_path / "maps_BtoA.png").is_file()
+
+
+def test_all_evaluates_each_model_on_its_own_artist(paintings, ab_dataset, tmp_path, capsys):
+    tiny(tmp_path / "w" / "klimt-lab", artist="Gustav Klimt")
+    tiny(tmp_path / "w" / "monet-lab", artist="Claude Monet")
+    tiny(tmp_path / "w" / "maps", task="maps", direction="AtoB")
+    assert ev.main(["--all", "--weights", str(tmp_path / "w"), "--paintings", str(paintings), "--maps", str(ab_dataset)]) == 0
+    out = capsys.readouterr().out
+    assert "### Claude Monet: " in out and "**aerial photo -> map**" in out
+    assert "### Gustav Klimt: not evaluated (the val split of Gustav Klimt is empty)" in out  # 3 paintings, none held out
+
+
+def test_clear_errors_without_a_traceback(paintings, tmp_path, capsys):
+    lab = tiny(tmp_path / "m", artist="Claude Monet")
+    assert ev.main(["--data", str(paintings), "--artist", "Vermeer", "--model", lab]) == 2
+    assert "Artists found: Claude Monet, Gustav Klimt" in capsys.readouterr().err
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", str(tmp_path / "nope")]) == 2
+    with pytest.raises(SystemExit):
+        ev.main(["--data", str(paintings), "--model", lab])  # colorize needs --artist
