@@ -2,6 +2,7 @@
 
     python -m bench.load_app                                  # N = 8, 32, 64; concurrency 1 and 2
     python -m bench.load_app --clients 64 --concurrency 2 --requests 6
+    python -m bench.load_app --workload compare --clients 1 4 8 --requests 2   # "Compare all models", shipped weights
 
 For each --concurrency value the app is started (`python app.py --concurrency C`) on a free loopback port
 with paper-sized generators (ngf=64, depth 8, random weights: latency does not depend on their values,
@@ -9,6 +10,8 @@ and the app labels them untrained), warmed up with one request of each kind, the
 N threads start together, each with its own client, and send --requests requests alternating Lab
 colorization and aerial -> map translation of the bundled example photos. Latency is from submit to result,
 queue wait included. A request that neither returns nor errors within --timeout counts as lost.
+`--workload compare` sends "Compare all models" requests instead (every shipped colorizer in weights/ on one
+photo), which shows how the server's memory grows with the number of models it holds.
 The server's resident memory is sampled from /proc while each N runs. The app is stopped at the end.
 """
 
@@ -45,20 +48,22 @@ def paper_weights(folder: Path) -> Path:
     return folder
 
 
-def request(client: Client, i: int):
+def request(client: Client, i: int, workload: str = "mixed"):
     image = handle_file(str(EXAMPLES[i % len(EXAMPLES)]))
+    if workload == "compare":
+        return client.submit(image, 1.0, api_name="/compare_all")
     if i % 2 == 0:
         return client.submit(image, "Claude Monet", "lab", api_name="/colorize")
     return client.submit(image, "aerial photo -> map", api_name="/translate_map")
 
 
-def user(url: str, downloads: str, n: int, offset: int, timeout: float, start: threading.Barrier, tally: Tally) -> None:
+def user(url: str, downloads: str, n: int, offset: int, timeout: float, start: threading.Barrier, tally: Tally, workload: str) -> None:
     client = Client(url, verbose=False, download_files=downloads)
     start.wait()
     for i in range(offset, offset + n):
         t = time.perf_counter()
         try:
-            request(client, i).result(timeout=timeout)
+            request(client, i, workload).result(timeout=timeout)
             with tally.lock:
                 tally.latencies.append(time.perf_counter() - t)
         except TimeoutError:
@@ -76,10 +81,10 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_load(url: str, pid: int, clients: int, requests: int, timeout: float, downloads: str) -> tuple[Tally, float, float]:
+def run_load(url: str, pid: int, clients: int, requests: int, timeout: float, downloads: str, workload: str) -> tuple[Tally, float, float]:
     """N users at once; returns the tally, wall seconds and the server's peak RSS (MB) while it ran."""
     tally, start = Tally(), threading.Barrier(clients + 1)
-    threads = [threading.Thread(target=user, args=(url, downloads, requests, k, timeout, start, tally)) for k in range(clients)]
+    threads = [threading.Thread(target=user, args=(url, downloads, requests, k, timeout, start, tally, workload)) for k in range(clients)]
     for t in threads:
         t.start()
     start.wait()
@@ -100,16 +105,18 @@ def main() -> None:
     p.add_argument("--requests", type=int, default=4, help="requests per client")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 2], help="app settings to compare")
     p.add_argument("--timeout", type=float, default=600, help="seconds after which a request counts as lost")
+    p.add_argument("--workload", choices=["mixed", "compare"], default="mixed", help="mixed: colorize + maps; compare: compare all")
     args = p.parse_args()
 
     import torch
 
-    print(f"loopback, {torch.get_num_threads()} CPU threads, torch {torch.__version__}; {args.requests} requests per client, "
-          "alternating colorize (Lab, 256 px model, full-res output) and aerial -> map (tiled at full size)\n")  # fmt: skip
+    what = ("compare all (every shipped colorizer in weights/ on one photo)" if args.workload == "compare"
+            else "alternating colorize (Lab, 256 px model, full-res output) and aerial -> map (tiled at full size)")  # fmt: skip
+    print(f"loopback, {torch.get_num_threads()} CPU threads, torch {torch.__version__}; {args.requests} requests per client, {what}\n")
     print("| app concurrency | clients | requests | ok | errors | lost | req/s | p50 s | p95 s | max s | server peak RSS MB |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
-        weights = paper_weights(Path(tmp) / "weights")
+        weights = ROOT / "weights" if args.workload == "compare" else paper_weights(Path(tmp) / "weights")
         downloads = str(Path(tmp) / "downloads")
         for c in args.concurrency:
             root = Path(tmp) / f"c{c}"
@@ -117,10 +124,11 @@ def main() -> None:
             srv = start_server(root, weights, PIX2PIX_CONCURRENCY=str(c))
             try:
                 warm = Client(srv.url, verbose=False, download_files=downloads)
-                for kind in (0, 1):  # load both models before timing anything
-                    request(warm, kind).result(timeout=args.timeout)
+                for kind in (0, 1):  # load the models before timing anything
+                    request(warm, kind, args.workload).result(timeout=args.timeout)
+                print(f"| {c} | (idle, models loaded) | | | | | | | | | {rss_mb(srv.proc.pid):.0f} |", flush=True)
                 for n in args.clients:
-                    tally, wall, peak = run_load(srv.url, srv.proc.pid, n, args.requests, args.timeout, downloads)
+                    tally, wall, peak = run_load(srv.url, srv.proc.pid, n, args.requests, args.timeout, downloads, args.workload)
                     lat = tally.latencies
                     print(f"| {c} | {n} | {n * args.requests} | {len(lat)} | {len(tally.errors)} | {tally.lost} | {len(lat) / wall:.2f} "
                           f"| {percentile(lat, 50):.2f} | {percentile(lat, 95):.2f} | {max(lat, default=float('nan')):.2f} | {peak:.0f} |", flush=True)  # fmt: skip

@@ -346,6 +346,7 @@ def shipped(weights: Path) -> tuple[dict[str, list[str]], list[str]]:
     return artists, maps
 
 
+@torch.no_grad()
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=["colorize", "maps"], default="colorize")
@@ -360,7 +361,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--figure", type=Path, help="write a few held-out examples side by side to this PNG")
     p.add_argument("--write", action="store_true", help="store the scores in each model's config.json and model card")
     args = p.parse_args(argv)
-    torch.set_grad_enabled(False)
     try:
         if args.all:
             artists, maps = shipped(Path(args.weights))

@@ -35,9 +35,17 @@ def test_inference_benchmark_covers_every_workload_and_path():
 def test_load_benchmark_serves_every_request_at_small_scale():
     args = ["--clients", "3", "--requests", "2", "--concurrency", "1", "--timeout", "300"]
     out = subprocess.run([sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
-    (row,) = table_rows(out)
+    idle, row = table_rows(out)
+    assert idle[1] == "(idle, models loaded)" and float(idle[-1]) > 0
     concurrency, clients, requests, ok, errors, lost = row[:6]
     assert (concurrency, clients, requests, ok, errors, lost) == ("1", "3", "6", "6", "0", "0")
+
+
+def test_load_benchmark_compare_workload_serves_the_shipped_models():
+    args = ["--workload", "compare", "--clients", "1", "--requests", "1", "--concurrency", "1", "--timeout", "300"]
+    out = subprocess.run([sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    idle, row = table_rows(out)
+    assert row[:6] == ["1", "1", "1", "1", "0", "0"] and float(row[-1]) >= float(idle[-1]) * 0.9
 
 
 def test_folder_benchmark_compares_the_loop_with_the_folder_run():
