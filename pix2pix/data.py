@@ -31,7 +31,8 @@ class DataError(FileNotFoundError):
     """A dataset folder that is missing, empty, or lacks what was asked for."""
 
 
-def _list_images(folder: Path) -> list[Path]:
+def list_images(folder: Path) -> list[Path]:
+    """Every image file below `folder`, sorted (a stable order on every machine), or a DataError saying why none."""
     if not folder.is_dir():
         raise DataError(f"dataset folder not found: {folder}")
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
@@ -105,7 +106,7 @@ class PairedImages(ImageSet):
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
         self.direction = direction
-        self.files = _list_images(Path(root) / split)[:limit]
+        self.files = list_images(Path(root) / split)[:limit]
         self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
         with Image.open(self.files[0]) as im:
             self.source_width = im.width // 2  # one half's width on disk: training sees it at size / source_width
@@ -153,7 +154,7 @@ def painting_files(root: str | Path, artists: list[str], split: str = "train", v
     """The artists' names as the dataset spells them, and their files in `split` ("train", "val" or "all")."""
     if split not in ("train", "val", "all"):
         raise ValueError(f"split must be train, val or all, got {split!r}")
-    files = _list_images(Path(root) / "images")
+    files = list_images(Path(root) / "images")
     names = resolve_artists(artists, sorted({_artist_of(p) for p in files}))
     files = [p for p in files if _artist_of(p) in names]
     if split != "all":

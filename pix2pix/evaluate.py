@@ -34,7 +34,7 @@ from skimage.metrics import structural_similarity
 from tqdm import tqdm
 
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
-from .data import MIN_CHROMA, DataError, _list_images, painting_files
+from .data import MIN_CHROMA, DataError, list_images, painting_files
 from .hub import CONFIG_FILE, ModelError, model_card, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor
@@ -133,8 +133,9 @@ def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Met
 
 # --- colorization --------------------------------------------------------------------------------------
 
-def colorize_rows(data: Path, artist: str, models: list[str | Path], limit: int | None = None) -> tuple[list[Row], list[np.ndarray], dict]:
-    """Score the baselines and `models` on `artist`'s held-out paintings; also returns the held-out images."""
+def colorize_rows(data: Path, artist: str, models: dict[str, Method], limit: int | None = None) -> tuple[list[Row], list[np.ndarray], dict]:
+    """Score the baselines and `models` (from `model_methods`) on `artist`'s held-out paintings; also returns
+    the held-out images."""
     names, train_files = painting_files(data, [artist], "train")
     _, val_files = painting_files(data, [artist], "val")
     paintings = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
@@ -144,7 +145,7 @@ def colorize_rows(data: Path, artist: str, models: list[str | Path], limit: int 
         "baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
         "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files)),
     }
-    methods.update(model_methods(models))
+    methods.update(models)
     rows = []
     for name, method in methods.items():
         row = Row(name)
@@ -202,7 +203,7 @@ def maps_baselines(train_dir: Path, limit: int = 300) -> tuple[np.ndarray, np.nd
     within the protocol's tolerance: the colour whose delta box holds the most training map pixels."""
     counts = np.zeros(1 << 24, dtype=np.int64)
     total = np.zeros(3)
-    files = _list_images(train_dir)[:limit]
+    files = list_images(train_dir)[:limit]
     for f in tqdm(files, desc="baselines from the training pairs", leave=False):
         aerial, map_ = (at_eval_size(x) for x in split_pair(f))
         packed = map_.reshape(-1, 3).astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
@@ -213,18 +214,17 @@ def maps_baselines(train_dir: Path, limit: int = 300) -> tuple[np.ndarray, np.nd
     return np.array(mode), np.round(total / len(files))
 
 
-def maps_rows(data: Path, models: list[str | Path], limit: int | None = None, snap: bool = True) -> tuple[dict[str, list[Row]], list[tuple[np.ndarray, np.ndarray]]]:
-    """Per direction, the constant-colour baseline and every model of that direction (raw, and snapped to the
-    model's palette where it has one), on the val pairs."""
-    pairs = [split_pair(f) for f in _list_images(Path(data) / "val")[:limit]]
+def maps_rows(data: Path, models: dict[str, dict[str, Method]], limit: int | None = None) -> tuple[dict[str, list[Row]], list[tuple[np.ndarray, np.ndarray]]]:
+    """Per direction, the constant-colour baseline and every model of that direction (`models`: direction ->
+    methods from `model_methods`), on the val pairs."""
+    pairs = [split_pair(f) for f in list_images(Path(data) / "val")[:limit]]
     mode_map, mean_aerial = maps_baselines(Path(data) / "train")
     directions: dict[str, dict[str, Method]] = {
         "AtoB": {f"baseline: most common map colour {tuple(int(c) for c in mode_map)}": constant(mode_map)},
         "BtoA": {f"baseline: mean aerial colour {tuple(int(c) for c in mean_aerial)}": constant(mean_aerial)},
     }
-    for model in models:
-        direction = read_config(resolve(model)).get("direction") or "AtoB"
-        directions[direction].update(model_methods([model], snap))
+    for direction, methods in models.items():
+        directions[direction].update(methods)
     out: dict[str, list[Row]] = {}
     for direction, methods in directions.items():
         if len(methods) == 1:
@@ -302,11 +302,12 @@ def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row 
 # --- the command -----------------------------------------------------------------------------------------
 
 def evaluate_colorize(data: Path, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool) -> str:
-    rows, paintings, facts = colorize_rows(data, artist, models, limit)
+    methods = model_methods(models)  # each model loaded once, for the table and the figure
+    rows, paintings, facts = colorize_rows(data, artist, methods, limit)
     text = (f"### {facts['artist']}: {facts['paintings']} held-out paintings"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(rows)}")  # fmt: skip
     if fig:
-        figure(paintings[:4], model_methods(models), paintings[:4], gray=True, path=fig)
+        figure(paintings[:4], methods, paintings[:4], gray=True, path=fig)
     if write:
         for m in models:
             row = model_row(rows, m)
@@ -315,14 +316,17 @@ def evaluate_colorize(data: Path, artist: str, models: list[str], limit: int | N
 
 
 def evaluate_maps(data: Path, models: list[str], limit: int | None, fig: Path | None, write: bool) -> str:
-    results, pairs = maps_rows(data, models, limit)
+    by_direction: dict[str, dict[str, Method]] = {"AtoB": {}, "BtoA": {}}
+    for model in models:  # each model loaded once: raw and, where it has a palette, snapped
+        by_direction[read_config(resolve(model)).get("direction") or "AtoB"].update(model_methods([model], snap=True))
+    results, pairs = maps_rows(data, by_direction, limit)
     text = "\n\n".join(maps_table(d, rows) for d, rows in results.items())
     if fig:
-        for model in models:
-            direction = read_config(resolve(model)).get("direction") or "AtoB"
-            src = [p[0] if direction == "AtoB" else p[1] for p in pairs[:3]]
-            real = [p[1] if direction == "AtoB" else p[0] for p in pairs[:3]]
-            figure(src, model_methods([model], snap=True), real, gray=False, path=fig.with_name(f"{fig.stem}_{direction}{fig.suffix}"))
+        for direction, methods in by_direction.items():
+            if methods:
+                src = [p[0] if direction == "AtoB" else p[1] for p in pairs[:3]]
+                real = [p[1] if direction == "AtoB" else p[0] for p in pairs[:3]]
+                figure(src, methods, real, gray=False, path=fig.with_name(f"{fig.stem}_{direction}{fig.suffix}"))
     if write:
         for m in models:
             rows = [r for rs in results.values() for r in rs]
