@@ -5,7 +5,8 @@
 #      CUDA-relevant tests run beside them (correctness only: the timings come from step 1);
 #   3. results staged in $STAGE: logs in $OUT/logs.tgz, each model folder as a tar split under 15 MiB.
 # Needs the packed data in .gpu/ (python -m bench.gpu_pack). Usage: bash bench/gpu_session.sh [BUDGET_MIN]
-# ONLY="maps-aerial2map maps-map2aerial" trains those alone. A CPU rehearsal of the whole script:
+# ONLY="maps-aerial2map maps-map2aerial" trains those alone; BENCH=0 and TESTS=0 skip steps 1 and the tests.
+# A CPU rehearsal of the whole script:
 # DRY="--limit 8 --image-size 64 --load-size 72 --depth 6 --epochs 1 --epochs-decay 1" bash bench/gpu_session.sh 0.2
 set -u
 OUT=${OUT:-/tmp/gpu-out}
@@ -19,9 +20,11 @@ say() { echo "[$(($(date +%s) - T0)) s] $*"; }
 { nvidia-smi; python3 -c "import torch, huggingface_hub, safetensors, cv2, PIL; print('torch', torch.__version__, 'hub', huggingface_hub.__version__, 'safetensors', safetensors.__version__, 'cv2', cv2.__version__, 'PIL', PIL.__version__)"; } > "$STAGE/logs/env.txt" 2>&1
 say "environment: $(tail -1 "$STAGE/logs/env.txt")"
 
-say "training benchmark (paper model), the card to itself"
-timeout 150 python3 -m bench.train_gpu --profile ${DRY:+--device cpu} > "$STAGE/logs/bench_train_gpu.md" 2>&1
-say "bench: exit $?"
+if [ "${BENCH:-1}" != 0 ]; then
+  say "training benchmark (paper model), the card to itself"
+  timeout 150 python3 -m bench.train_gpu --profile ${DRY:+--device cpu} > "$STAGE/logs/bench_train_gpu.md" 2>&1
+  say "bench: exit $?"
+fi
 
 say "training ${ONLY:-every model} (budget $BUDGET min each)"
 timeout "$(awk "BEGIN {print int($BUDGET * 60 + 60)}")" python3 -m train.all --paintings .gpu/paintings --maps .gpu/maps \
@@ -30,10 +33,12 @@ timeout "$(awk "BEGIN {print int($BUDGET * 60 + 60)}")" python3 -m train.all --p
   --maps-args "--ngf 32 --batch-size 16 --checkpoint-every 120 --scale 0.4767 ${DRY:-}" > "$STAGE/logs/train_all.txt" 2>&1 &
 TRAIN=$!
 
-say "CUDA tests beside the training"
-timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_train.py tests/test_models.py tests/test_hub_infer.py \
-  > "$STAGE/logs/tests.txt" 2>&1
-say "tests: $(tail -1 "$STAGE/logs/tests.txt")"
+if [ "${TESTS:-1}" != 0 ]; then
+  say "CUDA tests beside the training"
+  timeout 240 python3 -m pytest -q -p no:cacheprovider tests/test_train.py tests/test_models.py tests/test_hub_infer.py \
+    > "$STAGE/logs/tests.txt" 2>&1
+  say "tests: $(tail -1 "$STAGE/logs/tests.txt")"
+fi
 wait $TRAIN
 say "training: exit $? $(tail -3 "$STAGE/logs/train_all.txt" | tr '\n' ' ')"
 

@@ -121,13 +121,16 @@ def mean_ab(files: list[Path]) -> tuple[float, float]:
 
 
 def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Method]:
-    """Each model as a method named "<folder>: <what it does>"; with `snap`, also its palette-snapped variant."""
+    """Each model as a method named "<folder>: <what it does>" (the whole path where two folders share a name);
+    with `snap`, also its palette-snapped variant."""
+    names = [Path(m).name for m in models]
     out = {}
-    for m in models:
+    for m, name in zip(models, names):
         t = Translator.load(m, fast=True)
-        out[f"{Path(m).name}: {t.name}"] = translator_method(t)
+        label = f"{name if names.count(name) == 1 else m}: {t.name}"
+        out[label] = translator_method(t)
         if snap and t.can_snap:
-            out[f"{Path(m).name}: {t.name} + palette"] = translator_method(t, snap=True)
+            out[f"{label} + palette"] = translator_method(t, snap=True)
     return out
 
 
@@ -295,8 +298,8 @@ def write_scores(model: str | Path, scores: dict) -> None:
 
 
 def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row | None:
-    prefix = f"{Path(model).name}: "
-    return next((r for r in rows if r.name.startswith(prefix) and r.name.endswith(" + palette") == snapped), None)
+    prefixes = (f"{Path(model).name}: ", f"{model}: ")
+    return next((r for r in rows if r.name.startswith(prefixes) and r.name.endswith(" + palette") == snapped), None)
 
 
 # --- the command -----------------------------------------------------------------------------------------

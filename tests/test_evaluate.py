@@ -89,3 +89,11 @@ def test_clear_errors_without_a_traceback(paintings, tmp_path, capsys):
     assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", str(tmp_path / "nope")]) == 2
     with pytest.raises(SystemExit):
         ev.main(["--data", str(paintings), "--model", lab])  # colorize needs --artist
+
+
+def test_two_models_whose_folders_share_a_name_get_a_row_each(paintings, tmp_path, capsys):
+    first = tiny(tmp_path / "old" / "monet-lab", artist="Claude Monet")
+    second = tiny(tmp_path / "new" / "monet-lab", artist="Claude Monet")
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", first, "--model", second]) == 0
+    out = capsys.readouterr().out
+    assert f"| {first}: Claude Monet colorization (Lab) |" in out and f"| {second}: Claude Monet colorization (Lab) |" in out
