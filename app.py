@@ -14,9 +14,9 @@ import argparse
 import logging
 import os
 import signal
+import tempfile
 import threading
 from collections import OrderedDict
-import tempfile
 from pathlib import Path
 
 import gradio as gr
