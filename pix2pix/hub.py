@@ -13,7 +13,6 @@ from typing import Any
 
 from huggingface_hub import ModelCard, PyTorchModelHubMixin, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
-import torch
 from safetensors import SafetensorError
 from safetensors.torch import save_file
 
@@ -86,11 +85,6 @@ class Pix2PixGenerator(
         state = {k: (v.half() if k in params else v).detach().contiguous().cpu() for k, v in self.state_dict().items()}
         save_file(state, str(save_directory / WEIGHTS_FILE), metadata={"format": "pt"})
 
-    def update_info(self, **facts: Any) -> None:
-        """Add facts (such as held-out scores) to `train_info`, keeping the saved config in step."""
-        self.train_info = {**self.train_info, **facts}
-        self._hub_mixin_config["train_info"] = self.train_info
-
     def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:
         return ModelCard(model_card(self.config))
 
@@ -114,7 +108,7 @@ def model_card(config: dict[str, Any]) -> str:
     facts = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in info.items())
     scores = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict) else v}" for k, v in (heldout or {}).items())
     scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)." if config.get("task") == "maps" else ""
-    palette = " It stores the 8-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
+    palette = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
     return f"""---
 library_name: pix2pix-studio
 license: mit
