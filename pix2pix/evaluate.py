@@ -141,9 +141,10 @@ def colorize_rows(data: Path, artist: str, models: dict[str, Method], limit: int
     the held-out images."""
     names, train_files = painting_files(data, [artist], "train")
     _, val_files = painting_files(data, [artist], "val")
-    paintings = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
-    colourless = sum(mean_chroma(p) < MIN_CHROMA for p in paintings)
-    paintings = [p for p in paintings if mean_chroma(p) >= MIN_CHROMA][:limit]
+    decoded = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
+    coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]  # chroma measured once per painting
+    colourless = len(decoded) - len(coloured)
+    paintings = coloured[:limit]
     methods: dict[str, Method] = {
         "baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
         "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files)),

@@ -87,8 +87,9 @@ class Summary:
 def predict_many(translator: Translator, inputs: list[Path], out_dir: Path, strength: float = 1.0, snap: bool = False) -> Summary:
     """Translate every image in `inputs` (files and folders) into `out_dir`, skipping what cannot be read."""
     summary = Summary()
-    sources = {p.resolve() for p, _ in collect(inputs)}
-    for path, stem in tqdm(collect(inputs), desc="translating", unit="img"):
+    found = collect(inputs)  # the folders are walked once
+    sources = {p.resolve() for p, _ in found}
+    for path, stem in tqdm(found, desc="translating", unit="img"):
         fig, gen = out_dir / f"{stem}_figure.png", out_dir / f"{stem}_generated.png"
         if fig.resolve() in sources or gen.resolve() in sources:
             reason = "its output would overwrite an input file"
