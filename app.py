@@ -241,7 +241,7 @@ class Studio:
             "",
             "## How they are made",
             "pix2pix (Isola et al., 2017): a U-Net generator and a 70x70 PatchGAN discriminator trained with "
-            "GAN + 100 x L1 loss. Colorization in Lab predicts only a*b* from L, so the model has two channels to get "
+            "GAN + 100 x L1 loss. Colorization in Lab predicts only a\\*b\\* from L, so the model has two channels to get "
             "right instead of three, and the result keeps the input's own lightness at full resolution.",
             "",
             "Train: `python -m train.maps --download` and `python -m train.colorize --artist \"Claude Monet\" --space lab`. "
@@ -263,7 +263,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                 with gr.Row():
                     c_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input"))
                     with gr.Column():
-                        c_artist = gr.Dropdown(artists, value=artists[0] if artists else None, label="Artist", allow_custom_value=False, elem_id="colorize-artist")
+                        c_artist = gr.Dropdown(artists, value=registry.best_artist(), label="Artist", allow_custom_value=False, elem_id="colorize-artist")
                         c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
                         c_strength = gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
                                                info=f"0 = gray, 1 = the model's colour, above 1 = more saturated; {RGB_STRENGTH}.", elem_id="colorize-strength")  # fmt: skip

@@ -75,6 +75,13 @@ class Registry:
     def artists(self) -> list[str]:
         return sorted({e.artist for e in self.of_task("colorize")})
 
+    def best_artist(self) -> str | None:
+        """The menu's first choice: the artist whose Lab colorizer has the lowest held-out colour error (CIEDE2000),
+        so a newcomer starts with the strongest model; the first artist where none has been evaluated."""
+        scored = [(e.config["train_info"]["heldout"]["ciede2000"], e.artist) for e in self.of_task("colorize")
+                  if e.config.get("space") == "lab" and "ciede2000" in (e.config.get("train_info") or {}).get("heldout", {})]  # fmt: skip
+        return min(scored)[1] if scored else next(iter(self.artists()), None)
+
     def find_colorizer(self, artist: str, space: str) -> ModelEntry | None:
         for e in self.of_task("colorize"):
             if e.artist == artist and e.config.get("space") == space:

@@ -35,6 +35,8 @@ def test_registry_discovers_models_and_labels_untrained(weights):
     assert reg.find_colorizer("Claude Monet", "lab").trained
     assert "[untrained]" in reg.find_colorizer("Claude Monet", "rgb").label
     assert reg.find_maps("BtoA") is None and reg.find_maps("AtoB") is not None
+    assert reg.best_artist() == "Claude Monet"  # no held-out scores recorded: the first artist
+    assert Registry(weights / "nothing-here", hub_repos=[]).best_artist() is None
 
 
 def test_colorize_returns_three_panels_and_a_slider_at_input_size(studio, photos):

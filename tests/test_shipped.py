@@ -78,3 +78,8 @@ def test_every_config_records_its_held_out_scores():
     for cfg in WEIGHTS.glob("*/config.json"):
         held = json.loads(cfg.read_text())["train_info"]["heldout"]
         assert "split" in held and ("ciede2000" in held or "accuracy_delta5" in held), cfg
+
+
+def test_the_artist_menu_opens_on_the_lab_model_with_the_lowest_held_out_colour_error(registry):
+    errors = {e.artist: e.config["train_info"]["heldout"]["ciede2000"] for e in registry.of_task("colorize") if e.config["space"] == "lab"}
+    assert registry.best_artist() == min(errors, key=errors.get)
