@@ -109,6 +109,10 @@ def model_card(config: dict[str, Any]) -> str:
     scores = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict) else v}" for k, v in (heldout or {}).items())
     scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)." if config.get("task") == "maps" else ""
     palette = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
+    tuned = ""
+    if "fine_tuned_from" in info:
+        losses = "L1" + (" + GAN" if info.get("lambda_gan", 1) else "") + (" + palette cross-entropy" if info.get("lambda_palette") else "")
+        tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below; the starting run's under fine_tuned_from)."
     return f"""---
 library_name: pix2pix-studio
 license: mit
@@ -120,7 +124,7 @@ tags: [pix2pix, image-to-image, gan]
 
 A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}),
 trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
-output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{palette}
+output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{palette}{tuned}
 Parameters are stored as fp16 and loaded back as fp32.
 
 ## How it was trained

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from .color import condition_to_rgb, output_to_rgb
 from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop
-from .hub import Pix2PixGenerator
+from .hub import Pix2PixGenerator, load_generator
 from .infer import bf16_supported
 from .models import PatchDiscriminator
 
@@ -51,6 +51,9 @@ class TrainConfig:
     lr: float = 2e-4
     beta1: float = 0.5
     lambda_l1: float = 100.0
+    lambda_gan: float = 1.0  # weight of the adversarial term; 0 drops the discriminator (and its cost) altogether
+    lambda_palette: float = 0.0  # aerial -> map: weight of `palette_loss` (needs the model's palette)
+    init: str | None = None  # start the generator from this saved model (fine-tuning); its config is kept
     image_size: int = 256
     load_size: int = 286
     ngf: int = 64
@@ -127,9 +130,45 @@ def map_palette(maps: torch.Tensor, colours: int, seed: int = 0, sample: int = 2
     return [[int(round(c)) for c in centers[i]] for i in order]
 
 
+def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, sigma: float = 4.0, delta: float = 5.0) -> torch.Tensor:
+    """Cross-entropy that teaches each generated pixel the palette colour of the real map's pixel, so snapping
+    (nearest palette colour) picks the right one. Inputs in [-1, 1]; `palette` (K, 3) in 0..255. A colour's logit
+    is minus its squared distance to the generated pixel over 2 sigma^2 (sigma in 0..255 levels). Real pixels
+    farther than `delta` from every palette colour (JPEG fringes, labels) no snap could score: they are left out."""
+    colours = palette.to(fake) / 127.5 - 1  # (K, 3) in [-1, 1]
+
+    def dist2(x: torch.Tensor) -> torch.Tensor:  # (B, 3, H, W) -> (B, K, H, W) squared distances
+        return ((x[:, None] - colours[None, :, :, None, None]) ** 2).sum(2)
+
+    with torch.no_grad():
+        target = dist2(real).argmin(1)
+        near = ((real[:, None] - colours[None, :, :, None, None]).abs().amax(2).amin(1) * 127.5) < delta
+    logits = -dist2(fake.float()) / (2 * (sigma / 127.5) ** 2)
+    loss = F.cross_entropy(logits, target, reduction="none")
+    return (loss * near).sum() / near.sum().clamp(min=1)
+
+
+def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
+    """The saved model a fine-tuning run starts from, checked against the run's task."""
+    G = load_generator(cfg.init).train()
+    want = {"task": cfg.task, "space": "rgb" if cfg.task == "maps" else cfg.space, "direction": cfg.direction if cfg.task == "maps" else None}
+    have = {k: getattr(G, k) for k in want}
+    if have != want:
+        raise ValueError(f"--init {cfg.init} was trained for {have}, not {want}")
+    if cfg.image_size % 2**G.depth:
+        raise ValueError(f"--image-size {cfg.image_size} must be a multiple of {2**G.depth} for {cfg.init}")
+    return G
+
+
 def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
-    x, y = train[0]
     maps = cfg.task == "maps"
+    scale = (cfg.scale or cfg.load_size / train.source_width) if maps else 1.0
+    if cfg.init:
+        G = initial_generator(cfg)
+        if abs(G.scale - scale) > 0.01 * G.scale:
+            raise ValueError(f"{cfg.init} learnt a ground scale of {G.scale:.4g}; this run's data gives {scale:.4g} (adjust --load-size)")
+        return G
+    x, y = train[0]
     palette = None
     if maps and cfg.direction == "AtoB" and cfg.palette > 0:
         palette = map_palette(train.images[:, 3:].cpu(), cfg.palette, cfg.seed)
@@ -144,7 +183,7 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
         direction=cfg.direction if cfg.task == "maps" else None,
         artist=", ".join(getattr(train, "artists", [])) or None,
         image_size=cfg.image_size,
-        scale=(cfg.scale or cfg.load_size / train.source_width) if maps else 1.0,
+        scale=scale,
         palette=palette,
     )
 
@@ -203,8 +242,14 @@ class Trainer:
         self.images = self.train_set.images.to(self.device)  # the whole training set lives on the device
 
         self.G = build_generator(cfg, self.train_set).to(self.device)
+        self.initial_info = dict(self.G.train_info)  # a fine-tuning run's starting point; empty otherwise
         x, y = self.train_set[0]
         self.D = PatchDiscriminator(x.shape[0] + y.shape[0], cfg.ndf, norm=cfg.norm).to(self.device)
+        self.palette: torch.Tensor | None = None
+        if cfg.lambda_palette > 0:
+            if not self.G.palette:
+                raise ValueError("--lambda-palette needs a palette: aerial -> map models learn one (--palette > 0)")
+            self.palette = torch.tensor(self.G.palette, dtype=torch.float32, device=self.device)
         cuda = self.device.type == "cuda"
         self.amp = cfg.amp and (cuda or (self.device.type == "cpu" and bf16_supported()))  # elsewhere bf16 is slower
         self.channels_last = cuda and cfg.channels_last
@@ -214,7 +259,8 @@ class Trainer:
         adam = dict(lr=cfg.lr, betas=(cfg.beta1, 0.999), fused=cuda and cfg.fused_adam)
         self.opt_G = torch.optim.Adam(self.G.parameters(), **adam)
         self.opt_D = torch.optim.Adam(self.D.parameters(), **adam)
-        self.sched = [torch.optim.lr_scheduler.LambdaLR(o, lambda e: lr_factor(e, cfg)) for o in (self.opt_G, self.opt_D)]
+        optimizers = (self.opt_G, self.opt_D) if cfg.lambda_gan > 0 else (self.opt_G,)  # no GAN term: D never steps
+        self.sched = [torch.optim.lr_scheduler.LambdaLR(o, lambda e: lr_factor(e, cfg)) for o in optimizers]
         self.rng = torch.Generator().manual_seed(cfg.seed)  # data order + augmentation, identical on every rank
         self.epoch = 0
         self.step = 0
@@ -236,14 +282,37 @@ class Trainer:
     def autocast(self) -> torch.autocast:
         return torch.autocast(self.device.type, torch.bfloat16, enabled=self.amp)
 
-    def train_step(self, batch: torch.Tensor) -> dict[str, float]:
-        """One D update then one G update on a uint8 batch already on the device."""
+    def train_step(self, batch: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One D update (unless the GAN term is off) then one G update on a uint8 batch already on the device."""
         cond, real = self.train_set.to_pair(augment(batch, self.cfg.image_size, self.rng))
         if self.channels_last:
             cond, real = cond.contiguous(memory_format=torch.channels_last), real.contiguous(memory_format=torch.channels_last)
         with self.autocast():
             fake = self.G_run(cond)
+        stats = self.discriminator_step(cond, real, fake) if self.cfg.lambda_gan > 0 else {}
 
+        self.D.requires_grad_(False)
+        self.opt_G.zero_grad(set_to_none=True)
+        loss_l1 = (fake.float() - real).abs().mean()
+        loss = self.cfg.lambda_l1 * loss_l1
+        stats["L1"] = loss_l1.detach()
+        if self.cfg.lambda_gan > 0:
+            with self.autocast():
+                pred = self.D_plain(cond, fake).float()
+            loss_gan = F.binary_cross_entropy_with_logits(pred, torch.ones_like(pred))
+            loss = loss + self.cfg.lambda_gan * loss_gan
+            stats["G_gan"] = loss_gan.detach()
+        if self.palette is not None:
+            loss_palette = palette_loss(fake, real, self.palette)
+            loss = loss + self.cfg.lambda_palette * loss_palette
+            stats["palette"] = loss_palette.detach()
+        loss.backward()
+        self.opt_G.step()
+        self.step += 1
+        return stats
+
+    def discriminator_step(self, cond: torch.Tensor, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
+        """D learns to tell (condition, real) from (condition, generated) patches."""
         self.D.requires_grad_(True)
         self.opt_D.zero_grad(set_to_none=True)
         with self.autocast():
@@ -255,17 +324,7 @@ class Trainer:
         )
         loss_D.backward()
         self.opt_D.step()
-
-        self.D.requires_grad_(False)
-        self.opt_G.zero_grad(set_to_none=True)
-        with self.autocast():
-            pred = self.D_plain(cond, fake).float()
-        loss_gan = F.binary_cross_entropy_with_logits(pred, torch.ones_like(pred))
-        loss_l1 = (fake.float() - real).abs().mean()
-        (loss_gan + self.cfg.lambda_l1 * loss_l1).backward()
-        self.opt_G.step()
-        self.step += 1
-        return {"D": loss_D.detach(), "G_gan": loss_gan.detach(), "L1": loss_l1.detach()}
+        return {"D": loss_D.detach()}
 
     # --- epochs -------------------------------------------------------------------------------------
 
@@ -302,12 +361,12 @@ class Trainer:
             epoch_started = time.time()
             self.G.train(), self.D.train()
             batches = self.epoch_batches()
-            sums = {k: torch.zeros((), device=self.device) for k in ("D", "G_gan", "L1")}
+            sums: dict[str, torch.Tensor] = {}
             bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.total_epochs}", disable=self.rank != 0, leave=False)
             for idx in bar:
                 stats = self.train_step(self.images[idx.to(self.device)])
                 for k, v in stats.items():
-                    sums[k] += v
+                    sums[k] = sums.get(k, 0) + v
             losses = {k: v.item() / len(batches) for k, v in sums.items()}
             for s in self.sched:
                 s.step()
@@ -333,6 +392,9 @@ class Trainer:
                 "image_size": cfg.image_size,
                 "load_size": cfg.load_size,
                 "lambda_l1": cfg.lambda_l1,
+                **({"lambda_gan": cfg.lambda_gan} if cfg.lambda_gan != 1 else {}),
+                **({"lambda_palette": cfg.lambda_palette} if cfg.lambda_palette else {}),
+                **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),
                 "colorless_left_out": self.colorless,
                 "steps": self.step,
                 "device": f"{self.world} x {torch.cuda.get_device_name(self.device)}" if self.device.type == "cuda" else f"{self.device} ({torch.get_num_threads()} threads)",
@@ -345,6 +407,11 @@ class Trainer:
             if cfg.push_to_hub:
                 self.push(cfg.push_to_hub)
         return self.G
+
+    def fine_tuned_from(self) -> dict:
+        """The starting model's own training facts (without its scores, which no longer apply)."""
+        before = {k: v for k, v in self.initial_info.items() if k not in ("heldout", "val", "final_losses")}
+        return {"model": self.cfg.init, **before}
 
     def push(self, repo: str) -> None:
         """Upload the saved model (HF_TOKEN from the environment); a failure keeps the local copy and says where."""

@@ -10,7 +10,7 @@ import torch
 
 from bench.appserver import free_port
 from pix2pix.hub import load_generator
-from pix2pix.train import CHECKPOINT, Trainer, TrainConfig, lr_factor, train
+from pix2pix.train import CHECKPOINT, Trainer, TrainConfig, lr_factor, palette_loss, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,3 +103,44 @@ def test_a_time_budget_ends_a_long_run_early_and_says_so(ab_dataset, tmp_path):
     assert info["seconds_this_session"] < 0.25 * 60 + 10
     samples = [p for p in os.listdir(tmp_path / "m" / "train") if p.startswith("samples_epoch")]
     assert len(samples) == 1  # checkpoints and samples every 60 s: only the last epoch's within the budget
+
+
+def test_palette_loss_rewards_the_real_pixels_palette_colour_and_ignores_fringes():
+    palette = torch.tensor([[240.0, 240.0, 230.0], [170.0, 210.0, 160.0], [250.0, 160.0, 50.0]])
+    def pixels(rgb: list[list[float]]) -> torch.Tensor:  # a row of RGB pixels as (1, 3, 1, N) in [-1, 1]
+        return torch.tensor(rgb, dtype=torch.float32).T.reshape(1, 3, 1, len(rgb)) / 127.5 - 1
+
+    real = pixels([[242, 238, 231], [168, 211, 162], [200, 200, 100]])  # near colours 0 and 1, then a fringe pixel
+    right = pixels(palette[[0, 1, 2]].tolist())
+    wrong = pixels(palette[[1, 0, 0]].tolist())
+    assert palette_loss(right, real, palette) < 1e-3 < 10 < palette_loss(wrong, real, palette)
+    # the third pixel is more than delta from every colour: whatever is generated there costs nothing
+    assert palette_loss(torch.cat([right[..., :2], wrong[..., 2:]], -1), real, palette) < 1e-3
+    halfway = ((right + wrong) / 2).requires_grad_(True)
+    palette_loss(halfway, real, palette).backward()
+    step = -halfway.grad[..., :2]  # gradient descent moves each scored pixel towards its right colour
+    assert ((step * (right - wrong)[..., :2]).sum(1) > 0).all()
+
+
+def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the_discriminator(ab_dataset, tmp_path):
+    palette = [[0, 0, 0], [64, 64, 64], [128, 128, 128], [192, 192, 192]]  # the fixture's posterised "maps"
+    first = train(tiny(ab_dataset, tmp_path / "a", palette=len(palette)))
+    assert first.palette and len(first.palette) == 4
+    t = Trainer(tiny(ab_dataset, tmp_path / "b", init=str(tmp_path / "a"), lambda_gan=0, lambda_palette=1.0, lr=1e-3))
+    saved = load_generator(tmp_path / "a").state_dict()  # as stored (fp16 parameters)
+    assert all(torch.equal(a, b) for a, b in zip(t.G.state_dict().values(), saved.values()))
+    d_before = [p.clone() for p in t.D.parameters()]
+    stats = t.train_step(t.images[:2])
+    assert set(stats) == {"L1", "palette"} and stats["palette"] > 0
+    assert all(torch.equal(a, b) for a, b in zip(d_before, t.D.parameters()))  # no GAN term: D is never run
+    tuned = t.fit()
+    assert tuned.palette == first.palette and tuned.scale == first.scale
+    info = load_generator(tmp_path / "b").train_info
+    assert info["fine_tuned_from"]["model"] == str(tmp_path / "a") and info["fine_tuned_from"]["steps"] == 8
+    assert info["lambda_gan"] == 0 and info["lambda_palette"] == 1.0 and "palette" in info["final_losses"]
+    with pytest.raises(ValueError, match="trained for"):
+        Trainer(tiny(ab_dataset, tmp_path / "c", init=str(tmp_path / "a"), direction="BtoA"))
+    with pytest.raises(ValueError, match="ground scale"):
+        Trainer(tiny(ab_dataset, tmp_path / "d", init=str(tmp_path / "a"), load_size=48))
+    with pytest.raises(ValueError, match="needs a palette"):
+        Trainer(tiny(ab_dataset, tmp_path / "e", palette=0, lambda_palette=1.0))

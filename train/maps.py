@@ -3,6 +3,10 @@
     python -m train.maps --download                       # fetch data/maps (about 250 MB), train photo -> map
     python -m train.maps --direction BtoA --out weights/maps-map2aerial
     torchrun --nproc_per_node 4 -m train.maps --batch-size 16   # several GPUs
+    python -m train.maps --init weights/maps-aerial2map --lambda-gan 0 --lambda-palette 1 --lr 1e-4 --epochs 4 --epochs-decay 8 --batch-size 4 --out weights/maps-aerial2map-ft
+
+The last line fine-tunes a trained aerial -> map model (its architecture, scale and palette are kept) with a
+palette cross-entropy instead of the GAN term, so that snapping to the palette picks the right colours.
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", type=float, help="ground scale to record: training pixels per pixel of the original 600 px "
                    "tiles (default: load size / tile width on disk; give it when the tiles were resized beforehand)")
     p.add_argument("--palette", type=int, default=8, help="AtoB: colours of the map palette learnt for snapping (0: none)")
+    p.add_argument("--lambda-palette", type=float, default=0.0, help="AtoB: weight of a cross-entropy term that teaches "
+                   "each pixel its real palette colour (what --snap picks); needs the palette, e.g. with --init")
     args = p.parse_args(argv)
     data = args.data
     if args.download:
         data = str(download_maps(Path(args.data).parent))
     out = args.out or f"weights/maps-{'aerial2map' if args.direction == 'AtoB' else 'map2aerial'}"
-    train(config_from_args(args, task="maps", data=data, out=out, direction=args.direction, scale=args.scale, palette=args.palette))
+    train(config_from_args(args, task="maps", data=data, out=out, direction=args.direction, scale=args.scale, palette=args.palette,
+                           lambda_palette=args.lambda_palette))
     print(f"model written to {out}")
     return 0
 
