@@ -68,6 +68,10 @@ class Pix2PixGenerator(
     def config(self) -> dict[str, Any]:
         return dict(self._hub_mixin_config)
 
+    def set_artist(self, artist: str | None) -> None:
+        """Record whose paintings the colorizer now serves (after fine-tuning on another artist)."""
+        self.artist = self._hub_mixin_config["artist"] = artist
+
     def save(self, directory: str | Path, train_info: dict | None = None) -> Path:
         """Write weights, config and model card to `directory` (overwriting an older card)."""
         if train_info is not None:

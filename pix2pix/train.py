@@ -167,6 +167,8 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
         G = initial_generator(cfg)
         if abs(G.scale - scale) > 0.01 * G.scale:
             raise ValueError(f"{cfg.init} learnt a ground scale of {G.scale:.4g}; this run's data gives {scale:.4g} (adjust --load-size)")
+        if not maps:  # a colorizer fine-tuned on other paintings now serves their artists
+            G.set_artist(", ".join(train.artists))
         return G
     x, y = train[0]
     palette = None

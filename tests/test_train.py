@@ -144,3 +144,12 @@ def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the
         Trainer(tiny(ab_dataset, tmp_path / "d", init=str(tmp_path / "a"), load_size=48))
     with pytest.raises(ValueError, match="needs a palette"):
         Trainer(tiny(ab_dataset, tmp_path / "e", palette=0, lambda_palette=1.0))
+
+
+def test_a_colorizer_fine_tuned_on_another_artist_serves_that_artist(paintings, tmp_path):
+    base = dict(task="colorize", space="lab", image_size=32, load_size=32)
+    train(tiny(paintings, tmp_path / "monet", artists=["Claude Monet"], **base))
+    tuned = train(tiny(paintings, tmp_path / "klimt", artists=["klimt"], init=str(tmp_path / "monet"), **base))
+    assert tuned.artist == "Gustav Klimt" and load_generator(tmp_path / "klimt").config["artist"] == "Gustav Klimt"
+    with pytest.raises(ValueError, match="trained for"):
+        Trainer(tiny(paintings, tmp_path / "rgb", artists=["klimt"], init=str(tmp_path / "monet"), **{**base, "space": "rgb"}))
