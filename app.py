@@ -229,6 +229,8 @@ class Studio:
             else:
                 facts = (f"{info.get('train_images')} images, {info.get('schedule') or str(info.get('epochs')) + ' epochs'}, "
                          f"batch {info.get('batch_size')}, {info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
+                if isinstance(start := info.get("fine_tuned_from"), dict):
+                    facts += f" of fine-tuning a model first trained {start.get('schedule')}, batch {start.get('batch_size')}, on {start.get('device')}"
                 if held:
                     scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))
                     facts += f"; held-out ({held.get('split')}): {scores}"

@@ -320,9 +320,11 @@ def evaluate_colorize(data: Path, artist: str, models: list[str], limit: int | N
 
 
 def evaluate_maps(data: Path, models: list[str], limit: int | None, fig: Path | None, write: bool) -> str:
-    by_direction: dict[str, dict[str, Method]] = {"AtoB": {}, "BtoA": {}}
-    for model in models:  # each model loaded once: raw and, where it has a palette, snapped
-        by_direction[read_config(resolve(model)).get("direction") or "AtoB"].update(model_methods([model], snap=True))
+    grouped: dict[str, list[str]] = {"AtoB": [], "BtoA": []}
+    for model in models:
+        grouped[read_config(resolve(model)).get("direction") or "AtoB"].append(model)
+    # each model loaded once: raw and, where it has a palette, snapped; a direction's labels stay unique
+    by_direction = {d: model_methods(group, snap=True) if group else {} for d, group in grouped.items()}
     results, pairs = maps_rows(data, by_direction, limit)
     text = "\n\n".join(maps_table(d, rows) for d, rows in results.items())
     if fig:

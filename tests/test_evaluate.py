@@ -72,6 +72,14 @@ def test_maps_tables_baselines_and_palette_rows(ab_dataset, tmp_path, capsys):
     assert (tmp_path / "maps_AtoB.png").is_file() and (tmp_path / "maps_BtoA.png").is_file()
 
 
+def test_two_maps_models_with_one_folder_name_get_a_row_each(ab_dataset, tmp_path, capsys):
+    first = tiny(tmp_path / "a" / "a2m", task="maps", direction="AtoB")
+    second = tiny(tmp_path / "b" / "a2m", task="maps", direction="AtoB")  # e.g. a fine-tuned model and its start
+    assert ev.main(["--task", "maps", "--data", str(ab_dataset), "--model", first, "--model", second]) == 0
+    names = [r.split("|")[1].strip() for r in capsys.readouterr().out.splitlines() if r.startswith("| ") and "---" not in r and "method" not in r]
+    assert names[1:] == [f"{first}: aerial photo -> map", f"{second}: aerial photo -> map"]
+
+
 def test_all_evaluates_each_model_on_its_own_artist(paintings, ab_dataset, tmp_path, capsys):
     tiny(tmp_path / "w" / "klimt-lab", artist="Gustav Klimt")
     tiny(tmp_path / "w" / "monet-lab", artist="Claude Monet")
