@@ -229,8 +229,10 @@ class Studio:
             else:
                 facts = (f"{info.get('train_images')} images, {info.get('schedule') or str(info.get('epochs')) + ' epochs'}, "
                          f"batch {info.get('batch_size')}, {info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
-                if isinstance(start := info.get("fine_tuned_from"), dict):
-                    facts += f" of fine-tuning a model first trained {start.get('schedule')}, batch {start.get('batch_size')}, on {start.get('device')}"
+                start = info.get("fine_tuned_from")
+                while isinstance(start, dict):  # each earlier run a fine-tuning run started from
+                    facts += f", fine-tuned from a run of {start.get('schedule')}, batch {start.get('batch_size')}, on {start.get('device')}"
+                    start = start.get("fine_tuned_from")
                 if held:
                     scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))
                     facts += f"; held-out ({held.get('split')}): {scores}"
