@@ -35,7 +35,13 @@ def test_every_shipped_model_is_trained_evaluated_and_small(registry):
     assert all(e.trained and e.config["train_info"]["heldout"] for e in registry.entries.values())
     sizes = [p.stat().st_size for p in WEIGHTS.glob("*/model.safetensors")]
     assert len(sizes) == 9 and max(sizes) <= 50e6 and sum(p.stat().st_size for p in WEIGHTS.rglob("*") if p.is_file()) <= 300e6
-    assert "untrained" not in app.Studio(registry).about() and "held-out" in app.Studio(registry).about()
+    about = app.Studio(registry).about()
+    assert "untrained" not in about and "held-out" in about
+    for e in registry.entries.values():  # a fine-tuned model names the run it started from, in About and its card
+        if start := e.config["train_info"].get("fine_tuned_from"):
+            line = next(line for line in about.splitlines() if f"(`{e.name}`)" in line)
+            assert f"fine-tuned from a run of {start['schedule']}" in line, line
+            assert "fine-tuned with" in (e.path / "README.md").read_text()
 
 
 def test_shipped_weights_are_fp16_on_disk_and_fp32_once_loaded(registry):
