@@ -324,7 +324,7 @@ def evaluate_maps(data: Path, models: list[str], limit: int | None, fig: Path | 
     for model in models:
         grouped[read_config(resolve(model)).get("direction") or "AtoB"].append(model)
     # each model loaded once: raw and, where it has a palette, snapped; a direction's labels stay unique
-    by_direction = {d: model_methods(group, snap=True) if group else {} for d, group in grouped.items()}
+    by_direction = {d: model_methods(group, snap=True) for d, group in grouped.items()}
     results, pairs = maps_rows(data, by_direction, limit)
     text = "\n\n".join(maps_table(d, rows) for d, rows in results.items())
     if fig:

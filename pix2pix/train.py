@@ -135,23 +135,26 @@ def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, 
     (nearest palette colour) picks the right one. Inputs in [-1, 1]; `palette` (K, 3) in 0..255. A colour's logit
     is minus its squared distance to the generated pixel over 2 sigma^2 (sigma in 0..255 levels). Real pixels
     farther than `delta` from every palette colour (JPEG fringes, labels) no snap could score: they are left out."""
-    colours = palette.to(fake) / 127.5 - 1  # (K, 3) in [-1, 1]
-
-    def dist2(x: torch.Tensor) -> torch.Tensor:  # (B, 3, H, W) -> (B, K, H, W) squared distances
-        return ((x[:, None] - colours[None, :, :, None, None]) ** 2).sum(2)
-
+    colours = palette.to(fake)[None, :, :, None, None] / 127.5 - 1  # (1, K, 3, 1, 1) in [-1, 1]
     with torch.no_grad():
-        target = dist2(real).argmin(1)
-        near = ((real[:, None] - colours[None, :, :, None, None]).abs().amax(2).amin(1) * 127.5) < delta
-    logits = -dist2(fake.float()) / (2 * (sigma / 127.5) ** 2)
+        diff = real[:, None] - colours  # (B, K, 3, H, W)
+        target = (diff**2).sum(2).argmin(1)
+        near = diff.abs().amax(2).amin(1) * 127.5 < delta
+    logits = -((fake.float()[:, None] - colours) ** 2).sum(2) / (2 * (sigma / 127.5) ** 2)
     loss = F.cross_entropy(logits, target, reduction="none")
     return (loss * near).sum() / near.sum().clamp(min=1)
+
+
+def model_role(cfg: TrainConfig) -> dict[str, str | None]:
+    """The task, colour space and direction the run's generator is for (maps are RGB and have a direction)."""
+    maps = cfg.task == "maps"
+    return {"task": cfg.task, "space": "rgb" if maps else cfg.space, "direction": cfg.direction if maps else None}
 
 
 def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
     """The saved model a fine-tuning run starts from, checked against the run's task."""
     G = load_generator(cfg.init).train()
-    want = {"task": cfg.task, "space": "rgb" if cfg.task == "maps" else cfg.space, "direction": cfg.direction if cfg.task == "maps" else None}
+    want = model_role(cfg)
     have = {k: getattr(G, k) for k in want}
     if have != want:
         raise ValueError(f"--init {cfg.init} was trained for {have}, not {want}")
@@ -180,9 +183,7 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
         ngf=cfg.ngf,
         depth=cfg.depth,
         norm=cfg.norm,
-        task=cfg.task,
-        space="rgb" if cfg.task == "maps" else cfg.space,
-        direction=cfg.direction if cfg.task == "maps" else None,
+        **model_role(cfg),
         artist=", ".join(getattr(train, "artists", [])) or None,
         image_size=cfg.image_size,
         scale=scale,
@@ -244,7 +245,6 @@ class Trainer:
         self.images = self.train_set.images.to(self.device)  # the whole training set lives on the device
 
         self.G = build_generator(cfg, self.train_set).to(self.device)
-        self.initial_info = dict(self.G.train_info)  # a fine-tuning run's starting point; empty otherwise
         x, y = self.train_set[0]
         self.D = PatchDiscriminator(x.shape[0] + y.shape[0], cfg.ndf, norm=cfg.norm).to(self.device)
         self.palette: torch.Tensor | None = None
@@ -411,8 +411,9 @@ class Trainer:
         return self.G
 
     def fine_tuned_from(self) -> dict:
-        """The starting model's own training facts (without its scores, which no longer apply)."""
-        before = {k: v for k, v in self.initial_info.items() if k not in ("heldout", "val", "final_losses")}
+        """The starting model's own training facts (without its scores, which no longer apply): G still carries
+        them until `save` records this run's."""
+        before = {k: v for k, v in self.G.train_info.items() if k not in ("heldout", "val", "final_losses")}
         return {"model": self.cfg.init, **before}
 
     def push(self, repo: str) -> None:
