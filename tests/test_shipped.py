@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import safetensors.torch
 import torch
+from PIL import Image
 
 from bench.appserver import ROOT
 from pix2pix.evaluate import colourfulness, model_methods, split_pair
@@ -61,6 +62,25 @@ def test_each_colorizer_turns_a_real_photo_into_colour_at_its_size(registry, pho
     assert colourfulness(np.asarray(gray)) < 1 and colourfulness(np.asarray(gen)) > 10
 
 
+def assert_app_map_is_the_evaluated_map(registry: Registry, aerial: np.ndarray) -> list[np.ndarray]:
+    """The aerial -> map result through the app and through the evaluation, raw then snapped: what is measured
+    is what users get. Returns the app's results."""
+    studio = app.Studio(registry)
+    evaluated = model_methods([registry.find_maps("AtoB").path], snap=True)
+    results = []
+    for snap in (False, True):
+        _, gen, *_ = studio.translate_map(aerial, "aerial photo -> map", snap, progress=noprogress)
+        method = next(m for name, m in evaluated.items() if name.endswith(" + palette") == snap)
+        assert np.array_equal(np.asarray(gen), method(aerial))
+        assert gen.size == (aerial.shape[1], aerial.shape[0])
+        results.append(np.asarray(gen))
+    return results
+
+
+def test_any_photo_becomes_the_same_map_through_the_app_and_the_evaluation(registry, photos):
+    assert_app_map_is_the_evaluated_map(registry, np.asarray(Image.open(photos / "coffee.png").convert("RGB")))
+
+
 def test_a_val_tile_becomes_a_map_the_same_through_the_app_and_the_evaluation(registry, maps_val):
     aerial, real_map = split_pair(maps_val / "1.jpg")
     pal = np.array(registry.find_maps("AtoB").config["palette"])
@@ -68,14 +88,9 @@ def test_a_val_tile_becomes_a_map_the_same_through_the_app_and_the_evaluation(re
     def near_palette(rgb: np.ndarray) -> float:
         return float((np.sqrt(((rgb[..., None, :].astype(float) - pal) ** 2).sum(-1)).min(-1) < 20).mean())
 
-    studio = app.Studio(registry)
-    for snap in (False, True):
-        _, gen, *_ = studio.translate_map(aerial, "aerial photo -> map", snap, progress=noprogress)
-        evaluated = model_methods([registry.find_maps("AtoB").path], snap=True)
-        method = next(m for name, m in evaluated.items() if name.endswith(" + palette") == snap)
-        assert np.array_equal(np.asarray(gen), method(aerial))  # what is measured is what users get
-        assert gen.size == (600, 600) and near_palette(np.asarray(gen)) > 0.9 > 0.1 > near_palette(aerial)
-    _, photo, *_ = studio.translate_map(real_map, "map -> aerial photo", progress=noprogress)
+    for gen in assert_app_map_is_the_evaluated_map(registry, aerial):
+        assert gen.shape[:2] == (600, 600) and near_palette(gen) > 0.9 > 0.1 > near_palette(aerial)
+    _, photo, *_ = app.Studio(registry).translate_map(real_map, "map -> aerial photo", progress=noprogress)
     assert photo.size == (600, 600) and near_palette(np.asarray(photo)) < 0.5
 
 
