@@ -20,6 +20,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from .color import mean_chroma, to_condition, to_target
+from .images import load_image
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 MAPS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/maps.tar.gz"
@@ -94,6 +95,19 @@ class ImageSet(torch.utils.data.Dataset):
         return x[0], y[0]
 
 
+def source_width(folder: Path) -> int:
+    """The width of one half of the first "AB" image in `folder`, as stored on disk."""
+    with Image.open(list_images(folder)[0]) as im:
+        return im.width // 2
+
+
+def read_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """An "AB" JPG at full size as (A, B) uint8 arrays (maps: aerial photo, map; 600x600 each)."""
+    ab = load_image(path, max_side=None)[0]
+    w = ab.shape[1] // 2
+    return ab[:, :w], ab[:, w : 2 * w]
+
+
 class PairedImages(ImageSet):
     """The pix2pix "AB" layout: `root/<split>/*.jpg`, each image holding A on the left and B on the right.
 
@@ -108,8 +122,7 @@ class PairedImages(ImageSet):
         self.direction = direction
         self.files = list_images(Path(root) / split)[:limit]
         self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
-        with Image.open(self.files[0]) as im:
-            self.source_width = im.width // 2  # one half's width on disk: training sees it at size / source_width
+        self.source_width = source_width(Path(root) / split)  # training sees the ground at size / source_width
 
     def decode_file(self, path: Path, size: int) -> np.ndarray:
         with Image.open(path) as im:

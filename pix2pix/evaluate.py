@@ -28,19 +28,19 @@ import cv2
 import numpy as np
 import torch
 from PIL import Image
-from scipy.ndimage import uniform_filter
 from skimage.color import deltaE_ciede2000, rgb2lab
 from skimage.metrics import structural_similarity
 from tqdm import tqdm
 
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
-from .data import MIN_CHROMA, DataError, list_images, painting_files
+from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
 from .hub import CONFIG_FILE, ModelError, model_card, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor
+from .palette import DELTA, learn_palette
 
 PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
-MAPS_SIDE, DELTA = 256, 5  # the literature's resolution and tolerance for maps
+MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
 Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
 
 
@@ -185,13 +185,6 @@ def colorize_scores(row: Row) -> dict[str, float]:
 
 # --- maps ------------------------------------------------------------------------------------------------
 
-def split_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """A maps JPG as (aerial, map) uint8 arrays, each at its own 600x600."""
-    ab = load_image(path, max_side=None)[0]
-    w = ab.shape[1] // 2
-    return ab[:, :w], ab[:, w : 2 * w]
-
-
 def at_eval_size(rgb: np.ndarray) -> np.ndarray:
     return cv2.resize(rgb, (MAPS_SIDE, MAPS_SIDE), interpolation=cv2.INTER_AREA)
 
@@ -204,24 +197,19 @@ def maps_baselines(train_dir: Path, limit: int = 300) -> tuple[np.ndarray, np.nd
     """The most common colour of the training maps and the mean colour of the training aerials (at 256 px).
 
     JPEG noise spreads each flat map colour over many nearby values, so "most common" counts every pixel
-    within the protocol's tolerance: the colour whose delta box holds the most training map pixels."""
-    counts = np.zeros(1 << 24, dtype=np.int64)
-    total = np.zeros(3)
-    files = list_images(train_dir)[:limit]
-    for f in tqdm(files, desc="baselines from the training pairs", leave=False):
-        aerial, map_ = (at_eval_size(x) for x in split_pair(f))
-        packed = map_.reshape(-1, 3).astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
-        counts += np.bincount(packed, minlength=1 << 24)
-        total += aerial.reshape(-1, 3).mean(0)
-    box = uniform_filter(counts.reshape(256, 256, 256).astype(np.float32), size=2 * DELTA - 1, mode="constant")
-    mode = np.unravel_index(int(box.argmax()), box.shape)
-    return np.array(mode), np.round(total / len(files))
+    within the protocol's tolerance: the first colour of a palette learnt from those maps."""
+    maps, aerial_means = [], []
+    for f in tqdm(list_images(train_dir)[:limit], desc="baselines from the training pairs", leave=False):
+        aerial, map_ = (at_eval_size(x) for x in read_pair(f))
+        maps.append(map_)
+        aerial_means.append(aerial.reshape(-1, 3).mean(0))
+    return np.array(learn_palette(np.stack(maps), 1)[0]), np.round(np.mean(aerial_means, axis=0))
 
 
 def maps_rows(data: Path, models: dict[str, dict[str, Method]], limit: int | None = None) -> tuple[dict[str, list[Row]], list[tuple[np.ndarray, np.ndarray]]]:
     """Per direction, the constant-colour baseline and every model of that direction (`models`: direction ->
     methods from `model_methods`), on the val pairs."""
-    pairs = [split_pair(f) for f in list_images(Path(data) / "val")[:limit]]
+    pairs = [read_pair(f) for f in list_images(Path(data) / "val")[:limit]]
     mode_map, mean_aerial = maps_baselines(Path(data) / "train")
     directions: dict[str, dict[str, Method]] = {
         "AtoB": {f"baseline: most common map colour {tuple(int(c) for c in mode_map)}": constant(mode_map)},

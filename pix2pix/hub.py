@@ -52,16 +52,20 @@ class Pix2PixGenerator(
         image_size: int = 256,
         scale: float = 1.0,
         palette: list[list[int]] | None = None,
+        palette_bias: list[float] | None = None,
+        snap_window: int = 1,
         train_info: dict | None = None,
     ) -> None:
         """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
         learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
-        training maps, for optional snapping of aerial -> map outputs."""
+        training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
+        snapping settles close calls, fitted on training maps (see `pix2pix.palette`)."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
         self.task, self.space, self.direction, self.artist = task, space, direction, artist
-        self.image_size, self.scale, self.palette = image_size, scale, palette
+        self.image_size, self.scale = image_size, scale
+        self.palette, self.palette_bias, self.snap_window = palette, palette_bias, snap_window
         self.train_info = train_info or {}
 
     @property
@@ -71,6 +75,11 @@ class Pix2PixGenerator(
     def set_artist(self, artist: str | None) -> None:
         """Record whose paintings the colorizer now serves (after fine-tuning on another artist)."""
         self.artist = self._hub_mixin_config["artist"] = artist
+
+    def set_snap(self, palette: list[list[int]], bias: list[float] | None, window: int) -> None:
+        """Record a (re)fitted palette snap: its colours, their bias and the majority window."""
+        self.palette, self.palette_bias, self.snap_window = palette, bias, window
+        self._hub_mixin_config.update(palette=palette, palette_bias=bias, snap_window=window)
 
     def save(self, directory: str | Path, train_info: dict | None = None) -> Path:
         """Write weights, config and model card to `directory` (overwriting an older card)."""
@@ -113,6 +122,8 @@ def model_card(config: dict[str, Any]) -> str:
     scores = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict) else v}" for k, v in (heldout or {}).items())
     scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)." if config.get("task") == "maps" else ""
     palette = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
+    if config.get("palette_bias"):
+        palette += f" Snapping uses a per-colour bias and a {config.get('snap_window', 1)} px majority vote, both fitted on training maps."
     tuned = ""
     if "fine_tuned_from" in info:
         losses = "L1" + (" + GAN" if info.get("lambda_gan", 1) else "") + (" + palette cross-entropy" if info.get("lambda_palette") else "")

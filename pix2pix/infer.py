@@ -19,6 +19,7 @@ from PIL import Image
 from .color import AB_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, output_to_rgb, rgb_to_gray, to_condition
 from .hub import Pix2PixGenerator, describe, load_generator
 from .images import MAX_SIDE, ImageInput, load_image
+from .palette import snap_to_palette
 
 
 @dataclass
@@ -87,18 +88,6 @@ def bf16_supported() -> bool:
     return bool(getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)())
 
 
-def snap_to_palette(rgb: torch.Tensor, palette: list[list[int]]) -> torch.Tensor:
-    """Every pixel of (1, 3, H, W) RGB in [0, 1] replaced by its nearest palette colour (maps use a few flat colours)."""
-    colours = torch.tensor(palette, dtype=torch.float32) / 255  # (K, 3)
-    best = torch.full(rgb.shape[-2:], float("inf"))
-    index = torch.zeros(rgb.shape[-2:], dtype=torch.long)
-    for k, colour in enumerate(colours):  # one colour at a time: memory stays at one image, not K of them
-        dist = ((rgb[0] - colour[:, None, None]) ** 2).sum(0)
-        closer = dist < best
-        best, index = torch.where(closer, dist, best), torch.where(closer, k, index)
-    return colours[index].permute(2, 0, 1)[None]
-
-
 class Translator:
     """A loaded generator plus the pre/post-processing its task needs. Call it on an image."""
 
@@ -138,7 +127,8 @@ class Translator:
     @torch.inference_mode()
     def __call__(self, image: ImageInput, strength: float = 1.0, snap: bool = False) -> Result:
         """Translate `image`. `strength` scales the predicted colour of Lab colorizers (see `with_strength`);
-        `snap` replaces each pixel of an aerial -> map output by the nearest colour of the model's palette."""
+        `snap` replaces each pixel of an aerial -> map output by a colour of the model's palette (the nearest, with
+        the bias and majority window fitted on training maps where the model stores them)."""
         rgb, notes = load_image(image, self.max_side)
         x = to_tensor(rgb)
         gray = to_image(rgb_to_gray(x).expand(-1, 3, -1, -1))
@@ -153,6 +143,7 @@ class Translator:
     def can_snap(self) -> bool:
         return bool(self.model.palette)
 
+    @torch.inference_mode()  # also when called directly (the trainer's snap fitting): no graph kept per tile
     def translate_map(self, x: torch.Tensor, snap: bool = False) -> torch.Tensor:
         """Tiles at the ground scale the model was trained at: the input is resized by `scale` and the output back."""
         tile, size = self.model.image_size, x.shape[-2:]
@@ -163,7 +154,9 @@ class Translator:
         if scaled != list(size):
             y = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
         rgb = output_to_rgb(y, y, "rgb")
-        return snap_to_palette(rgb, self.model.palette) if snap and self.can_snap else rgb
+        if not (snap and self.can_snap):
+            return rgb
+        return snap_to_palette(rgb, self.model.palette, self.model.palette_bias, self.model.snap_window)
 
     def predict_small(self, x: torch.Tensor) -> torch.Tensor:
         """The network on the image resized to its training size, output upsampled back to the input's size."""

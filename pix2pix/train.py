@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 import torch.distributed as dist
@@ -27,12 +26,14 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
 from .color import condition_to_rgb, output_to_rgb
-from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop
-from .hub import Pix2PixGenerator, load_generator
-from .infer import bf16_supported
+from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, read_pair, source_width
+from .hub import Pix2PixGenerator, describe, load_generator
+from .infer import Translator, bf16_supported, to_tensor
 from .models import PatchDiscriminator
+from .palette import fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
+CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
 
 
 @dataclass
@@ -71,7 +72,7 @@ class TrainConfig:
     time_budget: float | None = None  # minutes for the whole run: the schedule shrinks to fit (1:1 ratio kept)
     checkpoint_every: float = 0.0  # seconds between checkpoints and sample grids (0: every epoch); the last epoch always
     scale: float | None = None  # maps: ground scale to record (default load_size / width of one half on disk)
-    palette: int = 8  # aerial -> map: colours of the k-means palette learnt from the training maps (0: none)
+    palette: int = 10  # aerial -> map: colours of the palette learnt from the training maps (0: none)
     resume: bool = False
     push_to_hub: str | None = None
 
@@ -117,17 +118,44 @@ def load_datasets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
     return train, val
 
 
-def map_palette(maps: torch.Tensor, colours: int, seed: int = 0, sample: int = 200_000) -> list[list[int]]:
-    """The `colours` RGB colours maps are drawn with: k-means over a random sample of the training maps' pixels,
-    most common colour first."""
+def map_palette(maps: torch.Tensor, colours: int, seed: int = 0, sample: int = 2_000_000) -> list[list[int]]:
+    """The `colours` RGB colours maps are drawn with (`palette.learn_palette`), most common first, from a random
+    sample of the training maps' pixels ((N, 3, H, W) uint8)."""
     pixels = maps.permute(0, 2, 3, 1).reshape(-1, 3)
     pick = torch.randint(0, len(pixels), (min(sample, len(pixels)),), generator=torch.Generator().manual_seed(seed))
-    data = pixels[pick].numpy().astype(np.float32)
-    cv2.setRNGSeed(seed)
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 50, 0.5)
-    _, labels, centers = cv2.kmeans(data, colours, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
-    order = np.argsort(-np.bincount(labels.ravel(), minlength=colours))
-    return [[int(round(c)) for c in centers[i]] for i in order]
+    return learn_palette(pixels[pick].numpy(), colours)
+
+
+def calibrate_snap(G: Pix2PixGenerator, files: list[Path], tiles: int = CALIBRATION_TILES, device: str | torch.device = "cpu") -> dict:
+    """Fit how an aerial -> map model snaps to its palette (`palette.fit_snap`) on full-size training pairs
+    run through the Translator, as users' photos are, and record it in G. Returns the facts for train_info."""
+    translator = Translator(G, device=device)
+    picked = files[:: max(1, len(files) // tiles)][:tiles]  # spread over the sorted set
+    outputs, reals = [], []
+    for path in tqdm(picked, desc="fitting the palette snap", unit="tile", leave=False):
+        aerial, map_ = read_pair(path)
+        outputs.append(translator.translate_map(to_tensor(aerial)))
+        reals.append(map_)
+    bias, window, share = fit_snap(outputs, reals, G.palette)
+    G.set_snap(G.palette, bias, window)
+    return {"tiles": len(picked), "window": window, "pixels_matched": round(share, 4)}
+
+
+def recalibrate(model: str | Path, data: str | Path, colours: int | None = None, tiles: int = CALIBRATION_TILES) -> Pix2PixGenerator:
+    """Re-learn a trained aerial -> map model's palette from the training maps at its ground scale and refit its
+    snap, then save it in place: the weights are unchanged, and so are its raw (unsnapped) outputs."""
+    G = load_generator(model)
+    if G.task != "maps" or G.direction != "AtoB":
+        raise ValueError(f"{model} is a {describe(G.config)} model: only aerial -> map models snap to a palette")
+    train_set = PairedImages(data, "train", size=round(G.scale * source_width(Path(data) / "train")))
+    palette = map_palette(train_set.images[:, 3:], colours or len(G.palette or []) or 8)
+    G.set_snap(palette, None, 1)
+    facts = calibrate_snap(G, train_set.files, tiles)
+    info = dict(G.train_info)
+    heldout = {k: v for k, v in info.get("heldout", {}).items() if k != "with_palette"}  # snapped scores are stale now
+    info.update(heldout=heldout, snap_calibration={**facts, "palette": f"re-learnt from {len(train_set)} training maps", "date": dt.date.today().isoformat()})
+    G.save(model, train_info=info if heldout else {k: v for k, v in info.items() if k != "heldout"})
+    return G
 
 
 def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, sigma: float = 4.0, delta: float = 5.0) -> torch.Tensor:
@@ -405,6 +433,8 @@ class Trainer:
                 "val": metrics,
                 "date": dt.date.today().isoformat(),
             }
+            if self.G.palette:  # a fine-tuned model's snap is refitted too: its outputs changed
+                info["snap_calibration"] = calibrate_snap(self.G, self.train_set.files, device=self.device)
             self.G.save(self.out, train_info=info)
             if cfg.push_to_hub:
                 self.push(cfg.push_to_hub)

@@ -203,3 +203,22 @@ def test_palette_snapping_leaves_only_palette_colours(photos):
     assert colours <= {tuple(c) for c in palette} and len({tuple(c) for c in raw.reshape(-1, 3)}) > len(palette)
     plain = Translator(tiny_model("maps"))  # no palette stored: nothing to snap to, the raw output comes back
     assert not plain.can_snap and np.array_equal(np.asarray(plain(img, snap=True).generated), np.asarray(plain(img).generated))
+
+
+def test_translator_snaps_with_the_stored_bias_and_window(tmp_path):
+    palette = [[0, 0, 0], [96, 96, 96], [160, 160, 160], [255, 255, 255]]
+    img = np.random.default_rng(2).integers(0, 256, size=(40, 50, 3), dtype=np.uint8)
+    model = tiny_model("maps")
+    model.set_snap(palette, None, 1)  # nearest colour wins
+    nearest = np.asarray(Translator(model)(img, snap=True).generated).reshape(-1, 3)
+    used = {tuple(c) for c in nearest}
+    rare = next(c for c in palette if tuple(c) not in used) if len(used) < len(palette) else palette[0]
+    bias = [-1e6 if c == rare else 0.0 for c in palette]  # the stored bias makes one colour win every pixel
+    model.set_snap(palette, bias, 5)
+    model.save(tmp_path / "m", train_info={})
+    loaded = load_generator(tmp_path / "m")
+    assert (loaded.palette, loaded.palette_bias, loaded.snap_window) == (palette, bias, 5)
+    snapped = np.asarray(Translator(loaded)(img, snap=True).generated)
+    assert snapped.shape == (40, 50, 3) and (snapped == rare).all() and len(used) > 1
+    direct = Translator(loaded).translate_map(torch.rand(1, 3, 40, 50))  # as the trainer's snap fitting calls it
+    assert not direct.requires_grad and direct.grad_fn is None  # no autograd graph kept per tile

@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 
 from bench.appserver import ROOT
-from pix2pix.evaluate import colourfulness, model_methods, split_pair
+from pix2pix.data import read_pair
+from pix2pix.evaluate import colourfulness, model_methods
 from pix2pix.infer import Translator
 from pix2pix.registry import Registry
 
@@ -82,7 +83,7 @@ def test_any_photo_becomes_the_same_map_through_the_app_and_the_evaluation(regis
 
 
 def test_a_val_tile_becomes_a_map_the_same_through_the_app_and_the_evaluation(registry, maps_val):
-    aerial, real_map = split_pair(maps_val / "1.jpg")
+    aerial, real_map = read_pair(maps_val / "1.jpg")
     pal = np.array(registry.find_maps("AtoB").config["palette"])
 
     def near_palette(rgb: np.ndarray) -> float:

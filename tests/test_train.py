@@ -126,6 +126,9 @@ def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the
     palette = [[0, 0, 0], [64, 64, 64], [128, 128, 128], [192, 192, 192]]  # the fixture's posterised "maps"
     first = train(tiny(ab_dataset, tmp_path / "a", palette=len(palette)))
     assert first.palette and len(first.palette) == 4
+    assert all(min(v % 64, 64 - v % 64) <= 4 for c in first.palette for v in c)  # the fixture's posterised levels
+    calibration = load_generator(tmp_path / "a").train_info["snap_calibration"]
+    assert calibration["tiles"] == 4 and 0 < calibration["pixels_matched"] <= 1
     t = Trainer(tiny(ab_dataset, tmp_path / "b", init=str(tmp_path / "a"), lambda_gan=0, lambda_palette=1.0, lr=1e-3))
     saved = load_generator(tmp_path / "a").state_dict()  # as stored (fp16 parameters)
     assert all(torch.equal(a, b) for a, b in zip(t.G.state_dict().values(), saved.values()))
@@ -135,6 +138,7 @@ def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the
     assert all(torch.equal(a, b) for a, b in zip(d_before, t.D.parameters()))  # no GAN term: D is never run
     tuned = t.fit()
     assert tuned.palette == first.palette and tuned.scale == first.scale
+    assert len(tuned.palette_bias) == 4 and tuned.snap_window >= 1  # its snap is refitted to its new outputs
     info = load_generator(tmp_path / "b").train_info
     assert info["fine_tuned_from"]["model"] == str(tmp_path / "a") and info["fine_tuned_from"]["steps"] == 8
     assert info["lambda_gan"] == 0 and info["lambda_palette"] == 1.0 and "palette" in info["final_losses"]
@@ -153,3 +157,25 @@ def test_a_colorizer_fine_tuned_on_another_artist_serves_that_artist(paintings, 
     assert tuned.artist == "Gustav Klimt" and load_generator(tmp_path / "klimt").config["artist"] == "Gustav Klimt"
     with pytest.raises(ValueError, match="trained for"):
         Trainer(tiny(paintings, tmp_path / "rgb", artists=["klimt"], init=str(tmp_path / "monet"), **{**base, "space": "rgb"}))
+
+
+def test_calibrate_relearns_the_palette_and_refits_the_snap_in_place_keeping_the_weights(ab_dataset, tmp_path):
+    from train.maps import main as maps_main
+
+    train(tiny(ab_dataset, tmp_path / "m", palette=4))
+    path = tmp_path / "m" / "config.json"
+    old = json.loads(path.read_text())  # an older model: off-colour palette, no snap fitted, snapped scores recorded
+    old.update(palette=[[20, 20, 20], [70, 70, 70], [120, 120, 120], [200, 200, 200]], palette_bias=None, snap_window=1)
+    old["train_info"]["heldout"] = {"rmse": 1.0, "with_palette": {"rmse": 2.0}}
+    path.write_text(json.dumps(old))
+    weights = load_generator(tmp_path / "m").state_dict()
+    assert maps_main(["--calibrate", str(tmp_path / "m"), "--data", str(ab_dataset), "--palette", "4"]) == 0
+    new = load_generator(tmp_path / "m")
+    assert all(min(v % 64, 64 - v % 64) <= 4 for c in new.palette for v in c)  # the posterised levels, re-learnt
+    assert len(new.palette) == len(new.palette_bias) == 4
+    assert new.train_info["heldout"] == {"rmse": 1.0}  # the snapped scores no longer apply
+    assert new.train_info["snap_calibration"]["tiles"] == 4
+    assert all(torch.equal(a, b) for a, b in zip(weights.values(), new.state_dict().values()))
+    train(tiny(ab_dataset, tmp_path / "back", direction="BtoA"))
+    with pytest.raises(ValueError, match="only aerial -> map"):
+        maps_main(["--calibrate", str(tmp_path / "back"), "--data", str(ab_dataset)])

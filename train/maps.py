@@ -4,9 +4,12 @@
     python -m train.maps --direction BtoA --out weights/maps-map2aerial
     torchrun --nproc_per_node 4 -m train.maps --batch-size 16   # several GPUs
     python -m train.maps --init weights/maps-aerial2map --lambda-gan 0 --lambda-palette 1 --lr 1e-4 --epochs 4 --epochs-decay 8 --batch-size 4 --out weights/maps-aerial2map-ft
+    python -m train.maps --calibrate weights/maps-aerial2map --data ../shared/data/maps
 
-The last line fine-tunes a trained aerial -> map model (its architecture, scale and palette are kept) with a
-palette cross-entropy instead of the GAN term, so that snapping to the palette picks the right colours.
+The fourth line fine-tunes a trained aerial -> map model (its architecture, scale and palette are kept) with a
+palette cross-entropy instead of the GAN term, so that snapping to the palette picks the right colours. The last
+re-learns a trained model's palette and refits how it snaps (a bias per colour, a majority window) on training
+pairs, in place and without training: every aerial -> map run also does this at its end.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from pix2pix.cli import config_from_args, training_parser
 from pix2pix.data import download_maps
-from pix2pix.train import train
+from pix2pix.train import recalibrate, train
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,13 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="model folder to write (default weights/maps-aerial2map or weights/maps-map2aerial)")
     p.add_argument("--scale", type=float, help="ground scale to record: training pixels per pixel of the original 600 px "
                    "tiles (default: load size / tile width on disk; give it when the tiles were resized beforehand)")
-    p.add_argument("--palette", type=int, default=8, help="AtoB: colours of the map palette learnt for snapping (0: none)")
+    p.add_argument("--palette", type=int, default=10, help="AtoB: colours of the map palette learnt for snapping (0: none)")
     p.add_argument("--lambda-palette", type=float, default=0.0, help="AtoB: weight of a cross-entropy term that teaches "
                    "each pixel its real palette colour (what --snap picks); needs the palette, e.g. with --init")
+    p.add_argument("--calibrate", metavar="MODEL", help="AtoB: only re-learn MODEL's palette (--palette colours) and refit "
+                   "its snapping on the training pairs of --data, then save MODEL in place")
     args = p.parse_args(argv)
     data = args.data
     if args.download:
         data = str(download_maps(Path(args.data).parent))
+    if args.calibrate:
+        recalibrate(args.calibrate, data, args.palette)
+        print(f"palette snap refitted and saved in {args.calibrate}; re-run pix2pix.evaluate --write for its scores")
+        return 0
     out = args.out or f"weights/maps-{'aerial2map' if args.direction == 'AtoB' else 'map2aerial'}"
     train(config_from_args(args, task="maps", data=data, out=out, direction=args.direction, scale=args.scale, palette=args.palette,
                            lambda_palette=args.lambda_palette))
