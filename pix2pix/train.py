@@ -30,7 +30,7 @@ from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augm
 from .hub import Pix2PixGenerator, describe, load_generator
 from .infer import Translator, bf16_supported, to_tensor
 from .models import PatchDiscriminator
-from .palette import fit_snap, learn_palette
+from .palette import DELTA, fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
@@ -141,14 +141,16 @@ def calibrate_snap(G: Pix2PixGenerator, files: list[Path], tiles: int = CALIBRAT
     return {"tiles": len(picked), "window": window, "pixels_matched": round(share, 4)}
 
 
-def recalibrate(model: str | Path, data: str | Path, colours: int | None = None, tiles: int = CALIBRATION_TILES) -> Pix2PixGenerator:
+def recalibrate(model: str | Path, data: str | Path, colours: int, tiles: int = CALIBRATION_TILES) -> Pix2PixGenerator:
     """Re-learn a trained aerial -> map model's palette from the training maps at its ground scale and refit its
     snap, then save it in place: the weights are unchanged, and so are its raw (unsnapped) outputs."""
     G = load_generator(model)
     if G.task != "maps" or G.direction != "AtoB":
         raise ValueError(f"{model} is a {describe(G.config)} model: only aerial -> map models snap to a palette")
+    if colours < 1:
+        raise ValueError(f"a palette needs at least one colour, got {colours}")
     train_set = PairedImages(data, "train", size=round(G.scale * source_width(Path(data) / "train")))
-    palette = map_palette(train_set.images[:, 3:], colours or len(G.palette or []) or 8)
+    palette = map_palette(train_set.images[:, 3:], colours)
     G.set_snap(palette, None, 1)
     facts = calibrate_snap(G, train_set.files, tiles)
     info = dict(G.train_info)
@@ -158,7 +160,7 @@ def recalibrate(model: str | Path, data: str | Path, colours: int | None = None,
     return G
 
 
-def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, sigma: float = 4.0, delta: float = 5.0) -> torch.Tensor:
+def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, sigma: float = 4.0, delta: float = DELTA) -> torch.Tensor:
     """Cross-entropy that teaches each generated pixel the palette colour of the real map's pixel, so snapping
     (nearest palette colour) picks the right one. Inputs in [-1, 1]; `palette` (K, 3) in 0..255. A colour's logit
     is minus its squared distance to the generated pixel over 2 sigma^2 (sigma in 0..255 levels). Real pixels

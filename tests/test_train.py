@@ -179,3 +179,5 @@ def test_calibrate_relearns_the_palette_and_refits_the_snap_in_place_keeping_the
     train(tiny(ab_dataset, tmp_path / "back", direction="BtoA"))
     with pytest.raises(ValueError, match="only aerial -> map"):
         maps_main(["--calibrate", str(tmp_path / "back"), "--data", str(ab_dataset)])
+    with pytest.raises(ValueError, match="at least one colour"):
+        maps_main(["--calibrate", str(tmp_path / "m"), "--data", str(ab_dataset), "--palette", "0"])
