@@ -44,6 +44,10 @@ def test_every_shipped_model_is_trained_evaluated_and_small(registry):
             line = next(line for line in about.splitlines() if f"(`{e.name}`)" in line)
             assert f"fine-tuned from a run of {start['schedule']}" in line, line
             assert "fine-tuned with" in (e.path / "README.md").read_text()
+    a2m = registry.find_maps("AtoB")  # its palette snap was fitted on training pairs: About and the card say so
+    snap = a2m.config["train_info"]["snap_calibration"]
+    assert f"palette snap fitted on {snap['tiles']} training pairs" in about and len(a2m.config["palette_bias"]) == len(a2m.config["palette"])
+    assert "bias and a" in (a2m.path / "README.md").read_text()
 
 
 def test_shipped_weights_are_fp16_on_disk_and_fp32_once_loaded(registry):
