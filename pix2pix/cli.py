@@ -20,6 +20,8 @@ def training_parser(prog: str, description: str) -> argparse.ArgumentParser:
     g.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (betas 0.5, 0.999)")
     g.add_argument("--lambda-l1", type=float, default=100.0, help="weight of the L1 term next to the GAN term")
     g.add_argument("--lambda-gan", type=float, default=1.0, help="weight of the GAN term (0: no discriminator, L1 only; about 3x faster)")
+    g.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="keep an exponential moving average of the "
+                   "generator's weights with this decay (e.g. 0.999) and save it instead of the last weights (0: off)")
     g.add_argument("--init", metavar="MODEL", help="fine-tune: start the generator from this model folder or Hub repo (its architecture is kept)")
     g.add_argument("--limit", type=int, help="train on at most this many images (quick CPU runs)")
     m = p.add_argument_group("model")
@@ -51,6 +53,7 @@ def config_from_args(args: argparse.Namespace, **task: object) -> TrainConfig:
         lr=args.lr,
         lambda_l1=args.lambda_l1,
         lambda_gan=args.lambda_gan,
+        ema=args.ema,
         init=args.init,
         limit=args.limit,
         image_size=args.image_size,

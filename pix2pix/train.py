@@ -8,6 +8,7 @@ which switches on DistributedDataParallel.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import math
@@ -54,6 +55,7 @@ class TrainConfig:
     lambda_l1: float = 100.0
     lambda_gan: float = 1.0  # weight of the adversarial term; 0 drops the discriminator (and its cost) altogether
     lambda_palette: float = 0.0  # aerial -> map: weight of `palette_loss` (needs the model's palette)
+    ema: float = 0.0  # decay of an exponential moving average of G's weights, which is then what is saved (0: off)
     init: str | None = None  # start the generator from this saved model (fine-tuning); its config is kept
     image_size: int = 256
     load_size: int = 286
@@ -288,6 +290,8 @@ class Trainer:
         if self.channels_last:
             self.G.to(memory_format=torch.channels_last)
             self.D.to(memory_format=torch.channels_last)
+        # the averaged generator (when asked) is the one evaluated, sampled and saved; G keeps training
+        self.G_ema: Pix2PixGenerator | None = copy.deepcopy(self.G).requires_grad_(False) if cfg.ema > 0 else None
         adam = dict(lr=cfg.lr, betas=(cfg.beta1, 0.999), fused=cuda and cfg.fused_adam)
         self.opt_G = torch.optim.Adam(self.G.parameters(), **adam)
         self.opt_D = torch.optim.Adam(self.D.parameters(), **adam)
@@ -340,8 +344,25 @@ class Trainer:
             stats["palette"] = loss_palette.detach()
         loss.backward()
         self.opt_G.step()
+        if self.G_ema is not None:
+            self.update_ema()
         self.step += 1
         return stats
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """G_ema moves towards G by 1 - decay; the decay ramps up over the first steps ((1 + t) / (10 + t)) so a
+        fresh run's random start fades quickly. BatchNorm statistics are copied as they are."""
+        decay = min(self.cfg.ema, (1 + self.step) / (10 + self.step))
+        for e, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            e.lerp_(p, 1 - decay)
+        for e, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            e.copy_(b)
+
+    @property
+    def G_out(self) -> Pix2PixGenerator:
+        """The generator the run delivers: the averaged one when `ema` is on."""
+        return self.G_ema if self.G_ema is not None else self.G
 
     def discriminator_step(self, cond: torch.Tensor, real: torch.Tensor, fake: torch.Tensor) -> dict[str, torch.Tensor]:
         """D learns to tell (condition, real) from (condition, generated) patches."""
@@ -426,6 +447,7 @@ class Trainer:
                 "lambda_l1": cfg.lambda_l1,
                 **({"lambda_gan": cfg.lambda_gan} if cfg.lambda_gan != 1 else {}),
                 **({"lambda_palette": cfg.lambda_palette} if cfg.lambda_palette else {}),
+                **({"ema": cfg.ema} if cfg.ema else {}),
                 **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),
                 "colorless_left_out": self.colorless,
                 "steps": self.step,
@@ -435,12 +457,12 @@ class Trainer:
                 "val": metrics,
                 "date": dt.date.today().isoformat(),
             }
-            if self.G.palette:  # a fine-tuned model's snap is refitted too: its outputs changed
-                info["snap_calibration"] = calibrate_snap(self.G, self.train_set.files, device=self.device)
-            self.G.save(self.out, train_info=info)
+            if self.G_out.palette:  # a fine-tuned model's snap is refitted too: its outputs changed
+                info["snap_calibration"] = calibrate_snap(self.G_out, self.train_set.files, device=self.device)
+            self.G_out.save(self.out, train_info=info)
             if cfg.push_to_hub:
                 self.push(cfg.push_to_hub)
-        return self.G
+        return self.G_out
 
     def fine_tuned_from(self) -> dict:
         """The starting model's own training facts (without its scores, which no longer apply): G still carries
@@ -451,18 +473,18 @@ class Trainer:
     def push(self, repo: str) -> None:
         """Upload the saved model (HF_TOKEN from the environment); a failure keeps the local copy and says where."""
         try:
-            self.G.push_to_hub(repo, config=self.G.config)
+            self.G_out.push_to_hub(repo, config=self.G_out.config)
         except Exception as e:  # offline, no token, no rights: the trained model is safe on disk either way
             raise RuntimeError(f"the model is saved in {self.out}, but pushing it to the Hub repo {repo} failed: {e}") from e
 
     @torch.no_grad()
     def generate(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(condition, generated, real) as RGB in [0, 1] for a uint8 batch, G in eval mode."""
-        self.G.eval()
+        G = self.G_out.eval()
         cond, real = self.val_or_train().to_pair(center_crop(batch.to(self.device), self.cfg.image_size))
         with self.autocast():
-            fake = self.G(cond)
-        space = self.G.space
+            fake = G(cond)
+        space = G.space
         return condition_to_rgb(cond), output_to_rgb(fake, cond, space), output_to_rgb(real, cond, space)
 
     def val_or_train(self) -> ImageSet:
@@ -494,6 +516,7 @@ class Trainer:
             "epoch": self.epoch,
             "step": self.step,
             "G": self.G.state_dict(),
+            **({"G_ema": self.G_ema.state_dict()} if self.G_ema is not None else {}),
             "D": self.D.state_dict(),
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
@@ -508,6 +531,8 @@ class Trainer:
     def load_checkpoint(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=True)  # never unpickles code
         self.G.load_state_dict(state["G"])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(state.get("G_ema", state["G"]))  # a run that had no average starts it from G
         self.D.load_state_dict(state["D"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])

@@ -181,3 +181,20 @@ def test_calibrate_relearns_the_palette_and_refits_the_snap_in_place_keeping_the
         maps_main(["--calibrate", str(tmp_path / "back"), "--data", str(ab_dataset)])
     with pytest.raises(ValueError, match="at least one colour"):
         maps_main(["--calibrate", str(tmp_path / "m"), "--data", str(ab_dataset), "--palette", "0"])
+
+
+def test_ema_averages_the_generator_and_is_what_is_saved_and_resumed(ab_dataset, tmp_path):
+    t = Trainer(tiny(ab_dataset, tmp_path / "e", ema=0.9))
+    before = [p.clone() for p in t.G_ema.parameters()]
+    t.train_step(t.images[:2])  # step 0: the ramped decay is 1/10, so the average takes 90% of the new weights
+    for e, old, new in zip(t.G_ema.parameters(), before, t.G.parameters()):
+        torch.testing.assert_close(e, 0.1 * old + 0.9 * new)
+    g = t.fit()
+    assert g is t.G_ema
+    saved = load_generator(tmp_path / "e")
+    assert saved.train_info["ema"] == 0.9
+    for name, p in saved.named_parameters():  # stored in fp16: equal to the average at that precision
+        torch.testing.assert_close(p, dict(g.named_parameters())[name].half().float())
+    assert any(not torch.equal(a, b) for a, b in zip(g.parameters(), t.G.parameters()))  # not the last weights
+    resumed = Trainer(tiny(ab_dataset, tmp_path / "e", ema=0.9, resume=True))
+    assert all(torch.equal(a, b) for a, b in zip(resumed.G_ema.state_dict().values(), g.state_dict().values()))
