@@ -95,9 +95,9 @@ class ImageSet(torch.utils.data.Dataset):
         return x[0], y[0]
 
 
-def source_width(folder: Path) -> int:
-    """The width of one half of the first "AB" image in `folder`, as stored on disk."""
-    with Image.open(list_images(folder)[0]) as im:
+def source_width(path: Path) -> int:
+    """The width of one half of an "AB" image as stored on disk (only its header is read)."""
+    with Image.open(path) as im:
         return im.width // 2
 
 
@@ -122,7 +122,7 @@ class PairedImages(ImageSet):
         self.direction = direction
         self.files = list_images(Path(root) / split)[:limit]
         self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
-        self.source_width = source_width(Path(root) / split)  # training sees the ground at size / source_width
+        self.source_width = source_width(self.files[0])  # training sees the ground at size / source_width
 
     def decode_file(self, path: Path, size: int) -> np.ndarray:
         with Image.open(path) as im:

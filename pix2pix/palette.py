@@ -114,8 +114,9 @@ def fit_snap(outputs: list[torch.Tensor], reals: list[np.ndarray], palette: list
                 if (score := hits(trial)) > best:
                     best, bias = score, trial
     bias_list = [round(float(b), 1) for b in bias]
+    nearest = [distances(o, palette, bias_list).argmin(0) for o in outputs]  # once; each window only votes
     window_hits = {
-        window: sum(int(((snap_labels(o, palette, bias_list, window) == t) & (t >= 0)).sum()) for o, t in zip(outputs, truths))
+        window: sum(int(((majority(n, len(palette), window) == t) & (t >= 0)).sum()) for n, t in zip(nearest, truths))
         for window in WINDOWS
     }
     window = max(WINDOWS, key=lambda w: (window_hits[w], -w))

@@ -27,7 +27,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
 from .color import condition_to_rgb, output_to_rgb
-from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, read_pair, source_width
+from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, list_images, read_pair, source_width
 from .hub import Pix2PixGenerator, describe, load_generator
 from .infer import Translator, bf16_supported, to_tensor
 from .models import PatchDiscriminator
@@ -151,7 +151,7 @@ def recalibrate(model: str | Path, data: str | Path, colours: int, tiles: int = 
         raise ValueError(f"{model} is a {describe(G.config)} model: only aerial -> map models snap to a palette")
     if colours < 1:
         raise ValueError(f"a palette needs at least one colour, got {colours}")
-    train_set = PairedImages(data, "train", size=round(G.scale * source_width(Path(data) / "train")))
+    train_set = PairedImages(data, "train", size=round(G.scale * source_width(list_images(Path(data) / "train")[0])))
     palette = map_palette(train_set.images[:, 3:], colours)
     G.set_snap(palette, None, 1)
     facts = calibrate_snap(G, train_set.files, tiles)
