@@ -138,7 +138,7 @@ class PairedImages(ImageSet):
         return src * 2 - 1, dst * 2 - 1
 
 
-def _artist_of(path: Path) -> str:
+def artist_of_file(path: Path) -> str:
     """`Claude_Monet_12.jpg` -> "Claude Monet"."""
     return re.sub(r"_\d+$", "", path.stem).replace("_", " ")
 
@@ -158,20 +158,34 @@ def resolve_artists(names: list[str], available: list[str]) -> list[str]:
     return out
 
 
-def held_out(path: Path, val_percent: int) -> bool:
-    """Deterministic split by file name: stable across machines and as images are added."""
-    return int(hashlib.sha1(path.name.encode()).hexdigest(), 16) % 100 < val_percent
+def held_out(path: Path, val_percent: int, salt: str = "") -> bool:
+    """Deterministic split by file name: stable across machines and as images are added. A `salt` draws an
+    independent split (the tune split below)."""
+    return int(hashlib.sha1((salt + path.name).encode()).hexdigest(), 16) % 100 < val_percent
 
 
-def painting_files(root: str | Path, artists: list[str], split: str = "train", val_percent: int = 10) -> tuple[list[str], list[Path]]:
-    """The artists' names as the dataset spells them, and their files in `split` ("train", "val" or "all")."""
-    if split not in ("train", "val", "all"):
-        raise ValueError(f"split must be train, val or all, got {split!r}")
+SPLITS = ("train", "tune", "val", "all")
+
+
+def split_of(path: Path, val_percent: int, tune_percent: int) -> str:
+    """"val": the held-out paintings, never trained on nor used to choose anything; "tune": `tune_percent`% of
+    the rest, kept out of training so that candidate models can be compared without touching "val"."""
+    if held_out(path, val_percent):
+        return "val"
+    return "tune" if held_out(path, tune_percent, salt="tune:") else "train"
+
+
+def painting_files(
+    root: str | Path, artists: list[str], split: str = "train", val_percent: int = 10, tune_percent: int = 0
+) -> tuple[list[str], list[Path]]:
+    """The artists' names as the dataset spells them, and their files in `split` (one of `SPLITS`)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     files = list_images(Path(root) / "images")
-    names = resolve_artists(artists, sorted({_artist_of(p) for p in files}))
-    files = [p for p in files if _artist_of(p) in names]
+    names = resolve_artists(artists, sorted({artist_of_file(p) for p in files}))
+    files = [p for p in files if artist_of_file(p) in names]
     if split != "all":
-        files = [p for p in files if held_out(p, val_percent) == (split == "val")]
+        files = [p for p in files if split_of(p, val_percent, tune_percent) == split]
     if not files:
         raise DataError(f"the {split} split of {', '.join(names)} is empty")
     return names, files
@@ -195,11 +209,12 @@ class Paintings(ImageSet):
         val_percent: int = 10,
         limit: int | None = None,
         min_chroma: float = MIN_CHROMA,
+        tune_percent: int = 0,
     ) -> None:
         if space not in ("lab", "rgb"):
             raise ValueError(f"space must be lab or rgb, got {space!r}")
         self.space = space
-        self.artists, files = painting_files(root, artists, split, val_percent)
+        self.artists, files = painting_files(root, artists, split, val_percent, tune_percent)
         images = self._load(files[:limit], size, f"decoding {split}")
         keep = [mean_chroma(im.permute(1, 2, 0).numpy()) >= min_chroma for im in images]
         self.colorless = [p for p, k in zip(files, keep) if not k]

@@ -136,11 +136,13 @@ def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Met
 
 # --- colorization --------------------------------------------------------------------------------------
 
-def colorize_rows(data: Path, artist: str, models: dict[str, Method], limit: int | None = None) -> tuple[list[Row], list[np.ndarray], dict]:
-    """Score the baselines and `models` (from `model_methods`) on `artist`'s held-out paintings; also returns
-    the held-out images."""
-    names, train_files = painting_files(data, [artist], "train")
-    _, val_files = painting_files(data, [artist], "val")
+def colorize_rows(
+    data: Path, artist: str, models: dict[str, Method], limit: int | None = None, split: str = "val", tune_percent: int = 0
+) -> tuple[list[Row], list[np.ndarray], dict]:
+    """Score the baselines and `models` (from `model_methods`) on `artist`'s held-out paintings (or, with
+    `split="tune"`, on the training paintings a `--tune-percent` run kept out); also returns those images."""
+    names, train_files = painting_files(data, [artist], "train", tune_percent=tune_percent)
+    _, val_files = painting_files(data, [artist], split, tune_percent=tune_percent)
     decoded = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
     coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]  # chroma measured once per painting
     colourless = len(decoded) - len(coloured)
@@ -293,10 +295,15 @@ def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row 
 
 # --- the command -----------------------------------------------------------------------------------------
 
-def evaluate_colorize(data: Path, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool) -> str:
+def evaluate_colorize(
+    data: Path, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0
+) -> str:
+    """The table (and figure) on the held-out paintings, or with `tune_percent` on the tune split instead."""
     methods = model_methods(models)  # each model loaded once, for the table and the figure
-    rows, paintings, facts = colorize_rows(data, artist, methods, limit)
-    text = (f"### {facts['artist']}: {facts['paintings']} held-out paintings"
+    split = "tune" if tune_percent else "val"
+    rows, paintings, facts = colorize_rows(data, artist, methods, limit, split, tune_percent)
+    what = f"tune paintings ({tune_percent}% of the training split)" if tune_percent else "held-out paintings"
+    text = (f"### {facts['artist']}: {facts['paintings']} {what}"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(rows)}")  # fmt: skip
     if fig:
         figure(paintings[:4], methods, paintings[:4], gray=True, path=fig)
@@ -358,14 +365,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, help="score at most this many held-out images (quick runs)")
     p.add_argument("--figure", type=Path, help="write a few held-out examples side by side to this PNG")
     p.add_argument("--write", action="store_true", help="store the scores in each model's config.json and model card")
+    p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="colorize: score on the tune split of "
+                   "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
     args = p.parse_args(argv)
+    if args.tune_percent and (args.write or args.task == "maps"):
+        p.error("--tune-percent scores colorizers for choosing between them: not with --write or --task maps")
     try:
         if args.all:
             artists, maps = shipped(Path(args.weights))
             for artist, models in artists.items():
                 fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
                 try:
-                    print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write) + "\n", flush=True)
+                    print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write, args.tune_percent) + "\n", flush=True)
                 except DataError as e:  # one artist missing from the data does not stop the others
                     print(f"### {artist}: not evaluated ({e})\n", flush=True)
             if maps:
@@ -377,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if not args.artist:
                 p.error("colorize needs --artist")
-            print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write))
+            print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent))
     except (DataError, ModelError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

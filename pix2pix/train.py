@@ -34,6 +34,7 @@ from .models import PatchDiscriminator
 from .palette import DELTA, fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
+RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
 
 
@@ -64,6 +65,7 @@ class TrainConfig:
     depth: int = 8
     norm: str = "batch"
     limit: int | None = None  # use at most this many training images (quick runs)
+    tune_percent: int = 0  # colorize: keep this % of the training paintings out, to compare candidate models on
     eval_images: int = 64
     seed: int = 0
     device: str = "auto"
@@ -110,7 +112,7 @@ def load_datasets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
     elif cfg.task == "colorize":
         if not cfg.artists:
             raise ValueError("colorize needs at least one artist")
-        train = Paintings(cfg.data, cfg.artists, "train", cfg.load_size, cfg.space, limit=cfg.limit)
+        train = Paintings(cfg.data, cfg.artists, "train", cfg.load_size, cfg.space, limit=cfg.limit, tune_percent=cfg.tune_percent)
         try:
             val = Paintings(cfg.data, cfg.artists, "val", cfg.image_size, cfg.space, limit=cfg.eval_images)
         except DataError:
@@ -448,6 +450,7 @@ class Trainer:
                 **({"lambda_gan": cfg.lambda_gan} if cfg.lambda_gan != 1 else {}),
                 **({"lambda_palette": cfg.lambda_palette} if cfg.lambda_palette else {}),
                 **({"ema": cfg.ema} if cfg.ema else {}),
+                **({"tune_percent": cfg.tune_percent} if cfg.tune_percent else {}),
                 **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),
                 "colorless_left_out": self.colorless,
                 "steps": self.step,
@@ -460,6 +463,8 @@ class Trainer:
             if self.G_out.palette:  # a fine-tuned model's snap is refitted too: its outputs changed
                 info["snap_calibration"] = calibrate_snap(self.G_out, self.train_set.files, device=self.device)
             self.G_out.save(self.out, train_info=info)
+            if self.G_ema is not None:  # the last weights too, as a candidate to compare the average with
+                self.G.save(self.run_dir / RAW, train_info={k: v for k, v in info.items() if k != "ema"} | {"weights": f"the last ones (not the --ema {cfg.ema} average)"})
             if cfg.push_to_hub:
                 self.push(cfg.push_to_hub)
         return self.G_out

@@ -5,7 +5,8 @@
     python -m train.colorize --artist Monet --artist Renoir --out weights/impressionists-lab
 
 The data folder holds images/<Artist_Name>_<n>.jpg (any depth below images/) and optionally artists.csv.
-A fixed 10% of each artist's paintings (chosen by file name) is held out for evaluation.
+A fixed 10% of each artist's paintings (chosen by file name) is held out for evaluation; `--tune-percent`
+keeps a further share of the rest out, for choosing between candidate models.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--space", choices=["lab", "rgb"], default="lab", help="lab: predict a*b* from L; rgb: predict RGB from gray")
     p.add_argument("--data", default="data/best-artworks", help="folder with images/ (and artists.csv)")
     p.add_argument("--out", help="model folder to write (default weights/<artist>-<space>)")
+    p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="keep P%% of the training paintings out of "
+                   "training, to compare candidate models on (python -m pix2pix.evaluate --split tune) without the held-out ones")
     args = p.parse_args(argv)
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
-    train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist))
+    train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent))
     print(f"model written to {out}")
     return 0
 
