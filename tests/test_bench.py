@@ -54,3 +54,16 @@ def test_folder_benchmark_compares_the_loop_with_the_folder_run():
     rows = table_rows(out)
     assert [r[0].split(" (")[0] for r in rows] == ["single-image path in a loop", "folder run"]
     assert all(float(r[2]) > 0 for r in rows)
+
+
+def test_gpu_pack_keeps_the_training_paintings_squashed_to_the_load_size_under_their_names(paintings, tmp_path):
+    from PIL import Image
+
+    from bench.gpu_pack import LOAD, pack_paintings
+    from pix2pix.data import painting_files
+
+    pack_paintings(paintings, tmp_path / "packed", ["Monet"])
+    packed = sorted((tmp_path / "packed" / "images").iterdir())
+    assert [p.name for p in packed] == [p.name for p in painting_files(paintings, ["Monet"], "train")[1]]  # no held-out ones
+    assert all(Image.open(p).size == (LOAD, LOAD) for p in packed)
+    assert (tmp_path / "packed" / "artists.csv").exists()

@@ -4,7 +4,7 @@ import tarfile
 import pytest
 import torch
 
-from pix2pix.data import DataError, PairedImages, Paintings, augment, center_crop, download_maps
+from pix2pix.data import DataError, PairedImages, Paintings, augment, center_crop, download_maps, painting_files
 
 
 def test_paired_layout_splits_a_and_b_and_respects_direction(ab_dataset):
@@ -32,6 +32,20 @@ def test_paintings_filter_by_artist_with_held_out_split(paintings):
     assert len(Paintings(paintings, ["Monet", "Klimt"], "all", size=32)) == 8
     limited = Paintings(paintings, ["Monet", "Klimt"], "all", size=32, limit=3)
     assert len(limited) == len(limited.files) == 3
+
+
+def test_the_tune_split_is_carved_from_the_training_paintings_and_leaves_the_held_out_ones_alone(paintings):
+    def names(split: str, tune: int) -> set[str]:
+        return {p.name for p in painting_files(paintings, ["Monet"], split, val_percent=30, tune_percent=tune)[1]}
+
+    train, tune, val = names("train", 50), names("tune", 50), names("val", 50)
+    assert val == names("val", 0)  # the held-out paintings do not depend on the tune split
+    assert tune and train and not tune & train and tune | train == names("train", 0)
+    assert len(Paintings(paintings, ["Monet"], "train", size=32, val_percent=30, tune_percent=50)) == len(train)
+    with pytest.raises(DataError, match="the tune split of Claude Monet is empty"):
+        painting_files(paintings, ["Monet"], "tune", tune_percent=0)
+    with pytest.raises(ValueError, match="split must be one of train, tune, val, all"):
+        painting_files(paintings, ["Monet"], "test")
 
 
 def test_clear_errors_for_missing_empty_and_unknown(tmp_path, paintings):

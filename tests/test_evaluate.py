@@ -10,6 +10,7 @@ from PIL import Image
 from skimage.color import deltaE_ciede2000, rgb2lab
 
 from pix2pix import evaluate as ev
+from pix2pix.data import painting_files
 from pix2pix.hub import Pix2PixGenerator
 
 
@@ -56,6 +57,17 @@ def test_colorize_table_figure_and_written_scores(paintings, tmp_path, capsys):
     assert set(held) == {"split", "psnr_db", "ciede2000", "ssim", "colourfulness_ratio", "ms_per_image"}
     assert "Held-out scores" in (tmp_path / "monet-lab" / "README.md").read_text() and "ciede2000" in (tmp_path / "monet-lab" / "README.md").read_text()
     assert Image.open(fig).width > 4 * 256  # input | grayscale | two models | real
+
+
+def test_the_tune_split_scores_candidates_without_the_held_out_paintings(paintings, tmp_path, capsys):
+    lab = tiny(tmp_path / "monet-lab", artist="Claude Monet")
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50"]) == 0
+    tune = painting_files(paintings, ["Monet"], "tune", tune_percent=50)[1]
+    assert f"### Claude Monet: {len(tune)} tune paintings (50% of the training split)" in capsys.readouterr().out
+    for bad in (["--write"], ["--task", "maps"]):
+        with pytest.raises(SystemExit):
+            ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50", *bad])
+    assert "not with --write" in capsys.readouterr().err
 
 
 def test_maps_tables_baselines_and_palette_rows(ab_dataset, tmp_path, capsys):

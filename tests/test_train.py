@@ -10,7 +10,7 @@ import torch
 
 from bench.appserver import free_port
 from pix2pix.hub import load_generator
-from pix2pix.train import CHECKPOINT, Trainer, TrainConfig, lr_factor, palette_loss, train
+from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, lr_factor, palette_loss, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -196,5 +196,17 @@ def test_ema_averages_the_generator_and_is_what_is_saved_and_resumed(ab_dataset,
     for name, p in saved.named_parameters():  # stored in fp16: equal to the average at that precision
         torch.testing.assert_close(p, dict(g.named_parameters())[name].half().float())
     assert any(not torch.equal(a, b) for a, b in zip(g.parameters(), t.G.parameters()))  # not the last weights
+    last = load_generator(tmp_path / "e" / "train" / RAW)  # the last weights too, to compare the average with
+    for name, p in last.named_parameters():
+        torch.testing.assert_close(p, dict(t.G.named_parameters())[name].half().float())
+    assert "ema" not in last.train_info and "not the --ema 0.9 average" in last.train_info["weights"]
     resumed = Trainer(tiny(ab_dataset, tmp_path / "e", ema=0.9, resume=True))
     assert all(torch.equal(a, b) for a, b in zip(resumed.G_ema.state_dict().values(), g.state_dict().values()))
+
+
+def test_a_tune_split_stays_out_of_training_and_is_recorded(paintings, tmp_path):
+    cfg = tiny(paintings, tmp_path / "t", task="colorize", space="lab", artists=["Monet"], tune_percent=50, epochs=1, epochs_decay=0)
+    t = Trainer(cfg)
+    assert {p.name for p in t.train_set.files} == {"Claude_Monet_3.jpg", "Claude_Monet_5.jpg"}  # _2 is the tune painting
+    t.fit()
+    assert load_generator(tmp_path / "t").train_info["tune_percent"] == 50
