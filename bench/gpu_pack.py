@@ -4,9 +4,10 @@
     python -m bench.gpu_pack --paintings ../shared/data/paintings --artist Monet --artist Titian --out .gpu
 
 Paintings keep their names (the splits are drawn from them) and their layout; each is squashed to 286 x 286 px
-as the trainer would (so it decodes them unchanged), and the held-out ones, which no training reads, stay behind. Each maps half is resized from 600 to 286 px, the trainer's load size, and the pair stored as
-WebP (quality 80), so training on the packed tiles sees exactly the paper's scale: pass `--scale 0.4767`
-(286 / 600) to train.maps to record it.
+as the trainer would (so it decodes them unchanged), and the held-out ones, which no training reads, stay
+behind. Each maps half is resized from 600 to 286 px, the trainer's load size, and the pair stored as WebP
+(quality 80), so training on the packed tiles sees exactly the paper's scale: pass `--scale 0.4767` (286 / 600)
+to train.maps to record it.
 """
 
 from __future__ import annotations

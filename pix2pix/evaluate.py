@@ -368,15 +368,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="colorize: score on the tune split of "
                    "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
     args = p.parse_args(argv)
-    if args.tune_percent and (args.write or args.task == "maps"):
-        p.error("--tune-percent scores colorizers for choosing between them: not with --write or --task maps")
+    if args.tune_percent and (args.write or args.all or args.task == "maps"):
+        p.error("--tune-percent scores given colorizers for choosing between them: not with --write, --all or --task maps")
     try:
         if args.all:
             artists, maps = shipped(Path(args.weights))
             for artist, models in artists.items():
                 fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
                 try:
-                    print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write, args.tune_percent) + "\n", flush=True)
+                    print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write) + "\n", flush=True)
                 except DataError as e:  # one artist missing from the data does not stop the others
                     print(f"### {artist}: not evaluated ({e})\n", flush=True)
             if maps:

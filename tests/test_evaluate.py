@@ -64,7 +64,7 @@ def test_the_tune_split_scores_candidates_without_the_held_out_paintings(paintin
     assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50"]) == 0
     tune = painting_files(paintings, ["Monet"], "tune", tune_percent=50)[1]
     assert f"### Claude Monet: {len(tune)} tune paintings (50% of the training split)" in capsys.readouterr().out
-    for bad in (["--write"], ["--task", "maps"]):
+    for bad in (["--write"], ["--all"], ["--task", "maps"]):
         with pytest.raises(SystemExit):
             ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50", *bad])
     assert "not with --write" in capsys.readouterr().err
