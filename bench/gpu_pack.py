@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
-from pix2pix.data import artist_of_file, list_images, painting_files
+from pix2pix.data import painting_files
 
 MAPS_LOAD = 286
 LOAD = 286  # the trainer's --load-size: it squashes every painting to LOAD x LOAD before cropping
@@ -30,8 +30,7 @@ def pack_paintings(src: Path, dst: Path, artists: list[str] | None = None, size:
     (dst / "images").mkdir(parents=True, exist_ok=True)
     if (src / "artists.csv").exists():
         shutil.copy(src / "artists.csv", dst / "artists.csv")
-    everyone = sorted({artist_of_file(f) for f in list_images(src / "images")})
-    _, files = painting_files(src, artists or everyone, "train")
+    _, files = painting_files(src, artists, "train")
     for f in tqdm(files, desc="paintings"):
         with Image.open(f) as im:
             im.convert("RGB").resize((size, size), Image.Resampling.BICUBIC).save(dst / "images" / f.name, quality=90)

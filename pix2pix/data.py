@@ -138,7 +138,7 @@ class PairedImages(ImageSet):
         return src * 2 - 1, dst * 2 - 1
 
 
-def artist_of_file(path: Path) -> str:
+def _artist_of(path: Path) -> str:
     """`Claude_Monet_12.jpg` -> "Claude Monet"."""
     return re.sub(r"_\d+$", "", path.stem).replace("_", " ")
 
@@ -176,14 +176,16 @@ def split_of(path: Path, val_percent: int, tune_percent: int) -> str:
 
 
 def painting_files(
-    root: str | Path, artists: list[str], split: str = "train", val_percent: int = 10, tune_percent: int = 0
+    root: str | Path, artists: list[str] | None, split: str = "train", val_percent: int = 10, tune_percent: int = 0
 ) -> tuple[list[str], list[Path]]:
-    """The artists' names as the dataset spells them, and their files in `split` (one of `SPLITS`)."""
+    """The artists' names as the dataset spells them, and their files in `split` (one of `SPLITS`); `artists`
+    None: every artist in the folder."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     files = list_images(Path(root) / "images")
-    names = resolve_artists(artists, sorted({artist_of_file(p) for p in files}))
-    files = [p for p in files if artist_of_file(p) in names]
+    available = sorted({_artist_of(p) for p in files})
+    names = available if artists is None else resolve_artists(artists, available)
+    files = [p for p in files if _artist_of(p) in names]
     if split != "all":
         files = [p for p in files if split_of(p, val_percent, tune_percent) == split]
     if not files:

@@ -137,12 +137,12 @@ def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Met
 # --- colorization --------------------------------------------------------------------------------------
 
 def colorize_rows(
-    data: Path, artist: str, models: dict[str, Method], limit: int | None = None, split: str = "val", tune_percent: int = 0
+    data: Path, artist: str, models: dict[str, Method], limit: int | None = None, tune_percent: int = 0
 ) -> tuple[list[Row], list[np.ndarray], dict]:
     """Score the baselines and `models` (from `model_methods`) on `artist`'s held-out paintings (or, with
-    `split="tune"`, on the training paintings a `--tune-percent` run kept out); also returns those images."""
+    `tune_percent`, on the training paintings a `--tune-percent` run kept out); also returns those images."""
     names, train_files = painting_files(data, [artist], "train", tune_percent=tune_percent)
-    _, val_files = painting_files(data, [artist], split, tune_percent=tune_percent)
+    _, val_files = painting_files(data, [artist], "tune" if tune_percent else "val", tune_percent=tune_percent)
     decoded = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
     coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]  # chroma measured once per painting
     colourless = len(decoded) - len(coloured)
@@ -300,8 +300,7 @@ def evaluate_colorize(
 ) -> str:
     """The table (and figure) on the held-out paintings, or with `tune_percent` on the tune split instead."""
     methods = model_methods(models)  # each model loaded once, for the table and the figure
-    split = "tune" if tune_percent else "val"
-    rows, paintings, facts = colorize_rows(data, artist, methods, limit, split, tune_percent)
+    rows, paintings, facts = colorize_rows(data, artist, methods, limit, tune_percent)
     what = f"tune paintings ({tune_percent}% of the training split)" if tune_percent else "held-out paintings"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(rows)}")  # fmt: skip
