@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", default="data/best-artworks", help="folder with images/ (and artists.csv)")
     p.add_argument("--out", help="model folder to write (default weights/<artist>-<space>)")
     p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="keep P%% of the training paintings out of "
-                   "training, to compare candidate models on (python -m pix2pix.evaluate --split tune) without the held-out ones")
+                   "training, to compare candidate models on (python -m pix2pix.evaluate --tune-percent P) without the held-out ones")
     args = p.parse_args(argv)
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
