@@ -238,6 +238,8 @@ class Studio:
                     facts += f"; held-out ({held.get('split')}): {scores}"
                     if isinstance(held.get("with_palette"), dict):
                         facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
+                if e.config.get("ab_bins"):
+                    facts += f"; scores {len(e.config['ab_bins'])} a\\*b\\* colour classes, shown at temperature {e.config.get('temperature')}"
                 if isinstance(snap := info.get("snap_calibration"), dict):
                     facts += f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority vote)"
             lines.append(f"- **{e.label}** (`{e.name}`): {facts}")

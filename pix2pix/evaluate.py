@@ -11,7 +11,8 @@ colourfulness (Hasler and Suesstrunk 2003) of the generated images over that of 
 val pairs, translated at their own 600 px and scored at 256x256 like the GcGAN / DistanceGAN papers:
 RMSE and PSNR on 0..255 RGB, SSIM, and the share of pixels within delta = 5 on every channel.
 `--figure` writes a few held-out images as input | grayscale | each model | real; `--write` stores the
-scores in each model's config.json and model card (the app's About tab shows them).
+scores in each model's config.json and model card (the app's About tab shows them). `--temperature T`
+(repeatable) scores colorizers with a*b* classes at T instead of their own; with `--write` it stores T too.
 """
 
 from __future__ import annotations
@@ -120,17 +121,24 @@ def mean_ab(files: list[Path]) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Method]:
+def model_methods(models: list[str | Path], snap: bool = False, temperatures: list[float] | None = None) -> dict[str, Method]:
     """Each model as a method named "<folder>: <what it does>" (the whole path where two folders share a name);
-    with `snap`, also its palette-snapped variant."""
+    with `snap`, also its palette-snapped variant; with `temperatures`, each class-head colorizer once at each."""
     names = [Path(m).name for m in models]
-    out = {}
+    out, classes = {}, False
     for m, name in zip(models, names):
-        t = Translator.load(m, fast=True)
-        label = f"{name if names.count(name) == 1 else m}: {t.name}"
-        out[label] = translator_method(t)
-        if snap and t.can_snap:
-            out[f"{label} + palette"] = translator_method(t, snap=True)
+        for temperature in temperatures or [None]:
+            t = Translator.load(m, fast=True)
+            label = f"{name if names.count(name) == 1 else m}: {t.name}"
+            if temperature is not None and t.model.bins is not None:
+                t.model.set_temperature(temperature)
+                label += f" at temperature {temperature:g}"
+                classes = True
+            out[label] = translator_method(t)
+            if snap and t.can_snap:
+                out[f"{label} + palette"] = translator_method(t, snap=True)
+    if temperatures and not classes:
+        raise ModelError("--temperature: none of the models scores a*b* classes (only those have a temperature)")
     return out
 
 
@@ -279,11 +287,14 @@ def figure(inputs: list[np.ndarray], methods: dict[str, Method], reals: list[np.
     return path
 
 
-def write_scores(model: str | Path, scores: dict) -> None:
-    """Store held-out scores in the model's config.json (train_info.heldout) and refresh its model card."""
+def write_scores(model: str | Path, scores: dict, temperature: float | None = None) -> None:
+    """Store held-out scores in the model's config.json (train_info.heldout) and refresh its model card; with
+    `temperature`, also the temperature they were scored at, which the model then uses."""
     folder = Path(model)
     config = read_config(folder)
     config.setdefault("train_info", {})["heldout"] = scores
+    if temperature is not None:
+        config["temperature"] = temperature
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (folder / "README.md").write_text(model_card(config), encoding="utf-8")
 
@@ -296,10 +307,12 @@ def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row 
 # --- the command -----------------------------------------------------------------------------------------
 
 def evaluate_colorize(
-    data: Path, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0
+    data: Path, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0,
+    temperatures: list[float] | None = None,
 ) -> str:
-    """The table (and figure) on the held-out paintings, or with `tune_percent` on the tune split instead."""
-    methods = model_methods(models)  # each model loaded once, for the table and the figure
+    """The table (and figure) on the held-out paintings, or with `tune_percent` on the tune split instead; class-head
+    colorizers at each of `temperatures` (one when writing: the scores and that temperature are stored)."""
+    methods = model_methods(models, temperatures=temperatures)  # loaded once (per temperature), for the table and the figure
     rows, paintings, facts = colorize_rows(data, artist, methods, limit, tune_percent)
     what = f"tune paintings ({tune_percent}% of the training split)" if tune_percent else "held-out paintings"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
@@ -309,7 +322,8 @@ def evaluate_colorize(
     if write:
         for m in models:
             row = model_row(rows, m)
-            write_scores(m, {"split": f"held-out paintings of {facts['artist']} ({facts['paintings']})", **colorize_scores(row)})
+            temperature = temperatures[0] if temperatures else None
+            write_scores(m, {"split": f"held-out paintings of {facts['artist']} ({facts['paintings']})", **colorize_scores(row)}, temperature)
     return text
 
 
@@ -366,7 +380,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write", action="store_true", help="store the scores in each model's config.json and model card")
     p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="colorize: score on the tune split of "
                    "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
+    p.add_argument("--temperature", type=float, action="append", metavar="T", help="colorize: score models with a*b* "
+                   "classes at this temperature instead of their own (repeatable; with --write, once: it is stored too)")
     args = p.parse_args(argv)
+    if args.temperature and (args.all or args.task == "maps" or (args.write and len(args.temperature) > 1)):
+        p.error("--temperature is for given colorizers, and --write stores one temperature")
     if args.tune_percent and (args.write or args.all or args.task == "maps"):
         p.error("--tune-percent scores given colorizers for choosing between them: not with --write, --all or --task maps")
     try:
@@ -387,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if not args.artist:
                 p.error("colorize needs --artist")
-            print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent))
+            print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
+                                    args.temperature))
     except (DataError, ModelError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -11,11 +11,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+import torch
+import torch.nn.functional as F
 from huggingface_hub import ModelCard, PyTorchModelHubMixin, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 from safetensors import SafetensorError
 from safetensors.torch import save_file
 
+from .color import annealed_mean
 from .models import UNetGenerator
 
 TASKS = ("maps", "colorize")
@@ -54,19 +57,41 @@ class Pix2PixGenerator(
         palette: list[list[int]] | None = None,
         palette_bias: list[float] | None = None,
         snap_window: int = 1,
+        ab_bins: list[list[float]] | None = None,
+        temperature: float = 1.0,
         train_info: dict | None = None,
     ) -> None:
         """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
         learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
-        snapping settles close calls, fitted on training maps (see `pix2pix.palette`)."""
-        super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
+        snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `ab_bins`: a Lab colorizer
+        that scores these a*b* classes (`color.ab_bins`) instead of regressing a*b*, and returns their annealed mean
+        at `temperature`."""
+        classes = len(ab_bins) if ab_bins else 0
+        super().__init__(in_channels, out_channels, ngf, depth, norm, dropout, classes)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
+        if classes and (space != "lab" or out_channels != 2 or temperature <= 0):
+            raise ValueError("a*b* classes need a Lab colorizer (2 output channels) and a temperature above 0")
+        self.register_buffer("bins", torch.tensor(ab_bins) if classes else None, persistent=False)
+        self.temperature = temperature
         self.task, self.space, self.direction, self.artist = task, space, direction, artist
         self.image_size, self.scale = image_size, scale
         self.palette, self.palette_bias, self.snap_window = palette, palette_bias, snap_window
         self.train_info = train_info or {}
+
+    def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
+        """The output (a*b*, RGB or a map); a class-head colorizer's half-resolution scores themselves with `logits`."""
+        y = super().forward(x)
+        if self.bins is None or logits:
+            return y
+        return F.interpolate(annealed_mean(y, self.bins, self.temperature), size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+    def set_temperature(self, temperature: float) -> None:
+        """How a class-head colorizer turns its scores into a*b* (see `color.annealed_mean`); stored in its config."""
+        if self.bins is None or temperature <= 0:
+            raise ValueError("only a colorizer with a*b* classes has a temperature, and it must be above 0")
+        self.temperature = self._hub_mixin_config["temperature"] = temperature
 
     @property
     def config(self) -> dict[str, Any]:
@@ -124,9 +149,14 @@ def model_card(config: dict[str, Any]) -> str:
     palette = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
     if config.get("palette_bias"):
         palette += f" Snapping uses a per-colour bias and a {config.get('snap_window', 1)} px majority vote, both fitted on training maps."
+    if config.get("ab_bins"):
+        palette += (f" It scores {len(config['ab_bins'])} a*b* colour classes (Zhang et al. 2016) and outputs their annealed mean"
+                    f" at temperature {config.get('temperature', 1.0):g}.")
     tuned = ""
     if "fine_tuned_from" in info:
-        losses = "L1" + (" + GAN" if info.get("lambda_gan", 1) else "") + (" + palette cross-entropy" if info.get("lambda_palette") else "")
+        terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1), "palette cross-entropy": info.get("lambda_palette"),
+                 "a*b* class cross-entropy": info.get("lambda_class")}
+        losses = " + ".join(name for name, weight in terms.items() if weight)
         tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below; the starting run's under fine_tuned_from)."
     return f"""---
 library_name: pix2pix-studio

@@ -26,7 +26,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
-from .color import condition_to_rgb, output_to_rgb
+from .color import AB_SCALE, ab_bins, annealed_mean, condition_to_rgb, output_to_rgb
 from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, list_images, read_pair, source_width
 from .hub import Pix2PixGenerator, describe, load_generator
 from .infer import Translator, bf16_supported, to_tensor
@@ -56,6 +56,9 @@ class TrainConfig:
     lambda_l1: float = 100.0
     lambda_gan: float = 1.0  # weight of the adversarial term; 0 drops the discriminator (and its cost) altogether
     lambda_palette: float = 0.0  # aerial -> map: weight of `palette_loss` (needs the model's palette)
+    classes: bool = False  # Lab colorize: score a*b* classes (`color.ab_bins`) instead of regressing a*b* (Zhang et al.)
+    lambda_class: float = 1.0  # with a*b* classes: weight of `class_loss`
+    temperature: float = 0.38  # with a*b* classes: the annealed mean the saved model outputs (Zhang et al.'s 0.38)
     ema: float = 0.0  # decay of an exponential moving average of G's weights, which is then what is saved (0: off)
     init: str | None = None  # start the generator from this saved model (fine-tuning); its config is kept
     image_size: int = 256
@@ -179,6 +182,35 @@ def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, 
     return (loss * near).sum() / near.sum().clamp(min=1)
 
 
+def class_loss(logits: torch.Tensor, real: torch.Tensor, bins: torch.Tensor, sigma: float = 5.0) -> torch.Tensor:
+    """Cross-entropy of the a*b* class scores against the real a*b* soft-encoded over the classes (a Gaussian of
+    `sigma` a*b* units around it, as Zhang et al.), so a pixel whose colour could be either of two learns both."""
+    bins = bins.to(real)
+    with torch.no_grad():
+        dist2 = (real**2).sum(1, keepdim=True) - 2 * torch.einsum("bchw,qc->bqhw", real, bins) + (bins**2).sum(1)[None, :, None, None]
+        target = torch.softmax(-dist2 / (2 * (sigma / AB_SCALE) ** 2), dim=1)
+    return -(target * torch.log_softmax(logits.float(), dim=1)).sum(1).mean()
+
+
+def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0) -> Pix2PixGenerator:
+    """A Lab colorizer that scores a*b* classes, starting from a regression one: every weight but the output layer's
+    is copied, and the new output layer starts as a Gaussian of `sigma` a*b* units around the old one's prediction
+    (its transposed conv averaged over each 2x2 block, Tanh taken as linear), so training starts from what it knew.
+
+    Scores -|ab - c|^2 / (2 sigma^2) are linear in ab = W f + b: weight c.W / sigma^2, bias (c.b - |c|^2 / 2) / sigma^2."""
+    config = {k: v for k, v in G.config.items() if k != "train_info"}
+    C = Pix2PixGenerator(**config | {"ab_bins": ab_bins().tolist(), "temperature": temperature}, train_info=G.train_info)
+    old_out, new_out = G.up[-1][1], C.up[-1][1]
+    old = {k: v for k, v in G.state_dict().items() if not k.startswith(f"up.{G.depth - 1}.")}
+    C.load_state_dict(old, strict=False)
+    with torch.no_grad():
+        w = old_out.weight.sum((2, 3)).T / 4  # (2, in): the transposed conv's mean over the 4 output phases
+        bins, s2 = C.bins, (sigma / AB_SCALE) ** 2
+        new_out.weight.copy_((bins @ w / s2)[:, :, None, None])
+        new_out.bias.copy_((bins @ old_out.bias - (bins**2).sum(1) / 2) / s2)
+    return C.train()
+
+
 def model_role(cfg: TrainConfig) -> dict[str, str | None]:
     """The task, colour space and direction the run's generator is for (maps are RGB and have a direction)."""
     maps = cfg.task == "maps"
@@ -199,6 +231,8 @@ def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
 
 def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
     maps = cfg.task == "maps"
+    if cfg.classes and (maps or cfg.space != "lab"):
+        raise ValueError("--classes is for Lab colorizers (they predict a*b*, which the classes quantise)")
     scale = (cfg.scale or cfg.load_size / train.source_width) if maps else 1.0
     if cfg.init:
         G = initial_generator(cfg)
@@ -206,7 +240,7 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
             raise ValueError(f"{cfg.init} learnt a ground scale of {G.scale:.4g}; this run's data gives {scale:.4g} (adjust --load-size)")
         if not maps:  # a colorizer fine-tuned on other paintings now serves their artists
             G.set_artist(", ".join(train.artists))
-        return G
+        return with_class_head(G, cfg.temperature) if cfg.classes and G.bins is None else G
     x, y = train[0]
     palette = None
     if maps and cfg.direction == "AtoB" and cfg.palette > 0:
@@ -222,6 +256,8 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
         image_size=cfg.image_size,
         scale=scale,
         palette=palette,
+        ab_bins=ab_bins().tolist() if cfg.classes else None,
+        temperature=cfg.temperature if cfg.classes else 1.0,
     )
 
 
@@ -326,7 +362,9 @@ class Trainer:
         if self.channels_last:
             cond, real = cond.contiguous(memory_format=torch.channels_last), real.contiguous(memory_format=torch.channels_last)
         with self.autocast():
-            fake = self.G_run(cond)
+            out = self.G_run(cond, logits=True)  # a class-head colorizer's scores; otherwise the output itself
+        # the L1 and GAN terms see the plain mean of the classes: the temperature only sharpens what users get
+        fake = out if self.G.bins is None else F.interpolate(annealed_mean(out, self.G.bins, 1.0), size=real.shape[-2:], mode="bilinear", align_corners=False)
         stats = self.discriminator_step(cond, real, fake) if self.cfg.lambda_gan > 0 else {}
 
         self.D.requires_grad_(False)
@@ -340,6 +378,10 @@ class Trainer:
             loss_gan = F.binary_cross_entropy_with_logits(pred, torch.ones_like(pred))
             loss = loss + self.cfg.lambda_gan * loss_gan
             stats["G_gan"] = loss_gan.detach()
+        if self.G.bins is not None and self.cfg.lambda_class > 0:
+            loss_class = class_loss(out, F.avg_pool2d(real, 2), self.G.bins)  # scored at the head's half resolution
+            loss = loss + self.cfg.lambda_class * loss_class
+            stats["class"] = loss_class.detach()
         if self.palette is not None:
             loss_palette = palette_loss(fake, real, self.palette)
             loss = loss + self.cfg.lambda_palette * loss_palette
@@ -449,6 +491,7 @@ class Trainer:
                 "lambda_l1": cfg.lambda_l1,
                 **({"lambda_gan": cfg.lambda_gan} if cfg.lambda_gan != 1 else {}),
                 **({"lambda_palette": cfg.lambda_palette} if cfg.lambda_palette else {}),
+                **({"lambda_class": cfg.lambda_class, "ab_classes": len(self.G.bins)} if self.G.bins is not None else {}),
                 **({"ema": cfg.ema} if cfg.ema else {}),
                 **({"tune_percent": cfg.tune_percent} if cfg.tune_percent else {}),
                 **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),

@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import torch
 
-from pix2pix.color import cv_lab_to_rgb, cv_rgb_to_lab, denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_gray, rgb_to_lab
+from pix2pix.color import AB_SCALE, ab_bins, annealed_mean, cv_lab_to_rgb, cv_rgb_to_lab, denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_gray, rgb_to_lab
 
 # OpenCV's float path quantises internally (its a*b* land on 1/64 steps), so agreement is to
 # well under one Lab unit: far below a visible colour difference (about 2.3).
@@ -51,3 +51,16 @@ def test_opencv_fast_paths_agree_with_the_exact_ones(photos):
     assert lab.shape == rgb.shape and (lab - rgb_to_lab(rgb)).abs().max() < MAX_LAB_DIFF
     out_of_gamut = torch.cat([lab[:, :1], torch.rand(1, 2, 500, 741) * 220 - 110], dim=1)
     assert (cv_lab_to_rgb(out_of_gamut) - lab_to_rgb(out_of_gamut)).abs().max() < 1e-3
+
+
+def test_ab_classes_cover_every_colour_of_a_photo_and_anneal_from_the_mean_to_the_mode(photos):
+    bins = ab_bins()
+    assert bins.shape == (261, 2)  # 10-unit cells of the a*b* plane that sRGB reaches
+    ab = rgb_to_lab(_t(_photo(photos, "chelsea.png")))[0, 1:].flatten(1).T / AB_SCALE
+    nearest = torch.cdist(ab, bins).min(1).values * AB_SCALE
+    assert nearest.max() <= 5 * 2**0.5 + 1e-3  # within half a cell's diagonal
+    logits = torch.full((1, 261, 1, 1), -30.0)
+    logits[0, 0], logits[0, 1] = 2.0, 1.0  # two plausible colours, the first more likely
+    p = torch.softmax(torch.tensor([2.0, 1.0]), 0)
+    torch.testing.assert_close(annealed_mean(logits, bins, 1.0)[0, :, 0, 0], p @ bins[:2])  # the plain mean
+    torch.testing.assert_close(annealed_mean(logits, bins, 0.01)[0, :, 0, 0], bins[0])  # the mode

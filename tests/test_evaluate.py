@@ -117,3 +117,23 @@ def test_two_models_whose_folders_share_a_name_get_a_row_each(paintings, tmp_pat
     assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", first, "--model", second]) == 0
     out = capsys.readouterr().out
     assert f"| {first}: Claude Monet colorization (Lab) |" in out and f"| {second}: Claude Monet colorization (Lab) |" in out
+
+
+def test_colorizers_with_ab_classes_are_scored_at_each_temperature_and_write_the_one_scored(paintings, tmp_path, capsys):
+    from pix2pix.color import ab_bins
+
+    cls = tiny(tmp_path / "monet-classes", artist="Claude Monet", ab_bins=ab_bins().tolist(), temperature=1.0)
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", cls, "--temperature", "0.2", "--temperature", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| monet-classes: Claude Monet colorization (Lab) at temperature 0.2 |" in out
+    assert "| monet-classes: Claude Monet colorization (Lab) at temperature 1 |" in out
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", cls, "--temperature", "0.5", "--write"]) == 0
+    config = json.loads((tmp_path / "monet-classes" / "config.json").read_text())
+    assert config["temperature"] == 0.5 and "ciede2000" in config["train_info"]["heldout"]
+    with pytest.raises(SystemExit):  # one temperature to store
+        ev.main(["--data", str(paintings), "--artist", "monet", "--model", cls, "--temperature", "0.5", "--temperature", "1", "--write"])
+    lab = tiny(tmp_path / "monet-lab", artist="Claude Monet")
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", cls, "--model", lab, "--temperature", "0.5"]) == 0
+    assert "| monet-lab: Claude Monet colorization (Lab) |" in capsys.readouterr().out  # a regression model: scored once
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--temperature", "0.5"]) == 2
+    assert "none of the models scores a*b* classes" in capsys.readouterr().err

@@ -10,7 +10,8 @@ import torch
 
 from bench.appserver import free_port
 from pix2pix.hub import load_generator
-from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, lr_factor, palette_loss, train
+from pix2pix.color import AB_SCALE, ab_bins
+from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, class_loss, lr_factor, palette_loss, train, with_class_head
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,6 +158,50 @@ def test_a_colorizer_fine_tuned_on_another_artist_serves_that_artist(paintings, 
     assert tuned.artist == "Gustav Klimt" and load_generator(tmp_path / "klimt").config["artist"] == "Gustav Klimt"
     with pytest.raises(ValueError, match="trained for"):
         Trainer(tiny(paintings, tmp_path / "rgb", artists=["klimt"], init=str(tmp_path / "monet"), **{**base, "space": "rgb"}))
+
+
+def test_class_loss_rewards_the_real_colours_class_and_its_gradient_moves_towards_it():
+    bins = ab_bins()
+    real = bins[[10, 200]].T.reshape(1, 2, 1, 2) + 2 / AB_SCALE  # two pixels, each 2 units off a class centre
+    right, wrong = torch.zeros(1, 261, 1, 2), torch.zeros(1, 261, 1, 2)
+    right[0, 10, 0, 0] = right[0, 200, 0, 1] = 5.0
+    wrong[0, 200, 0, 0] = wrong[0, 10, 0, 1] = 5.0
+    assert class_loss(right, real, bins) + 2 < class_loss(wrong, real, bins)
+    flat = torch.zeros(1, 261, 1, 2, requires_grad=True)
+    class_loss(flat, real, bins).backward()
+    grad = flat.grad[0, :, 0, 0]
+    assert grad.argmin() == 10  # descent raises the pixel's own class most ...
+    distance = torch.cdist(real[0, :, 0, :1].T, bins)[0] * AB_SCALE
+    assert (grad[distance < 10] < 0).all() and (grad[distance > 15] > 0).all()  # ... its neighbours a little, no others
+
+
+def test_a_regression_colorizer_fine_tuned_into_ab_classes_keeps_all_but_its_output_layer(paintings, tmp_path):
+    base = dict(task="colorize", space="lab", artists=["Claude Monet"], image_size=32, load_size=32)
+    train(tiny(paintings, tmp_path / "reg", **base))
+    t = Trainer(tiny(paintings, tmp_path / "cls", init=str(tmp_path / "reg"), classes=True, temperature=0.5,
+                     lambda_l1=0, lambda_gan=0, lr=1e-3, **base))
+    old, new = load_generator(tmp_path / "reg").state_dict(), t.G.state_dict()
+    head = {k for k in new if k not in old or new[k].shape != old[k].shape}
+    assert head == {"up.4.1.weight", "up.4.1.bias"} and new["up.4.1.weight"].shape == (261, 16, 1, 1)
+    assert all(torch.equal(new[k], v) for k, v in old.items() if k not in head)
+    reg = load_generator(tmp_path / "reg")
+    with torch.no_grad():  # a model that always predicts one colour: its class version starts around that colour
+        reg.up[-1][1].weight.zero_()
+        reg.up[-1][1].bias.copy_(torch.tensor([0.3, -0.2]))
+        start = with_class_head(reg, 1.0).eval()(torch.randn(1, 1, 32, 32))
+    torch.testing.assert_close(start.mean((0, 2, 3)), torch.tanh(torch.tensor([0.3, -0.2])), atol=0.02, rtol=0)
+    assert set(t.train_step(t.images[:2])) == {"L1", "class"}
+    losses = [t.train_step(t.images[:2])["class"].item() for _ in range(30)]
+    assert sum(losses[-5:]) < sum(losses[:5])
+    g = t.fit()
+    saved = load_generator(tmp_path / "cls")
+    assert saved.temperature == 0.5 and len(saved.config["ab_bins"]) == 261 and saved.config["out_channels"] == 2
+    info = saved.train_info
+    assert info["lambda_class"] == 1.0 and info["ab_classes"] == 261 and info["fine_tuned_from"]["model"] == str(tmp_path / "reg")
+    assert "fine-tuned with a*b* class cross-entropy loss" in (tmp_path / "cls" / "README.md").read_text()  # L1 and GAN off
+    assert g(torch.zeros(1, 1, 32, 32)).shape == (1, 2, 32, 32)
+    with pytest.raises(ValueError, match="for Lab colorizers"):
+        Trainer(tiny(paintings, tmp_path / "rgb", classes=True, **{**base, "space": "rgb"}))
 
 
 def test_calibrate_relearns_the_palette_and_refits_the_snap_in_place_keeping_the_weights(ab_dataset, tmp_path):

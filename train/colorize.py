@@ -3,6 +3,8 @@
     python -m train.colorize --artist "Claude Monet"                  # Lab: L in, a*b* out (default)
     python -m train.colorize --artist "Claude Monet" --space rgb       # gray in, RGB out
     python -m train.colorize --artist Monet --artist Renoir --out weights/impressionists-lab
+    python -m train.colorize --artist Warhol --init weights/andy-warhol-lab --classes --lambda-l1 0 --lambda-gan 0 \
+        --out runs/warhol-classes   # a*b* as 261 colour classes, fine-tuned from the regression model
 
 The data folder holds images/<Artist_Name>_<n>.jpg (any depth below images/) and optionally artists.csv.
 A fixed 10% of each artist's paintings (chosen by file name) is held out for evaluation; `--tune-percent`
@@ -26,10 +28,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="model folder to write (default weights/<artist>-<space>)")
     p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="keep P%% of the training paintings out of "
                    "training, to compare candidate models on (python -m pix2pix.evaluate --tune-percent P) without the held-out ones")
+    c = p.add_argument_group("a*b* classes (Lab; Zhang, Isola and Efros 2016)")
+    c.add_argument("--classes", action="store_true", help="score 261 a*b* colour classes with a cross-entropy loss instead "
+                   "of regressing a*b*; the model outputs their annealed mean (with --init: a new output layer, the rest copied)")
+    c.add_argument("--lambda-class", type=float, default=1.0, help="weight of the class cross-entropy")
+    c.add_argument("--temperature", type=float, default=0.38, help="annealed mean the saved model outputs: 1 the plain "
+                   "mean, lower more vivid (re-set it later with python -m pix2pix.evaluate --temperature T --write)")
     args = p.parse_args(argv)
+    if args.classes and args.space != "lab":
+        p.error("--classes needs --space lab")
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
-    train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent))
+    train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent,
+                           classes=args.classes, lambda_class=args.lambda_class, temperature=args.temperature))
     print(f"model written to {out}")
     return 0
 
