@@ -145,4 +145,4 @@ def annealed_mean(logits: torch.Tensor, bins: torch.Tensor, temperature: float) 
     1 is the plain mean (the most accurate, but greyish where colours compete); towards 0 it becomes the mode
     (vivid, but it commits to one colour)."""
     probs = torch.softmax(logits.float() / temperature, dim=1)
-    return torch.einsum("bqhw,qc->bchw", probs, bins.float())
+    return torch.einsum("bqhw,qc->bchw", probs, bins.to(probs))

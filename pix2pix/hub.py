@@ -73,7 +73,7 @@ class Pix2PixGenerator(
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
         if classes and (space != "lab" or out_channels != 2 or temperature <= 0):
             raise ValueError("a*b* classes need a Lab colorizer (2 output channels) and a temperature above 0")
-        self.register_buffer("bins", torch.tensor(ab_bins) if classes else None, persistent=False)
+        self.bins = torch.tensor(ab_bins) if classes else None  # fp32 on the CPU whatever the weights become
         self.temperature = temperature
         self.task, self.space, self.direction, self.artist = task, space, direction, artist
         self.image_size, self.scale = image_size, scale

@@ -60,6 +60,7 @@ def test_a_colorizer_with_ab_classes_outputs_their_annealed_mean_and_keeps_its_t
     assert "scores 261 a*b* colour classes" in (tmp_path / "c" / "README.md").read_text()
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), m(x), rtol=1e-2, atol=1e-3)
+    assert m.to(torch.bfloat16).bins.dtype == torch.float32  # bf16 weights (the fast path) keep exact class centres
     with pytest.raises(ValueError, match="only a colorizer with a\\*b\\* classes"):
         tiny_model().set_temperature(0.5)
     with pytest.raises(ValueError, match="need a Lab colorizer"):
