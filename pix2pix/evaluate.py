@@ -127,13 +127,16 @@ def model_methods(models: list[str | Path], snap: bool = False, temperatures: li
     names = [Path(m).name for m in models]
     out, classes = {}, False
     for m, name in zip(models, names):
-        for temperature in temperatures or [None]:
-            t = Translator.load(m, fast=True)
+        t = Translator.load(m, fast=True)
+        at = temperatures if temperatures and t.model.bins is not None else [None]  # a regression model: once
+        classes |= at[0] is not None
+        for k, temperature in enumerate(at):
+            if k:
+                t = Translator.load(m, fast=True)  # a model of its own for each temperature
             label = f"{name if names.count(name) == 1 else m}: {t.name}"
-            if temperature is not None and t.model.bins is not None:
+            if temperature is not None:
                 t.model.set_temperature(temperature)
                 label += f" at temperature {temperature:g}"
-                classes = True
             out[label] = translator_method(t)
             if snap and t.can_snap:
                 out[f"{label} + palette"] = translator_method(t, snap=True)

@@ -83,9 +83,11 @@ class Pix2PixGenerator(
     def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
         """The output (a*b*, RGB or a map); a class-head colorizer's half-resolution scores themselves with `logits`."""
         y = super().forward(x)
-        if self.bins is None or logits:
-            return y
-        return F.interpolate(annealed_mean(y, self.bins, self.temperature), size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return y if self.bins is None or logits else self.ab_from_scores(y, x.shape[-2:], self.temperature)
+
+    def ab_from_scores(self, scores: torch.Tensor, size: tuple[int, int], temperature: float) -> torch.Tensor:
+        """A class-head colorizer's a*b*: the annealed mean of its half-resolution scores, upsampled to `size`."""
+        return F.interpolate(annealed_mean(scores, self.bins, temperature), size=size, mode="bilinear", align_corners=False)
 
     def set_temperature(self, temperature: float) -> None:
         """How a class-head colorizer turns its scores into a*b* (see `color.annealed_mean`); stored in its config."""

@@ -26,7 +26,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
-from .color import AB_SCALE, ab_bins, annealed_mean, condition_to_rgb, output_to_rgb
+from .color import AB_SCALE, ab_bins, condition_to_rgb, output_to_rgb
 from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, list_images, read_pair, source_width
 from .hub import Pix2PixGenerator, describe, load_generator
 from .infer import Translator, bf16_supported, to_tensor
@@ -364,7 +364,7 @@ class Trainer:
         with self.autocast():
             out = self.G_run(cond, logits=True)  # a class-head colorizer's scores; otherwise the output itself
         # the L1 and GAN terms see the plain mean of the classes: the temperature only sharpens what users get
-        fake = out if self.G.bins is None else F.interpolate(annealed_mean(out, self.G.bins, 1.0), size=real.shape[-2:], mode="bilinear", align_corners=False)
+        fake = out if self.G.bins is None else self.G.ab_from_scores(out, real.shape[-2:], 1.0)
         stats = self.discriminator_step(cond, real, fake) if self.cfg.lambda_gan > 0 else {}
 
         self.D.requires_grad_(False)
