@@ -146,3 +146,17 @@ def annealed_mean(logits: torch.Tensor, bins: torch.Tensor, temperature: float) 
     (vivid, but it commits to one colour)."""
     probs = torch.softmax(logits.float() / temperature, dim=1)
     return torch.einsum("bqhw,qc->bchw", probs, bins.to(probs))
+
+
+def ab_distances(ab: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
+    """Squared distances (B, Q, H, W) from each pixel's a*b* (B, 2, H, W) to each class centre (Q, 2)."""
+    bins = bins.to(ab)
+    return (ab**2).sum(1, keepdim=True) - 2 * torch.einsum("bchw,qc->bqhw", ab, bins) + (bins**2).sum(1)[None, :, None, None]
+
+
+def rebalance_weights(prior: torch.Tensor, share: float) -> torch.Tensor:
+    """Zhang et al.'s class weights: the inverse of the colour prior mixed with a uniform one, `share` the prior's
+    part (their 1 - lambda; 0.5 in the paper; 0 weighs every colour alike), scaled so the mean weight of a pixel
+    is 1. Rare, saturated colours then count more than the common near-greys that dominate most paintings."""
+    w = 1 / (share * prior + (1 - share) / len(prior))
+    return w / (prior * w).sum()

@@ -148,12 +148,14 @@ def model_card(config: dict[str, Any]) -> str:
     facts = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in info.items())
     scores = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict) else v}" for k, v in (heldout or {}).items())
     scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)." if config.get("task") == "maps" else ""
-    palette = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
+    notes = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
     if config.get("palette_bias"):
-        palette += f" Snapping uses a per-colour bias and a {config.get('snap_window', 1)} px majority vote, both fitted on training maps."
+        notes += f" Snapping uses a per-colour bias and a {config.get('snap_window', 1)} px majority vote, both fitted on training maps."
     if config.get("ab_bins"):
-        palette += (f" It scores {len(config['ab_bins'])} a*b* colour classes (Zhang et al. 2016) and outputs their annealed mean"
-                    f" at temperature {config.get('temperature', 1.0):g}.")
+        notes += (f" It scores {len(config['ab_bins'])} a*b* colour classes (Zhang et al. 2016) and outputs their annealed mean"
+                  f" at temperature {config.get('temperature', 1.0):g}.")
+    if info.get("rebalance"):
+        notes += f" Each pixel's loss was weighted by the rarity of its real colour (Zhang et al.'s rebalancing, prior share {info['rebalance']:g})."
     tuned = ""
     if "fine_tuned_from" in info:
         terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1), "palette cross-entropy": info.get("lambda_palette"),
@@ -171,7 +173,7 @@ tags: [pix2pix, image-to-image, gan]
 
 A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}),
 trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
-output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{palette}{tuned}
+output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{notes}{tuned}
 Parameters are stored as fp16 and loaded back as fp32.
 
 ## How it was trained

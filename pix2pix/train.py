@@ -26,7 +26,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
-from .color import AB_SCALE, ab_bins, condition_to_rgb, output_to_rgb
+from .color import AB_SCALE, ab_bins, ab_distances, condition_to_rgb, output_to_rgb, rebalance_weights
 from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, list_images, read_pair, source_width
 from .hub import Pix2PixGenerator, describe, load_generator
 from .infer import Translator, bf16_supported, to_tensor
@@ -35,6 +35,7 @@ from .palette import DELTA, fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
 RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
+AB_TABLE = 128  # --rebalance looks pixel weights up for a*b* in -128..128, whole units (sRGB stays within)
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
 
 
@@ -59,6 +60,7 @@ class TrainConfig:
     classes: bool = False  # Lab colorize: score a*b* classes (`color.ab_bins`) instead of regressing a*b* (Zhang et al.)
     lambda_class: float = 1.0  # with a*b* classes: weight of `class_loss`
     temperature: float = 0.38  # with a*b* classes: the annealed mean the saved model outputs (Zhang et al.'s 0.38)
+    rebalance: float = 0.0  # Lab colorize: weigh each pixel's L1 (or class) loss by the rarity of its real colour (0: off)
     ema: float = 0.0  # decay of an exponential moving average of G's weights, which is then what is saved (0: off)
     init: str | None = None  # start the generator from this saved model (fine-tuning); its config is kept
     image_size: int = 256
@@ -182,14 +184,29 @@ def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, 
     return (loss * near).sum() / near.sum().clamp(min=1)
 
 
-def class_loss(logits: torch.Tensor, real: torch.Tensor, bins: torch.Tensor, sigma: float = 5.0) -> torch.Tensor:
+def class_loss(logits: torch.Tensor, real: torch.Tensor, bins: torch.Tensor, sigma: float = 5.0, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy of the a*b* class scores against the real a*b* soft-encoded over the classes (a Gaussian of
-    `sigma` a*b* units around it, as Zhang et al.), so a pixel whose colour could be either of two learns both."""
-    bins = bins.to(real)
+    `sigma` a*b* units around it, as Zhang et al.), so a pixel whose colour could be either of two learns both.
+    `weights` (Q,): each pixel's term is weighted by that of its real colour's nearest class (`rebalance_weights`)."""
     with torch.no_grad():
-        dist2 = (real**2).sum(1, keepdim=True) - 2 * torch.einsum("bchw,qc->bqhw", real, bins) + (bins**2).sum(1)[None, :, None, None]
+        dist2 = ab_distances(real, bins)
         target = torch.softmax(-dist2 / (2 * (sigma / AB_SCALE) ** 2), dim=1)
-    return -(target * torch.log_softmax(logits.float(), dim=1)).sum(1).mean()
+    loss = -(target * torch.log_softmax(logits.float(), dim=1)).sum(1)
+    return loss.mean() if weights is None else (loss * weights.to(loss)[dist2.argmin(1)]).mean()
+
+
+@torch.no_grad()
+def ab_prior(train: ImageSet, bins: torch.Tensor, sigma: float = 5.0, size: int = 64) -> torch.Tensor:
+    """(Q,) how often each a*b* class is the nearest to a pixel of the training images (each shrunk to `size`
+    px), smoothed by a Gaussian of `sigma` a*b* units over the classes as Zhang et al. did."""
+    bins = bins.to(train.images.device)
+    counts = torch.zeros(len(bins), device=bins.device)
+    for chunk in train.images.split(64):
+        _, ab = train.to_pair(F.interpolate(chunk.float(), size=(size, size), mode="area"))
+        counts += torch.bincount(ab_distances(ab, bins).argmin(1).flatten(), minlength=len(bins))
+    smooth = torch.exp(-torch.cdist(bins, bins) ** 2 / (2 * (sigma / AB_SCALE) ** 2))
+    prior = smooth @ (counts / counts.sum())
+    return prior / prior.sum()
 
 
 def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0) -> Pix2PixGenerator:
@@ -317,6 +334,15 @@ class Trainer:
         self.G = build_generator(cfg, self.train_set).to(self.device)
         x, y = self.train_set[0]
         self.D = PatchDiscriminator(x.shape[0] + y.shape[0], cfg.ndf, norm=cfg.norm).to(self.device)
+        self.class_weights: torch.Tensor | None = None  # with --rebalance: (Q,) weights of the a*b* classes
+        if cfg.rebalance > 0:
+            if cfg.task != "colorize" or cfg.space != "lab":
+                raise ValueError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
+            bins = (self.G.bins if self.G.bins is not None else ab_bins()).to(self.device)
+            self.class_weights = rebalance_weights(ab_prior(self.train_set, bins), cfg.rebalance)
+            grid = torch.arange(-AB_TABLE, AB_TABLE + 1, device=self.device, dtype=torch.float32) / AB_SCALE
+            ab = torch.stack(torch.meshgrid(grid, grid, indexing="ij"))[None]  # every whole a*b* value
+            self.weight_table = self.class_weights[ab_distances(ab, bins).argmin(1)[0]]  # its nearest class's weight
         self.palette: torch.Tensor | None = None
         if cfg.lambda_palette > 0:
             if not self.G.palette:
@@ -369,7 +395,8 @@ class Trainer:
 
         self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
-        loss_l1 = (fake.float() - real).abs().mean()
+        error = (fake.float() - real).abs()
+        loss_l1 = error.mean() if self.class_weights is None else (error * self.pixel_weights(real)).mean()
         loss = self.cfg.lambda_l1 * loss_l1
         stats["L1"] = loss_l1.detach()
         if self.cfg.lambda_gan > 0:
@@ -379,7 +406,7 @@ class Trainer:
             loss = loss + self.cfg.lambda_gan * loss_gan
             stats["G_gan"] = loss_gan.detach()
         if self.G.bins is not None and self.cfg.lambda_class > 0:
-            loss_class = class_loss(out, F.avg_pool2d(real, 2), self.G.bins)  # scored at the head's half resolution
+            loss_class = class_loss(out, F.avg_pool2d(real, 2), self.G.bins, weights=self.class_weights)  # at the head's half resolution
             loss = loss + self.cfg.lambda_class * loss_class
             stats["class"] = loss_class.detach()
         if self.palette is not None:
@@ -392,6 +419,13 @@ class Trainer:
             self.update_ema()
         self.step += 1
         return stats
+
+    @torch.no_grad()
+    def pixel_weights(self, real: torch.Tensor) -> torch.Tensor:
+        """(B, 1, H, W) the rebalancing weight of each pixel's real a*b*: that of its nearest class, looked up in a
+        table of a*b* rounded to whole units (a search over the classes per pixel would cost more than the step itself)."""
+        i, j = (real.float() * AB_SCALE).round().long().clamp(-AB_TABLE, AB_TABLE).add(AB_TABLE).unbind(1)
+        return self.weight_table[i, j][:, None]
 
     @torch.no_grad()
     def update_ema(self) -> None:
@@ -492,6 +526,7 @@ class Trainer:
                 **({"lambda_gan": cfg.lambda_gan} if cfg.lambda_gan != 1 else {}),
                 **({"lambda_palette": cfg.lambda_palette} if cfg.lambda_palette else {}),
                 **({"lambda_class": cfg.lambda_class, "ab_classes": len(self.G.bins)} if self.G.bins is not None else {}),
+                **({"rebalance": cfg.rebalance} if cfg.rebalance else {}),
                 **({"ema": cfg.ema} if cfg.ema else {}),
                 **({"tune_percent": cfg.tune_percent} if cfg.tune_percent else {}),
                 **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),

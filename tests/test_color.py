@@ -2,7 +2,7 @@ import cv2
 import numpy as np
 import torch
 
-from pix2pix.color import AB_SCALE, ab_bins, annealed_mean, cv_lab_to_rgb, cv_rgb_to_lab, denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_gray, rgb_to_lab
+from pix2pix.color import AB_SCALE, ab_bins, ab_distances, annealed_mean, cv_lab_to_rgb, cv_rgb_to_lab, denormalize_lab, lab_to_rgb, normalize_lab, rebalance_weights, rgb_to_gray, rgb_to_lab
 
 # OpenCV's float path quantises internally (its a*b* land on 1/64 steps), so agreement is to
 # well under one Lab unit: far below a visible colour difference (about 2.3).
@@ -64,3 +64,19 @@ def test_ab_classes_cover_every_colour_of_a_photo_and_anneal_from_the_mean_to_th
     p = torch.softmax(torch.tensor([2.0, 1.0]), 0)
     torch.testing.assert_close(annealed_mean(logits, bins, 1.0)[0, :, 0, 0], p @ bins[:2])  # the plain mean
     torch.testing.assert_close(annealed_mean(logits, bins, 0.01)[0, :, 0, 0], bins[0])  # the mode
+
+
+def test_rebalancing_weighs_rare_colours_up_keeps_a_pixels_mean_weight_at_one_and_is_off_at_share_zero():
+    prior = torch.tensor([0.7, 0.2, 0.09, 0.01])  # a near-grey painted everywhere, one rare colour
+    w = rebalance_weights(prior, 0.5)
+    assert (w.diff() > 0).all()  # the rarer the colour, the heavier
+    torch.testing.assert_close((prior * w).sum(), torch.tensor(1.0))
+    assert w[-1] / w[0] < 1 + 0.5 * 0.7 * 4 / 0.5  # mixing in the uniform prior bounds the ratio (Zhang et al.)
+    torch.testing.assert_close(rebalance_weights(prior, 0.0), torch.ones(4))
+
+
+def test_ab_distances_find_each_pixels_nearest_class(photos):
+    bins = ab_bins()
+    ab = rgb_to_lab(_t(_photo(photos, "coffee.png"))[..., :40, :40])[:, 1:] / AB_SCALE
+    flat = ab[0].flatten(1).T
+    assert torch.equal(ab_distances(ab, bins).argmin(1).flatten(), torch.cdist(flat, bins).argmin(1))

@@ -10,8 +10,8 @@ import torch
 
 from bench.appserver import free_port
 from pix2pix.hub import load_generator
-from pix2pix.color import AB_SCALE, ab_bins
-from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, class_loss, lr_factor, palette_loss, train, with_class_head
+from pix2pix.color import AB_SCALE, ab_bins, ab_distances
+from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, ab_prior, class_loss, lr_factor, palette_loss, train, with_class_head
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -255,3 +255,33 @@ def test_a_tune_split_stays_out_of_training_and_is_recorded(paintings, tmp_path)
     assert {p.name for p in t.train_set.files} == {"Claude_Monet_3.jpg", "Claude_Monet_5.jpg"}  # _2 is the tune painting
     t.fit()
     assert load_generator(tmp_path / "t").train_info["tune_percent"] == 50
+
+
+def test_rebalancing_weighs_each_pixel_by_the_rarity_of_its_real_colour_and_is_recorded(paintings, tmp_path):
+    base = dict(task="colorize", space="lab", artists=["Claude Monet"], image_size=32, load_size=32)
+    t = Trainer(tiny(paintings, tmp_path / "rb", rebalance=0.5, lambda_gan=0, **base))
+    bins = ab_bins()
+    prior = ab_prior(t.train_set, bins)
+    torch.testing.assert_close(prior.sum(), torch.tensor(1.0))
+    assert prior[(bins**2).sum(1).argmin()] > 10 / len(bins)  # the real photos' greys are common ...
+    _, real = t.train_set.to_pair(t.images)
+    w = t.pixel_weights(real)[:, 0]
+    chroma = real.norm(dim=1) * AB_SCALE
+    assert w[chroma > 30].mean() > 2 * w[chroma < 5].mean()  # ... their saturated colours rare, and weighed up
+    rounded = (real * AB_SCALE).round() / AB_SCALE  # the lookup table is the nearest class of a*b* in whole units
+    assert torch.equal(w, t.class_weights[ab_distances(rounded, bins).argmin(1)])
+    t.fit()
+    saved = load_generator(tmp_path / "rb")
+    assert saved.train_info["rebalance"] == 0.5
+    assert "weighted by the rarity of its real colour" in (tmp_path / "rb" / "README.md").read_text()
+    with pytest.raises(ValueError, match="for Lab colorizers"):
+        Trainer(tiny(paintings, tmp_path / "rgb", rebalance=0.5, **{**base, "space": "rgb"}))
+
+
+@pytest.mark.parametrize("option", [["--classes"], ["--rebalance", "0.5"]])
+def test_colour_class_options_are_refused_for_rgb_colorizers_before_any_data_is_read(option, capsys):
+    from train.colorize import main as colorize_main
+
+    with pytest.raises(SystemExit) as exit_info:
+        colorize_main(["--artist", "Titian", "--space", "rgb", "--data", "/nonexistent", *option])
+    assert exit_info.value.code == 2 and "needs --space lab" in capsys.readouterr().err

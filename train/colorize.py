@@ -34,13 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--lambda-class", type=float, default=1.0, help="weight of the class cross-entropy")
     c.add_argument("--temperature", type=float, default=0.38, help="annealed mean the saved model outputs: 1 the plain "
                    "mean, lower more vivid (re-set it later with python -m pix2pix.evaluate --temperature T --write)")
+    p.add_argument("--rebalance", type=float, default=0.0, metavar="SHARE", help="Lab: weigh each pixel's L1 (or class) "
+                   "loss by the rarity of its real colour in the training paintings, as Zhang et al.: SHARE is the colour "
+                   "prior's part in the mix with a uniform one (0: off; 0.5: the paper's)")
     args = p.parse_args(argv)
     if args.classes and args.space != "lab":
         p.error("--classes needs --space lab")
+    if args.rebalance and args.space != "lab":
+        p.error("--rebalance needs --space lab")
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
     train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent,
-                           classes=args.classes, lambda_class=args.lambda_class, temperature=args.temperature))
+                           classes=args.classes, lambda_class=args.lambda_class, temperature=args.temperature,
+                           rebalance=args.rebalance))
     print(f"model written to {out}")
     return 0
 
