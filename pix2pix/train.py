@@ -187,12 +187,11 @@ def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, 
 def class_loss(logits: torch.Tensor, real: torch.Tensor, bins: torch.Tensor, sigma: float = 5.0, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy of the a*b* class scores against the real a*b* soft-encoded over the classes (a Gaussian of
     `sigma` a*b* units around it, as Zhang et al.), so a pixel whose colour could be either of two learns both.
-    `weights` (Q,): each pixel's term is weighted by that of its real colour's nearest class (`rebalance_weights`)."""
+    `weights` (B, 1, H, W): each pixel's term is weighted (rebalancing, `Trainer.pixel_weights`)."""
     with torch.no_grad():
-        dist2 = ab_distances(real, bins)
-        target = torch.softmax(-dist2 / (2 * (sigma / AB_SCALE) ** 2), dim=1)
-    loss = -(target * torch.log_softmax(logits.float(), dim=1)).sum(1)
-    return loss.mean() if weights is None else (loss * weights.to(loss)[dist2.argmin(1)]).mean()
+        target = torch.softmax(-ab_distances(real, bins) / (2 * (sigma / AB_SCALE) ** 2), dim=1)
+    loss = -(target * torch.log_softmax(logits.float(), dim=1)).sum(1, keepdim=True)
+    return loss.mean() if weights is None else (loss * weights).mean()
 
 
 @torch.no_grad()
@@ -207,6 +206,14 @@ def ab_prior(train: ImageSet, bins: torch.Tensor, sigma: float = 5.0, size: int 
     smooth = torch.exp(-torch.cdist(bins, bins) ** 2 / (2 * (sigma / AB_SCALE) ** 2))
     prior = smooth @ (counts / counts.sum())
     return prior / prior.sum()
+
+
+def weight_table(weights: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
+    """(2 AB_TABLE + 1, 2 AB_TABLE + 1) the weight of the class nearest each whole a*b* value, so that a pixel's
+    weight is one lookup (a search over the classes per pixel would cost more than the training step itself)."""
+    grid = torch.arange(-AB_TABLE, AB_TABLE + 1, device=bins.device, dtype=torch.float32) / AB_SCALE
+    ab = torch.stack(torch.meshgrid(grid, grid, indexing="ij"))[None]
+    return weights.to(bins.device)[ab_distances(ab, bins).argmin(1)[0]]
 
 
 def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0) -> Pix2PixGenerator:
@@ -340,9 +347,7 @@ class Trainer:
                 raise ValueError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
             bins = (self.G.bins if self.G.bins is not None else ab_bins()).to(self.device)
             self.class_weights = rebalance_weights(ab_prior(self.train_set, bins), cfg.rebalance)
-            grid = torch.arange(-AB_TABLE, AB_TABLE + 1, device=self.device, dtype=torch.float32) / AB_SCALE
-            ab = torch.stack(torch.meshgrid(grid, grid, indexing="ij"))[None]  # every whole a*b* value
-            self.weight_table = self.class_weights[ab_distances(ab, bins).argmin(1)[0]]  # its nearest class's weight
+            self.weight_table = weight_table(self.class_weights, bins)
         self.palette: torch.Tensor | None = None
         if cfg.lambda_palette > 0:
             if not self.G.palette:
@@ -406,7 +411,9 @@ class Trainer:
             loss = loss + self.cfg.lambda_gan * loss_gan
             stats["G_gan"] = loss_gan.detach()
         if self.G.bins is not None and self.cfg.lambda_class > 0:
-            loss_class = class_loss(out, F.avg_pool2d(real, 2), self.G.bins, weights=self.class_weights)  # at the head's half resolution
+            half = F.avg_pool2d(real, 2)  # scored at the head's half resolution
+            weights = None if self.class_weights is None else self.pixel_weights(half)
+            loss_class = class_loss(out, half, self.G.bins, weights=weights)
             loss = loss + self.cfg.lambda_class * loss_class
             stats["class"] = loss_class.detach()
         if self.palette is not None:
@@ -422,8 +429,7 @@ class Trainer:
 
     @torch.no_grad()
     def pixel_weights(self, real: torch.Tensor) -> torch.Tensor:
-        """(B, 1, H, W) the rebalancing weight of each pixel's real a*b*: that of its nearest class, looked up in a
-        table of a*b* rounded to whole units (a search over the classes per pixel would cost more than the step itself)."""
+        """(B, 1, H, W) the rebalancing weight of each pixel's real a*b*: that of the class nearest it rounded to whole units."""
         i, j = (real.float() * AB_SCALE).round().long().clamp(-AB_TABLE, AB_TABLE).add(AB_TABLE).unbind(1)
         return self.weight_table[i, j][:, None]
 

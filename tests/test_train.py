@@ -173,6 +173,8 @@ def test_class_loss_rewards_the_real_colours_class_and_its_gradient_moves_toward
     assert grad.argmin() == 10  # descent raises the pixel's own class most ...
     distance = torch.cdist(real[0, :, 0, :1].T, bins)[0] * AB_SCALE
     assert (grad[distance < 10] < 0).all() and (grad[distance > 15] > 0).all()  # ... its neighbours a little, no others
+    only_first = torch.tensor([2.0, 0.0]).reshape(1, 1, 1, 2)  # rebalancing weights: the second pixel counts for nothing
+    torch.testing.assert_close(class_loss(wrong, real, bins, weights=only_first), class_loss(wrong[..., :1], real[..., :1], bins))
 
 
 def test_a_regression_colorizer_fine_tuned_into_ab_classes_keeps_all_but_its_output_layer(paintings, tmp_path):
