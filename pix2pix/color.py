@@ -158,5 +158,7 @@ def rebalance_weights(prior: torch.Tensor, share: float) -> torch.Tensor:
     """Zhang et al.'s class weights: the inverse of the colour prior mixed with a uniform one, `share` the prior's
     part (their 1 - lambda; 0.5 in the paper; 0 weighs every colour alike), scaled so the mean weight of a pixel
     is 1. Rare, saturated colours then count more than the common near-greys that dominate most paintings."""
+    if not 0 <= share < 1:
+        raise ValueError(f"the prior's share must be at least 0 and below 1 (a colour never seen would weigh infinitely), got {share}")
     w = 1 / (share * prior + (1 - share) / len(prior))
     return w / (prior * w).sum()

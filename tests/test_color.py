@@ -1,5 +1,6 @@
 import cv2
 import numpy as np
+import pytest
 import torch
 
 from pix2pix.color import AB_SCALE, ab_bins, ab_distances, annealed_mean, cv_lab_to_rgb, cv_rgb_to_lab, denormalize_lab, lab_to_rgb, normalize_lab, rebalance_weights, rgb_to_gray, rgb_to_lab
@@ -73,6 +74,8 @@ def test_rebalancing_weighs_rare_colours_up_keeps_a_pixels_mean_weight_at_one_an
     torch.testing.assert_close((prior * w).sum(), torch.tensor(1.0))
     assert w[-1] / w[0] < 1 + 0.5 * 0.7 * 4 / 0.5  # mixing in the uniform prior bounds the ratio (Zhang et al.)
     torch.testing.assert_close(rebalance_weights(prior, 0.0), torch.ones(4))
+    with pytest.raises(ValueError, match="below 1"):
+        rebalance_weights(torch.tensor([1.0, 0.0]), 1.0)  # the unseen colour would weigh infinitely
 
 
 def test_ab_distances_find_each_pixels_nearest_class(photos):

@@ -280,10 +280,12 @@ def test_rebalancing_weighs_each_pixel_by_the_rarity_of_its_real_colour_and_is_r
         Trainer(tiny(paintings, tmp_path / "rgb", rebalance=0.5, **{**base, "space": "rgb"}))
 
 
-@pytest.mark.parametrize("option", [["--classes"], ["--rebalance", "0.5"]])
-def test_colour_class_options_are_refused_for_rgb_colorizers_before_any_data_is_read(option, capsys):
+@pytest.mark.parametrize(("options", "error"), [(["--space", "rgb", "--classes"], "needs --space lab"),
+                                                (["--space", "rgb", "--rebalance", "0.5"], "needs --space lab"),
+                                                (["--rebalance", "1"], "below 1")])
+def test_colour_class_options_are_checked_before_any_data_is_read(options, error, capsys):
     from train.colorize import main as colorize_main
 
     with pytest.raises(SystemExit) as exit_info:
-        colorize_main(["--artist", "Titian", "--space", "rgb", "--data", "/nonexistent", *option])
-    assert exit_info.value.code == 2 and "needs --space lab" in capsys.readouterr().err
+        colorize_main(["--artist", "Titian", "--data", "/nonexistent", *options])
+    assert exit_info.value.code == 2 and error in capsys.readouterr().err

@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--classes needs --space lab")
     if args.rebalance and args.space != "lab":
         p.error("--rebalance needs --space lab")
+    if not 0 <= args.rebalance < 1:
+        p.error("--rebalance SHARE must be at least 0 and below 1")
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
     train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent,
