@@ -230,8 +230,9 @@ class Studio:
                 facts = (f"{info.get('train_images')} images, {info.get('schedule') or str(info.get('epochs')) + ' epochs'}, "
                          f"batch {info.get('batch_size')}, {info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
                 start = info.get("fine_tuned_from")
-                while isinstance(start, dict):  # each earlier run a fine-tuning run started from
-                    facts += f", fine-tuned from a run of {start.get('schedule')}, batch {start.get('batch_size')}, on {start.get('device')}"
+                while isinstance(start, dict):  # each earlier run a fine-tuning run started from, and its data where it differs
+                    data = f" ({start['data']}, {start.get('train_images')} images)" if start.get("data", info.get("data")) != info.get("data") else ""
+                    facts += f", fine-tuned from a run{data} of {start.get('schedule')}, batch {start.get('batch_size')}, on {start.get('device')}"
                     start = start.get("fine_tuned_from")
                 if held:
                     scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))

@@ -39,11 +39,15 @@ def test_every_shipped_model_is_trained_evaluated_and_small(registry):
     assert len(sizes) == 9 and max(sizes) <= 50e6 and sum(p.stat().st_size for p in WEIGHTS.rglob("*") if p.is_file()) <= 300e6
     about = app.Studio(registry).about()
     assert "untrained" not in about and "held-out" in about
-    for e in registry.entries.values():  # a fine-tuned model names the run it started from, in About and its card
-        if start := e.config["train_info"].get("fine_tuned_from"):
+    for e in registry.entries.values():  # a fine-tuned model names each run it started from, in About and its card
+        info = e.config["train_info"]
+        if start := info.get("fine_tuned_from"):
             line = next(line for line in about.splitlines() if f"(`{e.name}`)" in line)
-            assert f"fine-tuned from a run of {start['schedule']}" in line, line
             assert "fine-tuned with" in (e.path / "README.md").read_text()
+        while start:  # with the paintings it learnt from where they were not this model's (the six-artist stage)
+            data = f" ({start['data']}, {start['train_images']} images)" if start["data"] != info["data"] else ""
+            assert f"fine-tuned from a run{data} of {start['schedule']}" in line, line
+            start = start.get("fine_tuned_from")
     a2m = registry.find_maps("AtoB")  # its palette snap was fitted on training pairs: About and the card say so
     snap = a2m.config["train_info"]["snap_calibration"]
     assert f"palette snap fitted on {snap['tiles']} training pairs" in about and len(a2m.config["palette_bias"]) == len(a2m.config["palette"])
