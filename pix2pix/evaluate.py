@@ -323,9 +323,9 @@ def evaluate_colorize(
     if fig:
         figure(paintings[:4], methods, paintings[:4], gray=True, path=fig)
     if write:
+        temperature = temperatures[0] if temperatures else None  # main() lets --write through with one at most
         for m in models:
             row = model_row(rows, m)
-            temperature = temperatures[0] if temperatures else None
             write_scores(m, {"split": f"held-out paintings of {facts['artist']} ({facts['paintings']})", **colorize_scores(row)}, temperature)
     return text
 

@@ -341,13 +341,12 @@ class Trainer:
         self.G = build_generator(cfg, self.train_set).to(self.device)
         x, y = self.train_set[0]
         self.D = PatchDiscriminator(x.shape[0] + y.shape[0], cfg.ndf, norm=cfg.norm).to(self.device)
-        self.class_weights: torch.Tensor | None = None  # with --rebalance: (Q,) weights of the a*b* classes
+        self.weight_table: torch.Tensor | None = None  # with --rebalance: each whole a*b* value's pixel weight
         if cfg.rebalance > 0:
             if cfg.task != "colorize" or cfg.space != "lab":
                 raise ValueError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
             bins = (self.G.bins if self.G.bins is not None else ab_bins()).to(self.device)
-            self.class_weights = rebalance_weights(ab_prior(self.train_set, bins), cfg.rebalance)
-            self.weight_table = weight_table(self.class_weights, bins)
+            self.weight_table = weight_table(rebalance_weights(ab_prior(self.train_set, bins), cfg.rebalance), bins)
         self.palette: torch.Tensor | None = None
         if cfg.lambda_palette > 0:
             if not self.G.palette:
@@ -401,7 +400,7 @@ class Trainer:
         self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
         error = (fake.float() - real).abs()
-        loss_l1 = error.mean() if self.class_weights is None else (error * self.pixel_weights(real)).mean()
+        loss_l1 = error.mean() if self.weight_table is None else (error * self.pixel_weights(real)).mean()
         loss = self.cfg.lambda_l1 * loss_l1
         stats["L1"] = loss_l1.detach()
         if self.cfg.lambda_gan > 0:
@@ -412,7 +411,7 @@ class Trainer:
             stats["G_gan"] = loss_gan.detach()
         if self.G.bins is not None and self.cfg.lambda_class > 0:
             half = F.avg_pool2d(real, 2)  # scored at the head's half resolution
-            weights = None if self.class_weights is None else self.pixel_weights(half)
+            weights = None if self.weight_table is None else self.pixel_weights(half)
             loss_class = class_loss(out, half, self.G.bins, weights=weights)
             loss = loss + self.cfg.lambda_class * loss_class
             stats["class"] = loss_class.detach()

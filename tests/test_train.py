@@ -10,7 +10,7 @@ import torch
 
 from bench.appserver import free_port
 from pix2pix.hub import load_generator
-from pix2pix.color import AB_SCALE, ab_bins, ab_distances
+from pix2pix.color import AB_SCALE, ab_bins, ab_distances, rebalance_weights
 from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, ab_prior, class_loss, lr_factor, palette_loss, train, with_class_head
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,7 +271,7 @@ def test_rebalancing_weighs_each_pixel_by_the_rarity_of_its_real_colour_and_is_r
     chroma = real.norm(dim=1) * AB_SCALE
     assert w[chroma > 30].mean() > 2 * w[chroma < 5].mean()  # ... their saturated colours rare, and weighed up
     rounded = (real * AB_SCALE).round() / AB_SCALE  # the lookup table is the nearest class of a*b* in whole units
-    assert torch.equal(w, t.class_weights[ab_distances(rounded, bins).argmin(1)])
+    assert torch.equal(w, rebalance_weights(prior, 0.5)[ab_distances(rounded, bins).argmin(1)])
     t.fit()
     saved = load_generator(tmp_path / "rb")
     assert saved.train_info["rebalance"] == 0.5
