@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A six-artist stage on a lent GPU, then per-artist fine-tunes from it, as one prepared run (device time is short).
+#   1. two stages from the Claude Monet model on the training paintings of all six artists, at once:
+#      L1 alone and GAN + L1 (batch 16, --ema 0.999); the L1 stage is staged in $OUT at once;
+#   2. from them, for each artist still missing a target, at once: a GAN + L1 fine-tune of the GAN stage and,
+#      for Warhol and Dali, an a*b* class model from the L1 stage; packed into $OUT (15 MiB parts).
+# Every run keeps 10% of its training paintings out (--tune-percent 10) to choose between candidates there.
+# Needs weights/claude-monet-lab and the packed data in .gpu/paintings (python -m bench.gpu_pack --paintings ...).
+# Usage: bash bench/gpu_stage.sh [STAGE_MIN] [TUNE_MIN]
+# A CPU rehearsal: DRY="--limit 8 --epochs 1 --epochs-decay 1" bash bench/gpu_stage.sh 0.2 0.2
+set -u
+OUT=${OUT:-/tmp/gpu-out}
+STAGE=${STAGE:-/tmp/gpu-stage}
+STAGE_MIN=${1:-3.3}
+TUNE_MIN=${2:-3.5}
+W=$STAGE/weights
+LOGS=$STAGE/logs
+mkdir -p "$OUT" "$W" "$LOGS"
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+T0=$(date +%s)
+say() { echo "[$(($(date +%s) - T0)) s] $*"; }
+SIX="--artist monet --artist picasso --artist titian --artist warhol --artist dali --artist malevich"
+declare -A EPOCHS=([monet]=15 [picasso]=40 [warhol]=60 [dali]=80)  # about 1,000-1,600 steps of 16 each
+
+train() {  # train NAME OPTIONS...: one colorizer into $W/NAME, its log in $LOGS/NAME.log
+  local name=$1
+  shift
+  python3 -m train.colorize "$@" --data .gpu/paintings --tune-percent 10 --batch-size 16 --checkpoint-every 600 \
+    --out "$W/$name" ${DRY:-} > "$LOGS/$name.log" 2>&1
+  say "$name: exit $? $(grep -o 'steps=[0-9]*\|[0-9.]* min' "$LOGS/$name.log" | tail -1)"
+}
+budget() { awk "BEGIN {print int($1 * 60 + 90)}"; }  # a hard stop: the budget plus time to load and save
+files() { for d in "$@"; do echo "$d/config.json $d/model.safetensors $d/README.md"; done; }
+
+{ nvidia-smi; python3 -c "import torch; print('torch', torch.__version__)"; } > "$LOGS/env.txt" 2>&1
+say "environment: $(tail -1 "$LOGS/env.txt")"
+
+say "1. two six-artist stages, $STAGE_MIN min each"
+export OMP_NUM_THREADS=8
+timeout "$(budget "$STAGE_MIN")" bash -c "$(declare -f train say); T0=$T0 W=$W LOGS=$LOGS DRY='${DRY:-}'
+  train stage-l1 $SIX --init weights/claude-monet-lab --lambda-gan 0 --ema 0.999 --epochs 50 --epochs-decay 50 --time-budget $STAGE_MIN &
+  train stage-gan $SIX --init weights/claude-monet-lab --ema 0.999 --epochs 50 --epochs-decay 50 --time-budget $STAGE_MIN &
+  wait"
+tar cf "$OUT/stage.tar" -C "$W" $(files stage-l1) && say "staged: $(ls -la "$OUT/stage.tar")"
+
+say "2. fine-tunes, $TUNE_MIN min each"
+export OMP_NUM_THREADS=2
+jobs_=""
+for a in monet picasso warhol dali; do
+  jobs_+="train gan-$a --artist $a --init $W/stage-gan --lr 1e-4 --epochs ${EPOCHS[$a]} --epochs-decay ${EPOCHS[$a]} --time-budget $TUNE_MIN &"$'\n'
+done
+for a in warhol dali; do
+  jobs_+="train cls-$a --artist $a --init $W/stage-l1 --classes --lambda-l1 0 --lambda-gan 0 --lr 2e-4 --epochs ${EPOCHS[$a]} --epochs-decay ${EPOCHS[$a]} --time-budget $TUNE_MIN &"$'\n'
+done
+timeout "$(budget "$TUNE_MIN")" bash -c "$(declare -f train say); T0=$T0 W=$W LOGS=$LOGS DRY='${DRY:-}'
+$jobs_ wait"
+
+shopt -s nullglob
+done_=$(cd "$W" && for d in gan-* cls-*; do [ -f "$d/model.safetensors" ] && echo "$d"; done)
+[ -n "$done_" ] && tar cf - -C "$W" $(files $done_) | split -b 15m -d - "$OUT/tunes.tar.part"
+tar czf "$OUT/logs.tgz" -C "$STAGE" logs
+say "done: $(ls "$OUT" | tr '\n' ' ')"
