@@ -27,7 +27,7 @@ train() {  # train NAME OPTIONS...: one colorizer into $W/NAME, its log in $LOGS
   shift
   python3 -m train.colorize "$@" --data .gpu/paintings --tune-percent 10 --batch-size 16 --checkpoint-every 600 \
     --out "$W/$name" ${DRY:-} > "$LOGS/$name.log" 2>&1
-  say "$name: exit $? $(grep -o 'steps=[0-9]*\|[0-9.]* min' "$LOGS/$name.log" | tail -1)"
+  say "$name: exit $?"
 }
 budget() { awk "BEGIN {print int($1 * 60 + 90)}"; }  # a hard stop: the budget plus time to load and save
 files() { for d in "$@"; do echo "$d/config.json $d/model.safetensors $d/README.md"; done; }
@@ -45,18 +45,18 @@ tar cf "$OUT/stage.tar" -C "$W" $(files stage-l1) && say "staged: $(ls -la "$OUT
 
 say "2. fine-tunes, $TUNE_MIN min each"
 export OMP_NUM_THREADS=2
-jobs_=""
+runs=""
 for a in monet picasso warhol dali; do
-  jobs_+="train gan-$a --artist $a --init $W/stage-gan --lr 1e-4 --epochs ${EPOCHS[$a]} --epochs-decay ${EPOCHS[$a]} --time-budget $TUNE_MIN &"$'\n'
+  runs+="train gan-$a --artist $a --init $W/stage-gan --lr 1e-4 --epochs ${EPOCHS[$a]} --epochs-decay ${EPOCHS[$a]} --time-budget $TUNE_MIN &"$'\n'
 done
 for a in warhol dali; do
-  jobs_+="train cls-$a --artist $a --init $W/stage-l1 --classes --lambda-l1 0 --lambda-gan 0 --lr 2e-4 --epochs ${EPOCHS[$a]} --epochs-decay ${EPOCHS[$a]} --time-budget $TUNE_MIN &"$'\n'
+  runs+="train cls-$a --artist $a --init $W/stage-l1 --classes --lambda-l1 0 --lambda-gan 0 --lr 2e-4 --epochs ${EPOCHS[$a]} --epochs-decay ${EPOCHS[$a]} --time-budget $TUNE_MIN &"$'\n'
 done
 timeout "$(budget "$TUNE_MIN")" bash -c "$(declare -f train say); T0=$T0 W=$W LOGS=$LOGS DRY='${DRY:-}'
-$jobs_ wait"
+$runs wait"
 
 shopt -s nullglob
-done_=$(cd "$W" && for d in gan-* cls-*; do [ -f "$d/model.safetensors" ] && echo "$d"; done)
-[ -n "$done_" ] && tar cf - -C "$W" $(files $done_) | split -b 15m -d - "$OUT/tunes.tar.part"
+trained=$(cd "$W" && for d in gan-* cls-*; do [ -f "$d/model.safetensors" ] && echo "$d"; done)
+[ -n "$trained" ] && tar cf - -C "$W" $(files $trained) | split -b 15m -d - "$OUT/tunes.tar.part"
 tar czf "$OUT/logs.tgz" -C "$STAGE" logs
 say "done: $(ls "$OUT" | tr '\n' ' ')"
