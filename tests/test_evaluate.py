@@ -52,9 +52,10 @@ def test_colorize_table_figure_and_written_scores(paintings, tmp_path, capsys):
     rows = [r for r in table.splitlines() if r.startswith("| ") and "---" not in r][1:]
     assert [r.split("|")[1].strip() for r in rows] == ["baseline: gray (a*b* = 0)", "baseline: the artist's mean a*b*",
                                                        "monet-lab: Claude Monet colorization (Lab)", "monet-rgb: Claude Monet colorization (RGB)"]
-    assert rows[0].split("|")[5].strip() == "0.00"  # gray: no colourfulness
+    assert rows[0].split("|")[5].strip() == "0.000"  # gray: no colourfulness
     held = json.loads((tmp_path / "monet-lab" / "config.json").read_text())["train_info"]["heldout"]
     assert set(held) == {"split", "psnr_db", "ciede2000", "ssim", "colourfulness_ratio", "ms_per_image"}
+    assert f"{held['colourfulness_ratio']:.3f}" == rows[2].split("|")[5].strip()  # stored as printed: three places, so 0.696 is no 0.70
     assert "Held-out scores" in (tmp_path / "monet-lab" / "README.md").read_text() and "ciede2000" in (tmp_path / "monet-lab" / "README.md").read_text()
     assert Image.open(fig).width > 4 * 256  # input | grayscale | two models | real
 
