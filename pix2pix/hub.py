@@ -157,7 +157,11 @@ def model_card(config: dict[str, Any]) -> str:
     if info.get("rebalance"):
         notes += f" Each pixel's loss was weighted by the rarity of its real colour (Zhang et al.'s rebalancing, prior share {info['rebalance']:g})."
     tuned = ""
-    if "fine_tuned_from" in info:
+    if "soup_of" in info:  # a model soup (Wortsman et al. 2022)
+        runs = f"{len(info['soup_of'])} runs (facts under soup_of)"
+        tuned = (f"\nIt was then fine-tuned with {runs} from the start under fine_tuned_from, and their weights averaged."
+                 if "fine_tuned_from" in info else f"\nIts weights are the average of {runs}.")
+    elif "fine_tuned_from" in info:
         terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1), "palette cross-entropy": info.get("lambda_palette"),
                  "a*b* class cross-entropy": info.get("lambda_class")}
         losses = " + ".join(name for name, weight in terms.items() if weight)

@@ -1,0 +1,52 @@
+"""train.soup: the weights of fine-tunes of one model averaged into one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from pix2pix.hub import Pix2PixGenerator, load_generator
+from train import soup
+
+
+def tiny(folder, seed: int, facts: dict, **kw):
+    torch.manual_seed(seed)
+    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64, **kw).save(folder, facts)
+    return str(folder)
+
+
+def test_a_soup_is_the_mean_of_its_ingredients_and_lists_them(tmp_path, capsys):
+    start = {"model": "weights/start", "epochs": 10}
+    a = tiny(tmp_path / "a", 0, {"data": "paintings: Claude Monet", "train_images": 9, "steps": 100, "lambda_l1": 200.0,
+                                 "seconds_this_session": 10.0, "fine_tuned_from": start})
+    b = tiny(tmp_path / "b", 1, {"data": "paintings: Claude Monet", "train_images": 9, "steps": 120, "lambda_l1": 500.0,
+                                 "seconds_this_session": 12.5, "fine_tuned_from": start})
+    assert soup.main(["--out", str(tmp_path / "soup"), a, b]) == 0
+    ga, gb, gs = (load_generator(tmp_path / n) for n in ("a", "b", "soup"))
+    for (name, wa), wb, ws in zip(ga.state_dict().items(), gb.state_dict().values(), gs.state_dict().values()):
+        if wa.is_floating_point():  # weights are stored as fp16: the mean of the loaded ones, to fp16 precision
+            assert torch.allclose(ws, (wa + wb) / 2, atol=2e-3), name
+    info = json.loads((tmp_path / "soup" / "config.json").read_text())["train_info"]
+    assert info["soup_of"] == {"a": {"lambda_l1": 200.0, "steps": 100, "seconds_this_session": 10.0},
+                               "b": {"lambda_l1": 500.0, "steps": 120, "seconds_this_session": 12.5}}
+    assert info["steps"] == 220 and info["seconds_this_session"] == 22.5 and info["fine_tuned_from"] == start
+    assert info["schedule"] == "the average of 2 runs" and info["data"] == "paintings: Claude Monet" and info["train_images"] == 9
+    assert info["recipe"].startswith("python -m train.soup --out")
+    assert "fine-tuned with 2 runs (facts under soup_of) from the start under fine_tuned_from, and their weights averaged" in (
+        tmp_path / "soup" / "README.md").read_text()
+    x = torch.rand(1, 1, 64, 64)
+    gs.eval(), ga.eval()
+    assert not torch.equal(gs(x), ga(x))  # a new model, not the first one saved again
+
+
+def test_models_of_different_shapes_are_refused_by_name(tmp_path, capsys):
+    a = tiny(tmp_path / "a", 0, {"steps": 1})
+    torch.manual_seed(0)
+    Pix2PixGenerator(1, 2, ngf=16, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64).save(tmp_path / "wide", {"steps": 1})
+    assert soup.main(["--out", str(tmp_path / "soup"), a, str(tmp_path / "wide")]) == 2
+    assert "differs from" in (err := capsys.readouterr().err) and "ngf" in err and not (tmp_path / "soup").exists()
+    with pytest.raises(SystemExit):
+        soup.main(["--out", str(tmp_path / "soup"), a])  # one model is no average
+    assert soup.main(["--out", str(tmp_path / "soup"), a, str(tmp_path / "missing")]) == 2
