@@ -24,6 +24,7 @@ def test_a_soup_is_the_mean_of_its_ingredients_and_lists_them(tmp_path, capsys):
     b = tiny(tmp_path / "b", 1, {"data": "paintings: Claude Monet", "train_images": 9, "steps": 120, "lambda_l1": 500.0,
                                  "seconds_this_session": 12.5, "fine_tuned_from": start})
     assert soup.main(["--out", str(tmp_path / "soup"), a, b]) == 0
+    assert "warning" not in capsys.readouterr().err  # one start: a soup proper
     ga, gb, gs = (load_generator(tmp_path / n) for n in ("a", "b", "soup"))
     for (name, wa), wb, ws in zip(ga.state_dict().items(), gb.state_dict().values(), gs.state_dict().values()):
         if wa.is_floating_point():  # weights are stored as fp16: the mean of the loaded ones, to fp16 precision
@@ -50,3 +51,11 @@ def test_models_of_different_shapes_are_refused_by_name(tmp_path, capsys):
     with pytest.raises(SystemExit):
         soup.main(["--out", str(tmp_path / "soup"), a])  # one model is no average
     assert soup.main(["--out", str(tmp_path / "soup"), a, str(tmp_path / "missing")]) == 2
+
+
+def test_models_from_different_starts_are_averaged_with_a_warning(tmp_path, capsys):
+    a = tiny(tmp_path / "a", 0, {"steps": 1, "fine_tuned_from": {"model": "one"}})
+    b = tiny(tmp_path / "b", 1, {"steps": 1, "fine_tuned_from": {"model": "another"}})
+    assert soup.main(["--out", str(tmp_path / "soup"), a, b]) == 0
+    assert "not all fine-tuned from the same run" in capsys.readouterr().err
+    assert "fine_tuned_from" not in json.loads((tmp_path / "soup" / "config.json").read_text())["train_info"]

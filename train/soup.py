@@ -4,8 +4,9 @@
 
 Fine-tunes that start from the same weights tend to stay in one basin of the loss, so their average is often a
 little more accurate than each of them: an ensemble at the cost of one network. The models must share their
-architecture and task (their config.json apart from the training facts); the soup keeps that config, and its
-training facts list each ingredient's under `soup_of`. Score it like any model (python -m pix2pix.evaluate).
+architecture and task (their config.json apart from the training facts), and should start from the same run (a
+warning says when they do not); the soup keeps that config, and its training facts list each ingredient's under
+`soup_of`. Score it like any model (python -m pix2pix.evaluate).
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {name} differs from {args.models[0]} in {', '.join(differ)}: only fine-tunes of one model can be averaged",
                   file=sys.stderr)
             return 2
+    if len({str(m.train_info.get("fine_tuned_from")) for m in models}) > 1:
+        print("warning: the models were not all fine-tuned from the same run; networks trained apart need not share a basin,"
+              " and their average can lose what each learnt (score it before use)", file=sys.stderr)
     soup = models[0]
     soup.load_state_dict(average(models))
     command = shlex.join(["python", "-m", "train.soup", "--out", args.out, *args.models])
