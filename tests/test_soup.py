@@ -11,9 +11,10 @@ from pix2pix.hub import Pix2PixGenerator, load_generator
 from train import soup
 
 
-def tiny(folder, seed: int, facts: dict, **kw):
+def tiny(folder, seed: int, facts: dict, ngf: int = 8) -> str:
     torch.manual_seed(seed)
-    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64, **kw).save(folder, facts)
+    model = Pix2PixGenerator(1, 2, ngf=ngf, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64)
+    model.save(folder, facts)
     return str(folder)
 
 
@@ -38,15 +39,15 @@ def test_a_soup_is_the_mean_of_its_ingredients_and_lists_them(tmp_path, capsys):
     assert "fine-tuned with 2 runs (facts under soup_of) from the start under fine_tuned_from, and their weights averaged" in (
         tmp_path / "soup" / "README.md").read_text()
     x = torch.rand(1, 1, 64, 64)
-    gs.eval(), ga.eval()
+    gs.eval()
+    ga.eval()
     assert not torch.equal(gs(x), ga(x))  # a new model, not the first one saved again
 
 
 def test_models_of_different_shapes_are_refused_by_name(tmp_path, capsys):
     a = tiny(tmp_path / "a", 0, {"steps": 1})
-    torch.manual_seed(0)
-    Pix2PixGenerator(1, 2, ngf=16, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64).save(tmp_path / "wide", {"steps": 1})
-    assert soup.main(["--out", str(tmp_path / "soup"), a, str(tmp_path / "wide")]) == 2
+    wide = tiny(tmp_path / "wide", 0, {"steps": 1}, ngf=16)
+    assert soup.main(["--out", str(tmp_path / "soup"), a, wide]) == 2
     assert "differs from" in (err := capsys.readouterr().err) and "ngf" in err and not (tmp_path / "soup").exists()
     with pytest.raises(SystemExit):
         soup.main(["--out", str(tmp_path / "soup"), a])  # one model is no average

@@ -12,6 +12,7 @@ warning says when they do not); the soup keeps that config, and its training fac
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -31,6 +32,11 @@ def average(models: list[Pix2PixGenerator]) -> dict[str, torch.Tensor]:
             for k, v in states[0].items()}  # fmt: skip
 
 
+def one_start(infos: list[dict]) -> bool:
+    """Whether every model was fine-tuned from the same run (or none was): the case a soup is meant for."""
+    return len({json.dumps(i.get("fine_tuned_from"), sort_keys=True) for i in infos}) == 1
+
+
 def soup_info(names: list[str], infos: list[dict], command: str) -> dict:
     """Training facts of the soup: what the ingredients share (from the first), each one's own, and the start they share."""
     first = infos[0]
@@ -41,15 +47,15 @@ def soup_info(names: list[str], infos: list[dict], command: str) -> dict:
     info["schedule"] = f"the average of {len(names)} runs{each}"
     info["steps"] = sum(i.get("steps", 0) for i in infos)
     info["seconds_this_session"] = round(sum(i.get("seconds_this_session", 0) for i in infos), 1)
-    starts = {str(i.get("fine_tuned_from")) for i in infos}
-    if len(starts) == 1 and "fine_tuned_from" in first:
+    if one_start(infos) and "fine_tuned_from" in first:
         info["fine_tuned_from"] = first["fine_tuned_from"]
     info["recipe"] = command
     return info
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m train.soup", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m train.soup", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("models", nargs="+", help="model folders or Hub repo ids: fine-tunes of one model")
     p.add_argument("--out", required=True, help="model folder to write")
     args = p.parse_args(argv)
@@ -65,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         other = {k: v for k, v in m.config.items() if k != "train_info"}
         if other != arch:
             differ = sorted(k for k in arch.keys() | other.keys() if arch.get(k) != other.get(k))
-            print(f"error: {name} differs from {args.models[0]} in {', '.join(differ)}: only fine-tunes of one model can be averaged",
-                  file=sys.stderr)
+            print(f"error: {name} differs from {args.models[0]} in {', '.join(differ)}: only fine-tunes of one model"
+                  " can be averaged", file=sys.stderr)
             return 2
-    if len({str(m.train_info.get("fine_tuned_from")) for m in models}) > 1:
+    if not one_start([m.train_info for m in models]):
         print("warning: the models were not all fine-tuned from the same run; networks trained apart need not share a basin,"
               " and their average can lose what each learnt (score it before use)", file=sys.stderr)
     soup = models[0]
