@@ -60,3 +60,10 @@ def test_models_from_different_starts_are_averaged_with_a_warning(tmp_path, caps
     assert soup.main(["--out", str(tmp_path / "soup"), a, b]) == 0
     assert "not all fine-tuned from the same run" in capsys.readouterr().err
     assert "fine_tuned_from" not in json.loads((tmp_path / "soup" / "config.json").read_text())["train_info"]
+
+
+def test_same_named_models_are_listed_by_their_paths(tmp_path):
+    a = tiny(tmp_path / "a", 0, {"steps": 1})
+    same_name = tiny(tmp_path / "other" / "a", 1, {"steps": 2})
+    assert soup.main(["--out", str(tmp_path / "soup"), a, same_name]) == 0
+    assert set(json.loads((tmp_path / "soup" / "config.json").read_text())["train_info"]["soup_of"]) == {a, same_name}

@@ -41,7 +41,9 @@ def soup_info(names: list[str], infos: list[dict], command: str) -> dict:
     """Training facts of the soup: what the ingredients share (from the first), each one's own, and the start they share."""
     first = infos[0]
     info = {k: first[k] for k in SHARED if k in first}
-    info["soup_of"] = {Path(n).name: {k: i[k] for k in PER_RUN if k in i} for n, i in zip(names, infos)}
+    keys = [Path(n).name for n in names]
+    keys = keys if len(set(keys)) == len(keys) else names  # same-named folders in different places: keep the paths
+    info["soup_of"] = {key: {k: i[k] for k in PER_RUN if k in i} for key, i in zip(keys, infos)}
     schedules = {i.get("schedule") for i in infos}
     each = f" of {schedules.pop()}" if len(schedules) == 1 and None not in schedules else ""
     info["schedule"] = f"the average of {len(names)} runs{each}"
