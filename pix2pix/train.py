@@ -222,8 +222,7 @@ def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0
     (its transposed conv averaged over each 2x2 block, Tanh taken as linear), so training starts from what it knew.
 
     Scores -|ab - c|^2 / (2 sigma^2) are linear in ab = W f + b: weight c.W / sigma^2, bias (c.b - |c|^2 / 2) / sigma^2."""
-    config = {k: v for k, v in G.config.items() if k != "train_info"}
-    C = Pix2PixGenerator(**config | {"ab_bins": ab_bins().tolist(), "temperature": temperature}, train_info=G.train_info)
+    C = Pix2PixGenerator(**G.architecture | {"ab_bins": ab_bins().tolist(), "temperature": temperature}, train_info=G.train_info)
     old_out, new_out = G.up[-1][1], C.up[-1][1]
     old = {k: v for k, v in G.state_dict().items() if not k.startswith(f"up.{G.depth - 1}.")}
     C.load_state_dict(old, strict=False)

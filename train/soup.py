@@ -68,21 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     except ModelError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    arch = {k: v for k, v in models[0].config.items() if k != "train_info"}
+    arch = models[0].architecture
     for name, m in zip(args.models[1:], models[1:]):
-        other = {k: v for k, v in m.config.items() if k != "train_info"}
-        if other != arch:
+        if (other := m.architecture) != arch:
             differ = sorted(k for k in arch.keys() | other.keys() if arch.get(k) != other.get(k))
             print(f"error: {name} differs from {args.models[0]} in {', '.join(differ)}: only fine-tunes of one model"
                   " can be averaged", file=sys.stderr)
             return 2
-    if not one_start([m.train_info for m in models]):
+    infos = [m.train_info for m in models]
+    if not one_start(infos):
         print("warning: the models were not all fine-tuned from the same run; networks trained apart need not share a basin,"
               " and their average can lose what each learnt (score it before use)", file=sys.stderr)
     soup = models[0]
     soup.load_state_dict(average(models))
     command = shlex.join(["python", "-m", "train.soup", "--out", args.out, *args.models])
-    soup.save(args.out, soup_info(args.models, [m.train_info for m in models], command))
+    soup.save(args.out, soup_info(args.models, infos, command))
     print(f"soup of {len(models)} models written to {args.out}")
     return 0
 
