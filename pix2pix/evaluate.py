@@ -18,6 +18,7 @@ scores in each model's config.json and model card (the app's About tab shows the
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import time
@@ -35,12 +36,13 @@ from tqdm import tqdm
 
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
-from .hub import CONFIG_FILE, ModelError, model_card, read_config, resolve
+from .hub import CONFIG_FILE, ModelError, Pix2PixGenerator, model_card, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor
 from .palette import DELTA, learn_palette
 
 PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
+RATIO_TARGET = (0.7, 1.3)  # colourfulness generated / real: neither gray nor garish
 MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
 Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
 
@@ -147,34 +149,66 @@ def model_methods(models: list[str | Path], snap: bool = False, temperatures: li
 
 # --- colorization --------------------------------------------------------------------------------------
 
+def score(name: str, method: Method, paintings: list[np.ndarray]) -> Row:
+    """One method's colorization scores and timings over `paintings` (each one's grayscale is its input)."""
+    row = Row(name)
+    for real in tqdm(paintings, desc=name, leave=False):
+        start = time.perf_counter()
+        fake = method(real)
+        row.seconds.append(time.perf_counter() - start)
+        row.add(psnr=psnr(fake, real), ciede2000=ciede2000(fake, real), ssim=ssim(fake, real),
+                colourful_fake=colourfulness(fake), colourful_real=colourfulness(real))  # fmt: skip
+    return row
+
+
+def scored_paintings(data: Path, artists: list[str], tune_percent: int = 0) -> tuple[list[str], list[np.ndarray], int, dict[str, Method]]:
+    """The artists' names, their held-out paintings in colour (or with `tune_percent`, the tune paintings), how many
+    colourless ones were left out, and the two baselines (gray; the mean a*b* of their training paintings)."""
+    names, train_files = painting_files(data, artists, "train", tune_percent=tune_percent)
+    _, val_files = painting_files(data, artists, "tune" if tune_percent else "val", tune_percent=tune_percent)
+    decoded = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
+    coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]  # chroma measured once per painting
+    baselines = {"baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)), "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files))}
+    return names, coloured, len(decoded) - len(coloured), baselines
+
+
 def colorize_rows(
     data: Path, artist: str, models: dict[str, Method], limit: int | None = None, tune_percent: int = 0
 ) -> tuple[list[Row], list[np.ndarray], dict]:
     """Score the baselines and `models` (from `model_methods`) on `artist`'s held-out paintings (or, with
     `tune_percent`, on the training paintings a `--tune-percent` run kept out); also returns those images."""
-    names, train_files = painting_files(data, [artist], "train", tune_percent=tune_percent)
-    _, val_files = painting_files(data, [artist], "tune" if tune_percent else "val", tune_percent=tune_percent)
-    decoded = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
-    coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]  # chroma measured once per painting
-    colourless = len(decoded) - len(coloured)
+    names, coloured, colourless, baselines = scored_paintings(data, [artist], tune_percent)
     paintings = coloured[:limit]
-    methods: dict[str, Method] = {
-        "baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
-        "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files)),
-    }
-    methods.update(models)
-    rows = []
-    for name, method in methods.items():
-        row = Row(name)
-        for real in tqdm(paintings, desc=name, leave=False):
-            start = time.perf_counter()
-            fake = method(real)
-            row.seconds.append(time.perf_counter() - start)
-            row.add(psnr=psnr(fake, real), ciede2000=ciede2000(fake, real), ssim=ssim(fake, real),
-                    colourful_fake=colourfulness(fake), colourful_real=colourfulness(real))  # fmt: skip
-        rows.append(row)
+    rows = [score(name, method, paintings) for name, method in (baselines | models).items()]
     facts = {"artist": names[0], "paintings": len(paintings), "colourless_left_out": colourless}
     return rows, paintings, facts
+
+
+def targets_met(row: Row, gray: Row, mean: Row) -> int:
+    """How many of the five colorization targets `row` meets: PSNR above each baseline's, colour error below each
+    one's, and a colourfulness ratio within 0.7-1.3 (neither gray nor garish)."""
+    ratio = colourfulness_ratio(row)
+    return (sum(row.mean("psnr") > b.mean("psnr") for b in (gray, mean)) + sum(row.mean("ciede2000") < b.mean("ciede2000") for b in (gray, mean))
+            + int(RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1]))
+
+
+def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Callable[[Pix2PixGenerator], tuple[list[float], dict]]:
+    """For the trainer's `--keep-best`: scores a generator on the tune paintings through `Translator`, as
+    `--tune-percent` does, with the rule used to choose between candidates: the most targets met (`targets_met`),
+    then the lower CIEDE2000. Returns its sort key (lower is better) and its scores; the baselines are scored once."""
+    _, paintings, _, baselines = scored_paintings(data, artists, tune_percent)
+    if not paintings:
+        raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
+    gray, mean = (score(name, method, paintings) for name, method in baselines.items())
+
+    def judge(G: Pix2PixGenerator) -> tuple[list[float], dict]:
+        row = score("judging on the tune paintings", translator_method(Translator(copy.deepcopy(G).float().cpu(), fast=True)), paintings)
+        met = targets_met(row, gray, mean)
+        scores = {"targets_met": met, "psnr_db": round(row.mean("psnr"), 2), "ciede2000": round(row.mean("ciede2000"), 3),
+                  "colourfulness_ratio": round(colourfulness_ratio(row), 3)}
+        return [-met, row.mean("ciede2000")], scores
+
+    return judge
 
 
 def colourfulness_ratio(row: Row) -> float:

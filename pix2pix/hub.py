@@ -172,6 +172,9 @@ def model_card(config: dict[str, Any]) -> str:
                  "a*b* class cross-entropy": info.get("lambda_class")}
         losses = " + ".join(name for name, weight in terms.items() if weight)
         tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below; the starting run's under fine_tuned_from)."
+    if info.get("kept_epoch"):
+        tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on the"
+                  " tune paintings (most targets met, then the lowest CIEDE2000; each epoch's scores under judged).")
     return f"""---
 library_name: pix2pix-studio
 license: mit

@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from .models import PatchDiscriminator
 from .palette import DELTA, fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
+Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]  # a generator's sort key (lower is better) and its scores
 RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
 AB_TABLE = 128  # --rebalance looks pixel weights up for a*b* in -128..128, whole units (sRGB stays within)
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
@@ -310,7 +312,9 @@ def save_grid(rows: list[torch.Tensor], path: Path) -> None:
 class Trainer:
     """Holds the networks, optimizers and RNG of one run; `fit()` runs it to the end."""
 
-    def __init__(self, cfg: TrainConfig) -> None:
+    def __init__(self, cfg: TrainConfig, judge: Judge | None = None) -> None:
+        """`judge`: scores the delivered generator after every epoch (e.g. on the tune paintings:
+        `evaluate.tune_judge`); the run then saves the weights of its best epoch, not of its last."""
         self.started = time.time()  # the time budget counts from here: decoding the data is part of the run
         self.cfg = cfg
         self.planned = (cfg.epochs, cfg.epochs_decay)  # the schedule asked for, before any time-budget shrinking
@@ -367,6 +371,9 @@ class Trainer:
         self.rng = torch.Generator().manual_seed(cfg.seed)  # data order + augmentation, identical on every rank
         self.epoch = 0
         self.step = 0
+        self.judge = judge
+        self.judged: list[dict] = []  # each epoch's scores by the judge
+        self.best: dict | None = None  # the judge's best epoch so far: its key, number and weights
 
         # The modules the step runs: DDP-wrapped when distributed, compiled when asked.
         # broadcast_buffers=False: D runs twice before its backward (fake, then real); re-broadcasting BatchNorm
@@ -510,11 +517,15 @@ class Trainer:
                 self.fit_schedule(time.time() - epoch_started)
             if self.rank == 0:
                 tqdm.write(f"epoch {self.epoch}/{cfg.total_epochs}  " + "  ".join(f"{k} {v:.4f}" for k, v in losses.items()))
+                if self.judge is not None:
+                    self.judge_epoch()
                 if time.time() - last_saved >= cfg.checkpoint_every or self.epoch >= cfg.total_epochs:
                     self.save_samples()
                     self.save_checkpoint()
                     last_saved = time.time()
         if self.rank == 0:
+            if self.best is not None and self.best["epoch"] != self.epoch:
+                self.G_out.load_state_dict(self.best["G"])  # the judge's pick is what is evaluated, saved and pushed
             metrics = self.evaluate()
             info = {
                 "data": cfg.data if cfg.task == "maps" else f"{Path(cfg.data).name}: {', '.join(self.train_set.artists)}",
@@ -534,6 +545,7 @@ class Trainer:
                 **({"ema": cfg.ema} if cfg.ema else {}),
                 **({"tune_percent": cfg.tune_percent} if cfg.tune_percent else {}),
                 **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),
+                **({"kept_epoch": self.best["epoch"], "judged": self.judged} if self.best is not None else {}),
                 "colorless_left_out": self.colorless,
                 "steps": self.step,
                 "device": f"{self.world} x {torch.cuda.get_device_name(self.device)}" if self.device.type == "cuda" else f"{self.device} ({torch.get_num_threads()} threads)",
@@ -550,6 +562,14 @@ class Trainer:
             if cfg.push_to_hub:
                 self.push(cfg.push_to_hub)
         return self.G_out
+
+    def judge_epoch(self) -> None:
+        """Score this epoch's generator; keep a copy of its weights while it is the best so far (ties: the earlier)."""
+        key, scores = self.judge(self.G_out)
+        self.judged.append({"epoch": self.epoch, **scores})
+        tqdm.write(f"epoch {self.epoch} judged: " + "  ".join(f"{k} {v}" for k, v in scores.items()))
+        if self.best is None or key < self.best["key"]:
+            self.best = {"key": key, "epoch": self.epoch, "G": {k: v.detach().clone() for k, v in self.G_out.state_dict().items()}}
 
     def fine_tuned_from(self) -> dict:
         """The starting model's own training facts (without its scores, which no longer apply): G still carries
@@ -605,6 +625,7 @@ class Trainer:
             "G": self.G.state_dict(),
             **({"G_ema": self.G_ema.state_dict()} if self.G_ema is not None else {}),
             "D": self.D.state_dict(),
+            **({"best": self.best, "judged": self.judged} if self.best is not None else {}),
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
             "sched": [s.state_dict() for s in self.sched],
@@ -621,6 +642,8 @@ class Trainer:
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state.get("G_ema", state["G"]))  # a run that had no average starts it from G
         self.D.load_state_dict(state["D"])
+        if self.judge is not None and "best" in state:
+            self.best, self.judged = state["best"], state["judged"]
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
         for s, sd in zip(self.sched, state["sched"]):
@@ -637,9 +660,9 @@ class Trainer:
             tqdm.write(f"resumed from {path} at epoch {self.epoch}, step {self.step}")
 
 
-def train(cfg: TrainConfig) -> Pix2PixGenerator:
+def train(cfg: TrainConfig, judge: Judge | None = None) -> Pix2PixGenerator:
     """Run (or resume) training as configured; returns the trained generator, also saved to `cfg.out`."""
-    trainer = Trainer(cfg)
+    trainer = Trainer(cfg, judge)
     try:
         return trainer.fit()
     finally:

@@ -11,7 +11,7 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 
 from pix2pix import evaluate as ev
 from pix2pix.data import painting_files
-from pix2pix.hub import Pix2PixGenerator
+from pix2pix.hub import Pix2PixGenerator, load_generator
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +138,29 @@ def test_colorizers_with_ab_classes_are_scored_at_each_temperature_and_write_the
     assert "| monet-lab: Claude Monet colorization (Lab) |" in capsys.readouterr().out  # a regression model: scored once
     assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--temperature", "0.5"]) == 2
     assert "none of the models scores a*b* classes" in capsys.readouterr().err
+
+
+def test_targets_met_counts_the_five_targets_against_both_baselines():
+    def row(psnr, ciede, fake, real=10.0):
+        r = ev.Row("r")
+        r.add(psnr=psnr, ciede2000=ciede, colourful_fake=fake, colourful_real=real)
+        return r
+
+    gray, mean = row(20.0, 12.0, 0.0), row(21.0, 11.0, 3.0)
+    assert ev.targets_met(row(22.0, 10.0, 8.0), gray, mean) == 5
+    assert ev.targets_met(row(20.5, 11.5, 6.0), gray, mean) == 2  # over gray on both, under the mean on both, too gray
+    assert ev.targets_met(row(21.0, 11.0, 14.0), gray, mean) == 2  # ties with the mean count for nothing; garish
+    assert ev.targets_met(gray, gray, mean) == 0
+
+
+def test_the_tune_judge_scores_a_model_as_the_tune_table_does(paintings, tmp_path, capsys):
+    lab = tiny(tmp_path / "monet-lab", artist="Claude Monet")
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50"]) == 0
+    rows = {r.split("|")[1].strip(): r.split("|") for r in capsys.readouterr().out.splitlines() if r.startswith("| ")}
+    printed = rows["monet-lab: Claude Monet colorization (Lab)"]
+    key, scores = ev.tune_judge(paintings, ["monet"], 50)(load_generator(lab))
+    assert f"{scores['psnr_db']:.2f}" == printed[2].strip() and f"{scores['ciede2000']:.2f}" == printed[3].strip()
+    assert f"{scores['colourfulness_ratio']:.3f}" == printed[5].strip()
+    assert key == [-scores["targets_met"], pytest.approx(scores["ciede2000"], abs=5e-4)] and 0 <= scores["targets_met"] <= 5
+    with pytest.raises(ev.DataError, match="tune split"):
+        ev.tune_judge(paintings, ["monet"], 1)

@@ -289,3 +289,60 @@ def test_colour_class_options_are_checked_before_any_data_is_read(options, error
     with pytest.raises(SystemExit) as exit_info:
         colorize_main(["--artist", "Titian", "--data", "/nonexistent", *options])
     assert exit_info.value.code == 2 and error in capsys.readouterr().err
+
+
+def scripted_judge(errors: list[float]):
+    """A judge that scores the epochs with `errors` in turn and keeps what each epoch's generator looked like."""
+    seen: list[dict] = []
+
+    def judge(G):
+        seen.append({k: v.detach().clone() for k, v in G.state_dict().items()})
+        e = errors[len(seen) - 1]
+        return [-1, e], {"targets_met": 1, "ciede2000": e}
+
+    return judge, seen
+
+
+def test_keep_best_saves_the_judges_best_epoch_and_records_every_epochs_scores(paintings, tmp_path):
+    judge, seen = scripted_judge([3.0, 1.0, 2.0, 1.0])  # epoch 2 is best; epoch 4 only ties it
+    cfg = tiny(paintings, tmp_path / "kb", task="colorize", space="lab", artists=["Monet"], tune_percent=50)
+    train(cfg, judge)
+    saved = load_generator(tmp_path / "kb")
+    assert len(seen) == 4 and not all(torch.equal(a, b) for a, b in zip(seen[1].values(), seen[3].values()))
+    for k, v in saved.state_dict().items():  # epoch 2's weights, within the fp16 file's precision
+        assert torch.allclose(v, seen[1][k], rtol=1e-3, atol=1e-6), k
+    info = saved.train_info
+    assert info["kept_epoch"] == 2 and [j["ciede2000"] for j in info["judged"]] == [3.0, 1.0, 2.0, 1.0]
+    assert "those of epoch 2 of 4" in (tmp_path / "kb" / "README.md").read_text()
+
+
+def test_keep_best_survives_a_resume(paintings, tmp_path, monkeypatch):
+    cfg = dict(task="colorize", space="lab", artists=["Monet"], tune_percent=50)
+    original = Trainer.save_checkpoint
+
+    def crash_after_epoch_3(self):
+        original(self)
+        if self.epoch == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Trainer, "save_checkpoint", crash_after_epoch_3)
+    judge, seen = scripted_judge([3.0, 1.0, 2.0])
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny(paintings, tmp_path / "kr", **cfg), judge)
+    monkeypatch.setattr(Trainer, "save_checkpoint", original)
+    train(tiny(paintings, tmp_path / "kr", resume=True, **cfg), scripted_judge([5.0])[0])  # epoch 4 is worse than 2
+    info = load_generator(tmp_path / "kr").train_info
+    assert info["kept_epoch"] == 2 and [j["epoch"] for j in info["judged"]] == [1, 2, 3, 4]
+
+
+def test_keep_best_from_the_command_line_needs_a_tune_split(paintings, tmp_path, capsys):
+    from train.colorize import main
+
+    args = ["--data", str(paintings), "--artist", "monet", "--out", str(tmp_path / "cli"), "--epochs", "1", "--epochs-decay", "1",
+            "--batch-size", "2", "--image-size", "32", "--load-size", "40", "--ngf", "8", "--ndf", "8", "--depth", "5", "--keep-best"]
+    with pytest.raises(SystemExit):
+        main(args)
+    assert "--keep-best needs --tune-percent" in capsys.readouterr().err
+    assert main([*args, "--tune-percent", "50"]) == 0
+    info = load_generator(tmp_path / "cli").train_info
+    assert info["kept_epoch"] in (1, 2) and len(info["judged"]) == 2 and all(0 <= j["targets_met"] <= 5 for j in info["judged"])

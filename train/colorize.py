@@ -3,6 +3,7 @@
     python -m train.colorize --artist "Claude Monet"                  # Lab: L in, a*b* out (default)
     python -m train.colorize --artist "Claude Monet" --space rgb       # gray in, RGB out
     python -m train.colorize --artist Monet --artist Renoir --out weights/impressionists-lab
+    python -m train.colorize --artist Dali --tune-percent 10 --keep-best   # save the epoch that scores best on the tune paintings
     python -m train.colorize --artist Warhol --init weights/andy-warhol-lab --classes --lambda-l1 0 --lambda-gan 0 \
         --out runs/warhol-classes   # a*b* as 261 colour classes, fine-tuned from the regression model
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 from pix2pix.cli import config_from_args, training_parser
+from pix2pix.evaluate import tune_judge
 from pix2pix.train import train
 
 
@@ -28,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="model folder to write (default weights/<artist>-<space>)")
     p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="keep P%% of the training paintings out of "
                    "training, to compare candidate models on (python -m pix2pix.evaluate --tune-percent P) without the held-out ones")
+    p.add_argument("--keep-best", action="store_true", help="score the model on the tune paintings after every epoch "
+                   "(needs --tune-percent) and save the best epoch's weights instead of the last: the most of the five targets "
+                   "met against the gray and mean a*b* baselines, then the lower CIEDE2000 (as python -m pix2pix.evaluate scores)")
     c = p.add_argument_group("a*b* classes (Lab; Zhang, Isola and Efros 2016)")
     c.add_argument("--classes", action="store_true", help="score 261 a*b* colour classes with a cross-entropy loss instead "
                    "of regressing a*b*; the model outputs their annealed mean (with --init: a new output layer, the rest copied)")
@@ -44,11 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--rebalance needs --space lab")
     if not 0 <= args.rebalance < 1:
         p.error("--rebalance SHARE must be at least 0 and below 1")
+    if args.keep_best and not args.tune_percent:
+        p.error("--keep-best needs --tune-percent: the epochs are judged on paintings kept out of training")
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
     train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent,
                            classes=args.classes, lambda_class=args.lambda_class, temperature=args.temperature,
-                           rebalance=args.rebalance))
+                           rebalance=args.rebalance),
+          tune_judge(Path(args.data), args.artist, args.tune_percent) if args.keep_best else None)
     print(f"model written to {out}")
     return 0
 
