@@ -227,7 +227,8 @@ class Studio:
             if not info:
                 facts = "**untrained**: no training facts recorded"
             else:
-                facts = (f"{info.get('train_images')} images, {info.get('schedule') or str(info.get('epochs')) + ' epochs'}, "
+                kept = f" (epoch {info['kept_epoch']} kept: the best on the tune paintings)" if info.get("kept_epoch") else ""
+                facts = (f"{info.get('train_images')} images, {info.get('schedule') or str(info.get('epochs')) + ' epochs'}{kept}, "
                          f"batch {info.get('batch_size')}, {info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
                 start = info.get("fine_tuned_from")
                 while isinstance(start, dict):  # each earlier run a fine-tuning run started from, and its data where it differs

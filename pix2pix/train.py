@@ -513,12 +513,12 @@ class Trainer:
             for s in self.sched:
                 s.step()
             self.epoch = epoch = epoch + 1
+            if self.rank == 0 and self.judge is not None:
+                self.judge_epoch()  # before the pace is measured: judging is part of each epoch's cost
             if cfg.time_budget and self.world == 1:
                 self.fit_schedule(time.time() - epoch_started)
             if self.rank == 0:
                 tqdm.write(f"epoch {self.epoch}/{cfg.total_epochs}  " + "  ".join(f"{k} {v:.4f}" for k, v in losses.items()))
-                if self.judge is not None:
-                    self.judge_epoch()
                 if time.time() - last_saved >= cfg.checkpoint_every or self.epoch >= cfg.total_epochs:
                     self.save_samples()
                     self.save_checkpoint()

@@ -41,6 +41,9 @@ def test_every_shipped_model_is_trained_evaluated_and_small(registry):
     assert "untrained" not in about and "held-out" in about
     for e in registry.entries.values():  # a fine-tuned model names each run it started from, in About and its card
         info = e.config["train_info"]
+        if kept := info.get("kept_epoch"):  # a run that kept its best epoch says which, in About and its card
+            assert f"{info['schedule']} (epoch {kept} kept: the best on the tune paintings)" in about
+            assert f"epoch {kept} of {info['epochs']}, the one that scored best" in (e.path / "README.md").read_text()
         if start := info.get("fine_tuned_from"):
             line = next(line for line in about.splitlines() if f"(`{e.name}`)" in line)
             assert "fine-tuned with" in (e.path / "README.md").read_text()
