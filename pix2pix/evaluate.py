@@ -161,7 +161,7 @@ def score(name: str, method: Method, paintings: list[np.ndarray]) -> Row:
     return row
 
 
-def scored_paintings(data: Path, artists: list[str], tune_percent: int = 0) -> tuple[list[str], list[np.ndarray], int, dict[str, Method]]:
+def paintings_and_baselines(data: Path, artists: list[str], tune_percent: int = 0) -> tuple[list[str], list[np.ndarray], int, dict[str, Method]]:
     """The artists' names, their held-out paintings in colour (or with `tune_percent`, the tune paintings), how many
     colourless ones were left out, and the two baselines (gray; the mean a*b* of their training paintings)."""
     names, train_files = painting_files(data, artists, "train", tune_percent=tune_percent)
@@ -177,7 +177,7 @@ def colorize_rows(
 ) -> tuple[list[Row], list[np.ndarray], dict]:
     """Score the baselines and `models` (from `model_methods`) on `artist`'s held-out paintings (or, with
     `tune_percent`, on the training paintings a `--tune-percent` run kept out); also returns those images."""
-    names, coloured, colourless, baselines = scored_paintings(data, [artist], tune_percent)
+    names, coloured, colourless, baselines = paintings_and_baselines(data, [artist], tune_percent)
     paintings = coloured[:limit]
     rows = [score(name, method, paintings) for name, method in (baselines | models).items()]
     facts = {"artist": names[0], "paintings": len(paintings), "colourless_left_out": colourless}
@@ -196,7 +196,7 @@ def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Callable[[P
     """For the trainer's `--keep-best`: scores a generator on the tune paintings through `Translator`, as
     `--tune-percent` does, with the rule used to choose between candidates: the most targets met (`targets_met`),
     then the lower CIEDE2000. Returns its sort key (lower is better) and its scores; the baselines are scored once."""
-    _, paintings, _, baselines = scored_paintings(data, artists, tune_percent)
+    _, paintings, _, baselines = paintings_and_baselines(data, artists, tune_percent)
     if not paintings:
         raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
     gray, mean = (score(name, method, paintings) for name, method in baselines.items())

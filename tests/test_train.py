@@ -50,20 +50,24 @@ def test_training_writes_model_samples_and_metrics(ab_dataset, tmp_path):
     assert load_generator(tmp_path / "m").task == "maps" and g.image_size == 32
 
 
-def test_resume_continues_with_identical_state(ab_dataset, tmp_path, monkeypatch):
-    straight = train(tiny(ab_dataset, tmp_path / "a"))
-
+def crash_after_epoch(monkeypatch: pytest.MonkeyPatch, epoch: int) -> None:
+    """Make runs stop as if killed right after saving this epoch's checkpoint (until `monkeypatch.undo()`)."""
     original = Trainer.save_checkpoint
 
-    def crash_after_epoch_2(self):
+    def save_then_crash(self):
         original(self)
-        if self.epoch == 2:
+        if self.epoch == epoch:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(Trainer, "save_checkpoint", crash_after_epoch_2)
+    monkeypatch.setattr(Trainer, "save_checkpoint", save_then_crash)
+
+
+def test_resume_continues_with_identical_state(ab_dataset, tmp_path, monkeypatch):
+    straight = train(tiny(ab_dataset, tmp_path / "a"))
+    crash_after_epoch(monkeypatch, 2)
     with pytest.raises(KeyboardInterrupt):
         train(tiny(ab_dataset, tmp_path / "b"))
-    monkeypatch.setattr(Trainer, "save_checkpoint", original)
+    monkeypatch.undo()
     resumed_trainer = Trainer(tiny(ab_dataset, tmp_path / "b", resume=True))
     assert resumed_trainer.epoch == 2 and resumed_trainer.step == 4
     resumed = resumed_trainer.fit()
@@ -318,18 +322,10 @@ def test_keep_best_saves_the_judges_best_epoch_and_records_every_epochs_scores(p
 
 def test_keep_best_survives_a_resume(paintings, tmp_path, monkeypatch):
     cfg = dict(task="colorize", space="lab", artists=["Monet"], tune_percent=50)
-    original = Trainer.save_checkpoint
-
-    def crash_after_epoch_3(self):
-        original(self)
-        if self.epoch == 3:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(Trainer, "save_checkpoint", crash_after_epoch_3)
-    judge, seen = scripted_judge([3.0, 1.0, 2.0])
+    crash_after_epoch(monkeypatch, 3)
     with pytest.raises(KeyboardInterrupt):
-        train(tiny(paintings, tmp_path / "kr", **cfg), judge)
-    monkeypatch.setattr(Trainer, "save_checkpoint", original)
+        train(tiny(paintings, tmp_path / "kr", **cfg), scripted_judge([3.0, 1.0, 2.0])[0])
+    monkeypatch.undo()
     train(tiny(paintings, tmp_path / "kr", resume=True, **cfg), scripted_judge([5.0])[0])  # epoch 4 is worse than 2
     info = load_generator(tmp_path / "kr").train_info
     assert info["kept_epoch"] == 2 and [j["epoch"] for j in info["judged"]] == [1, 2, 3, 4]
