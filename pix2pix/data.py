@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
@@ -47,11 +48,16 @@ def _decode(path: Path, size: int) -> np.ndarray:
         return np.asarray(im.convert("RGB").resize((size, size), Image.Resampling.BICUBIC))
 
 
-def augment(batch: torch.Tensor, crop: int, generator: torch.Generator) -> torch.Tensor:
+def augment(batch: torch.Tensor, crop: int, generator: torch.Generator, min_scale: float = 0.0) -> torch.Tensor:
     """pix2pix jitter on a whole batch: a random `crop`x`crop` window and a random horizontal flip per image.
 
+    `min_scale` > 0 zooms as well (RandomResizedCrop-style, square): each window's side is a random fraction
+    `min_scale`..1 of the image's shorter side, resized to `crop` (bilinear, antialiased; float 0..255 out). More
+    views of the same paintings, for sets too small to learn colour that carries over to unseen ones.
     Works on any device; the random numbers come from `generator` (CPU) so runs are reproducible anywhere.
     """
+    if min_scale:
+        return _zoom(batch, crop, generator, min_scale)
     n, _, h, w = batch.shape
     oy = torch.randint(0, h - crop + 1, (n,), generator=generator).to(batch.device)
     ox = torch.randint(0, w - crop + 1, (n,), generator=generator).to(batch.device)
@@ -61,6 +67,21 @@ def augment(batch: torch.Tensor, crop: int, generator: torch.Generator) -> torch
     xs = torch.where(flip[:, None], ox[:, None] + r.flip(0), ox[:, None] + r)
     out = batch[torch.arange(n, device=batch.device)[:, None, None], :, ys[:, :, None], xs[:, None, :]]
     return out.permute(0, 3, 1, 2).contiguous()
+
+
+def _zoom(batch: torch.Tensor, crop: int, generator: torch.Generator, min_scale: float) -> torch.Tensor:
+    n, _, h, w = batch.shape
+    full = min(h, w)
+    sides = (full * (min_scale + (1 - min_scale) * torch.rand(n, generator=generator))).round().long().clamp(1, full)
+    u = torch.rand(n, 3, generator=generator)
+    out = []
+    for k in range(n):
+        s = int(sides[k])
+        top, left = int(u[k, 0] * (h - s + 1)), int(u[k, 1] * (w - s + 1))
+        window = batch[k : k + 1, :, top : top + s, left : left + s].float()
+        window = F.interpolate(window, size=(crop, crop), mode="bilinear", antialias=True, align_corners=False)
+        out.append(window.flip(-1) if u[k, 2] < 0.5 else window)
+    return torch.cat(out).clamp(0, 255)
 
 
 def center_crop(batch: torch.Tensor, crop: int) -> torch.Tensor:

@@ -162,6 +162,8 @@ def model_card(config: dict[str, Any]) -> str:
                   f" at temperature {config.get('temperature', 1.0):g}.")
     if info.get("rebalance"):
         notes += f" Each pixel's loss was weighted by the rarity of its real colour (Zhang et al.'s rebalancing, prior share {info['rebalance']:g})."
+    if info.get("min_scale"):
+        notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     tuned = ""
     if "soup_of" in info:  # a model soup (Wortsman et al. 2022)
         runs = f"{len(info['soup_of'])} runs (facts under soup_of)"

@@ -67,6 +67,7 @@ class TrainConfig:
     init: str | None = None  # start the generator from this saved model (fine-tuning); its config is kept
     image_size: int = 256
     load_size: int = 286
+    min_scale: float = 0.0  # zoom augmentation: windows of a random fraction min_scale..1 of the image (0: fixed crop)
     ngf: int = 64
     ndf: int = 64
     depth: int = 8
@@ -316,6 +317,10 @@ class Trainer:
         """`judge`: scores the delivered generator after every epoch (e.g. on the tune paintings:
         `evaluate.tune_judge`); the run then saves the weights of its best epoch, not of its last."""
         self.started = time.time()  # the time budget counts from here: decoding the data is part of the run
+        if not 0 <= cfg.min_scale <= 1:
+            raise ValueError(f"--min-scale must be between 0 and 1, got {cfg.min_scale:g}")
+        if cfg.min_scale and cfg.task == "maps":
+            raise ValueError("--min-scale is for colorizers: a maps model is trained and run at one ground scale")
         self.cfg = cfg
         self.planned = (cfg.epochs, cfg.epochs_decay)  # the schedule asked for, before any time-budget shrinking
         self.world = int(os.environ.get("WORLD_SIZE", 1))
@@ -394,7 +399,7 @@ class Trainer:
 
     def train_step(self, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         """One D update (unless the GAN term is off) then one G update on a uint8 batch already on the device."""
-        cond, real = self.train_set.to_pair(augment(batch, self.cfg.image_size, self.rng))
+        cond, real = self.train_set.to_pair(augment(batch, self.cfg.image_size, self.rng, self.cfg.min_scale))
         if self.channels_last:
             cond, real = cond.contiguous(memory_format=torch.channels_last), real.contiguous(memory_format=torch.channels_last)
         with self.autocast():
@@ -537,6 +542,7 @@ class Trainer:
                 "batch_size": cfg.batch_size * self.world,
                 "image_size": cfg.image_size,
                 "load_size": cfg.load_size,
+                **({"min_scale": cfg.min_scale} if cfg.min_scale else {}),
                 "lambda_l1": cfg.lambda_l1,
                 **({"lambda_gan": cfg.lambda_gan} if cfg.lambda_gan != 1 else {}),
                 **({"lambda_palette": cfg.lambda_palette} if cfg.lambda_palette else {}),

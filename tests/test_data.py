@@ -69,6 +69,20 @@ def test_augment_crops_and_flips_reproducibly():
     assert torch.equal(center_crop(batch, 8), batch[..., 1:9, 1:9])
 
 
+def test_zoom_augment_resizes_random_windows_of_the_image_reproducibly():
+    batch = torch.linspace(0, 255, 40).repeat(40, 1).expand(3, 3, 40, 40).to(torch.uint8)  # a left-to-right ramp
+    whole = torch.nn.functional.interpolate(batch.float(), size=(16, 16), mode="bilinear", antialias=True, align_corners=False)
+    out = augment(batch, 16, torch.Generator().manual_seed(0), min_scale=1.0)  # the whole image, some mirrored
+    assert out.shape == (3, 3, 16, 16) and out.dtype == torch.float32
+    for k in range(3):
+        assert torch.allclose(out[k], whole[0]) or torch.allclose(out[k], whole[0].flip(-1))
+    zoomed = augment(batch, 16, torch.Generator().manual_seed(1), min_scale=0.25)
+    assert torch.equal(zoomed, augment(batch, 16, torch.Generator().manual_seed(1), min_scale=0.25))
+    spans = (zoomed[:, 0, 0, 0] - zoomed[:, 0, 0, -1]).abs()  # a window's share of the ramp: smaller when zoomed in
+    assert spans.min() < 0.9 * (whole[0, 0, 0, -1] - whole[0, 0, 0, 0])
+    assert 0 <= zoomed.min() and zoomed.max() <= 255
+
+
 def test_download_maps_unpacks_an_archive(tmp_path, ab_dataset):
     archive = tmp_path / "maps.tar.gz"
     src = tmp_path / "src" / "maps"

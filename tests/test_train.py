@@ -284,9 +284,23 @@ def test_rebalancing_weighs_each_pixel_by_the_rarity_of_its_real_colour_and_is_r
         Trainer(tiny(paintings, tmp_path / "rgb", rebalance=0.5, **{**base, "space": "rgb"}))
 
 
+def test_zoom_augmentation_trains_a_colorizer_and_is_recorded_but_refused_for_maps(paintings, ab_dataset, tmp_path):
+    cfg = tiny(paintings, tmp_path / "z", task="colorize", space="lab", artists=["Monet"], min_scale=0.5, epochs=1, epochs_decay=0)
+    t = Trainer(cfg)
+    t.fit()
+    saved = load_generator(tmp_path / "z")
+    assert saved.train_info["min_scale"] == 0.5 and saved.train_info["steps"] == t.step > 0
+    assert "each a random 50% to 100% of the painting's side" in (tmp_path / "z" / "README.md").read_text()
+    with pytest.raises(ValueError, match="one ground scale"):
+        Trainer(tiny(ab_dataset, tmp_path / "m", min_scale=0.5))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Trainer(tiny(paintings, tmp_path / "w", task="colorize", artists=["Monet"], min_scale=1.5))
+
+
 @pytest.mark.parametrize(("options", "error"), [(["--space", "rgb", "--classes"], "needs --space lab"),
                                                 (["--space", "rgb", "--rebalance", "0.5"], "needs --space lab"),
-                                                (["--rebalance", "1"], "below 1")])
+                                                (["--rebalance", "1"], "below 1"),
+                                                (["--min-scale", "2"], "between 0 and 1")])
 def test_colour_class_options_are_checked_before_any_data_is_read(options, error, capsys):
     from train.colorize import main as colorize_main
 

@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-best", action="store_true", help="score the model on the tune paintings after every epoch "
                    "(needs --tune-percent) and save the best epoch's weights instead of the last: the most of the five targets "
                    "met against the gray and mean a*b* baselines, then the lower CIEDE2000 (as python -m pix2pix.evaluate scores)")
+    p.add_argument("--min-scale", type=float, default=0.0, metavar="F", help="zoom augmentation: each training window's "
+                   "side is a random fraction F..1 of the loaded painting, resized to --image-size (0: pix2pix's fixed crop)")
     c = p.add_argument_group("a*b* classes (Lab; Zhang, Isola and Efros 2016)")
     c.add_argument("--classes", action="store_true", help="score 261 a*b* colour classes with a cross-entropy loss instead "
                    "of regressing a*b*; the model outputs their annealed mean (with --init: a new output layer, the rest copied)")
@@ -50,13 +52,15 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--rebalance needs --space lab")
     if not 0 <= args.rebalance < 1:
         p.error("--rebalance SHARE must be at least 0 and below 1")
+    if not 0 <= args.min_scale <= 1:
+        p.error("--min-scale F must be between 0 and 1")
     if args.keep_best and not args.tune_percent:
         p.error("--keep-best needs --tune-percent: the epochs are judged on paintings kept out of training")
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
     train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent,
                            classes=args.classes, lambda_class=args.lambda_class, temperature=args.temperature,
-                           rebalance=args.rebalance),
+                           rebalance=args.rebalance, min_scale=args.min_scale),
           tune_judge(Path(args.data), args.artist, args.tune_percent) if args.keep_best else None)
     print(f"model written to {out}")
     return 0
