@@ -13,6 +13,8 @@ RMSE and PSNR on 0..255 RGB, SSIM, and the share of pixels within delta = 5 on e
 `--figure` writes a few held-out images as input | grayscale | each model | real; `--write` stores the
 scores in each model's config.json and model card (the app's About tab shows them). `--temperature T`
 (repeatable) scores colorizers with a*b* classes at T instead of their own; with `--write` it stores T too.
+`--tune-percent P --fit-gain` chooses each Lab colorizer's colour gain (the factor its a*b* are scaled by) on
+the tune paintings and stores it; the held-out paintings are never used for it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -38,11 +41,12 @@ from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
 from .hub import CONFIG_FILE, ModelError, Pix2PixGenerator, model_card, read_config, resolve
 from .images import load_image, side_by_side
-from .infer import Translator, to_image, to_tensor
+from .infer import Translator, to_image, to_tensor, with_strength
 from .palette import DELTA, learn_palette
 
 PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
 RATIO_TARGET = (0.7, 1.3)  # colourfulness generated / real: neither gray nor garish
+GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)  # the colour gains --fit-gain tries
 MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
 Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
 
@@ -156,9 +160,13 @@ def score(name: str, method: Method, paintings: list[np.ndarray]) -> Row:
         start = time.perf_counter()
         fake = method(real)
         row.seconds.append(time.perf_counter() - start)
-        row.add(psnr=psnr(fake, real), ciede2000=ciede2000(fake, real), ssim=ssim(fake, real),
-                colourful_fake=colourfulness(fake), colourful_real=colourfulness(real))  # fmt: skip
+        row.add(**colorize_metrics(fake, real))
     return row
+
+
+def colorize_metrics(fake: np.ndarray, real: np.ndarray) -> dict[str, float]:
+    return {"psnr": psnr(fake, real), "ciede2000": ciede2000(fake, real), "ssim": ssim(fake, real),
+            "colourful_fake": colourfulness(fake), "colourful_real": colourfulness(real)}  # fmt: skip
 
 
 def paintings_and_baselines(data: Path, artists: list[str], tune_percent: int = 0) -> tuple[list[str], list[np.ndarray], int, dict[str, Method]]:
@@ -232,6 +240,55 @@ def colorize_scores(row: Row) -> dict[str, float]:
         "colourfulness_ratio": round(colourfulness_ratio(row), 3),
         "ms_per_image": round(1000 * float(np.mean(row.seconds))),
     }
+
+
+def gain_rows(model: str | Path, paintings: list[np.ndarray], gains: tuple[float, ...]) -> list[Row]:
+    """A Lab colorizer scored at each colour gain; its network runs once per painting, since a gain only rescales
+    the predicted a*b* (`infer.with_strength` on its output at gain 1, as `Translator` would at that gain)."""
+    t = Translator.load(model, fast=True)
+    if t.model.space != "lab":
+        raise ModelError(f"{model} is an RGB model: only a Lab colorizer's colour can be scaled apart from its lightness")
+    t.model.set_colour_gain(1.0)
+    rows = [Row(f"{Path(model).name}: {t.name} at colour gain {g:g}") for g in gains]
+    for real in tqdm(paintings, desc=f"{Path(model).name} at {len(gains)} colour gains", leave=False):
+        start = time.perf_counter()
+        lab = t(real).lab
+        seconds = time.perf_counter() - start
+        for g, row in zip(gains, rows):
+            start = time.perf_counter()
+            fake = np.asarray(with_strength(lab, g))
+            row.seconds.append(seconds + time.perf_counter() - start)
+            row.add(**colorize_metrics(fake, real))
+    return rows
+
+
+def fit_gain(data: Path, artist: str, models: list[str], tune_percent: int, gains: tuple[float, ...] = GAINS) -> str:
+    """Choose each Lab colorizer's colour gain on the tune paintings by the rule used between candidates (the most
+    targets met, then the lower CIEDE2000; ties to the lower gain) and store it. Its held-out scores, measured at
+    the old gain, are dropped from its config: score it again with --write."""
+    names, paintings, colourless, baselines = paintings_and_baselines(data, [artist], tune_percent)
+    if not paintings:
+        raise DataError(f"the tune split of {artist} has no paintings in colour: raise --tune-percent")
+    for m in models:  # tune paintings a model trained on would flatter it: check them all before scoring any
+        trained_with = read_config(resolve(m)).get("train_info", {}).get("tune_percent")
+        if trained_with != tune_percent:
+            raise ModelError(f"{m} was trained with --tune-percent {trained_with}, not {tune_percent}: its tune paintings are"
+                             " not the ones kept out of its training")
+    gray, mean = (score(name, method, paintings) for name, method in baselines.items())
+    split = f"tune paintings of {names[0]} ({len(paintings)}, --tune-percent {tune_percent})"
+    text = [f"### {names[0]}: {len(paintings)} tune paintings ({tune_percent}% of the training split, {colourless} colourless left out)"]
+    for m in models:
+        rows = gain_rows(m, paintings, gains)
+        met = [targets_met(r, gray, mean) for r in rows]
+        best = min(range(len(rows)), key=lambda i: (-met[i], rows[i].mean("ciede2000")))  # min keeps the first of equals
+        tried = {f"{g:g}": {"targets_met": k, "psnr_db": round(r.mean("psnr"), 2), "ciede2000": round(r.mean("ciede2000"), 3),
+                            "colourfulness_ratio": round(colourfulness_ratio(r), 3)} for g, r, k in zip(gains, rows, met)}
+        command = f"python -m pix2pix.evaluate --data {data} --artist {shlex.quote(artist)} --model {m} --tune-percent {tune_percent} --fit-gain"
+        write_gain(m, gains[best], {"split": split, "rule": "the most targets met, then the lowest CIEDE2000", "tried": tried, "command": command})
+        text += [colorize_table([gray, mean, *rows]),
+                 f"{m}: colour gain {gains[best]:g} stored ({met[best]} targets met on the tune paintings); score it again on"
+                 " the held-out paintings with --write"]
+    return "\n\n".join(text)
 
 
 # --- maps ------------------------------------------------------------------------------------------------
@@ -340,6 +397,18 @@ def write_scores(model: str | Path, scores: dict, temperature: float | None = No
     (folder / "README.md").write_text(model_card(config), encoding="utf-8")
 
 
+def write_gain(model: str | Path, gain: float, fit: dict) -> None:
+    """Store a fitted colour gain and how it was chosen; held-out scores measured at another gain go."""
+    folder = Path(model)
+    config = read_config(folder)
+    config["colour_gain"] = gain
+    info = config.setdefault("train_info", {})
+    info.pop("heldout", None)
+    info["gain_fit"] = fit
+    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text(model_card(config), encoding="utf-8")
+
+
 def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row | None:
     prefixes = (f"{Path(model).name}: ", f"{model}: ")
     return next((r for r in rows if r.name.startswith(prefixes) and r.name.endswith(" + palette") == snapped), None)
@@ -423,7 +492,12 @@ def main(argv: list[str] | None = None) -> int:
                    "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
     p.add_argument("--temperature", type=float, action="append", metavar="T", help="colorize: score models with a*b* "
                    "classes at this temperature instead of their own (repeatable; with --write, once: it is stored too)")
+    p.add_argument("--fit-gain", action="store_true", help="colorize, with --tune-percent: choose each Lab model's colour gain on the "
+                   f"tune paintings ({', '.join(f'{g:g}' for g in GAINS)}; the most targets met, then the lowest CIEDE2000) and store it")
     args = p.parse_args(argv)
+    if args.fit_gain and (not args.tune_percent or args.write or args.all or args.temperature or args.task == "maps"):
+        p.error("--fit-gain chooses on the tune paintings of given colorizers: give --tune-percent P (never the held-out"
+                " paintings), and not --write, --all, --temperature or --task maps")
     if args.temperature and (args.all or args.task == "maps" or (args.write and len(args.temperature) > 1)):
         p.error("--temperature is for given colorizers, and --write stores one temperature")
     if args.tune_percent and (args.write or args.all or args.task == "maps"):
@@ -446,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if not args.artist:
                 p.error("colorize needs --artist")
+            if args.fit_gain:
+                print(fit_gain(Path(args.data), args.artist, args.model, args.tune_percent))
+                return 0
             print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
                                     args.temperature))
     except (DataError, ModelError) as e:

@@ -30,6 +30,11 @@ class ModelError(RuntimeError):
     """Weights or config that cannot be used, with a message that names the file."""
 
 
+def check_gain(gain: float, space: str) -> None:
+    if not gain > 0 or (gain != 1 and space != "lab"):
+        raise ValueError(f"a colour gain must be above 0, and only a Lab colorizer's can differ from 1 (got {gain!r} for {space})")
+
+
 class Pix2PixGenerator(
     UNetGenerator,
     PyTorchModelHubMixin,
@@ -59,6 +64,7 @@ class Pix2PixGenerator(
         snap_window: int = 1,
         ab_bins: list[list[float]] | None = None,
         temperature: float = 1.0,
+        colour_gain: float = 1.0,
         train_info: dict | None = None,
     ) -> None:
         """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
@@ -66,15 +72,17 @@ class Pix2PixGenerator(
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
         snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `ab_bins`: a Lab colorizer
         that scores these a*b* classes (`color.ab_bins`) instead of regressing a*b*, and returns their annealed mean
-        at `temperature`."""
+        at `temperature`; `colour_gain`: a Lab colorizer's calibration, the factor its predicted a*b* are scaled by
+        when colouring (fitted on held-back paintings after training: `pix2pix.evaluate --fit-gain`)."""
         classes = len(ab_bins) if ab_bins else 0
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout, classes)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
         if classes and (space != "lab" or out_channels != 2 or temperature <= 0):
             raise ValueError("a*b* classes need a Lab colorizer (2 output channels) and a temperature above 0")
+        check_gain(colour_gain, space)
         self.bins = torch.tensor(ab_bins) if classes else None  # fp32 on the CPU whatever the weights become
-        self.temperature = temperature
+        self.temperature, self.colour_gain = temperature, colour_gain
         self.task, self.space, self.direction, self.artist = task, space, direction, artist
         self.image_size, self.scale = image_size, scale
         self.palette, self.palette_bias, self.snap_window = palette, palette_bias, snap_window
@@ -95,15 +103,21 @@ class Pix2PixGenerator(
             raise ValueError("only a colorizer with a*b* classes has a temperature, and it must be above 0")
         self.temperature = self._hub_mixin_config["temperature"] = temperature
 
+    def set_colour_gain(self, gain: float) -> None:
+        """Record the factor a Lab colorizer's a*b* are scaled by when colouring; 1 after anything that changes the
+        weights (a fine-tune, a soup), since a gain fitted on other weights no longer applies."""
+        check_gain(gain, self.space)
+        self.colour_gain = self._hub_mixin_config["colour_gain"] = gain
+
     @property
     def config(self) -> dict[str, Any]:
         return dict(self._hub_mixin_config)
 
     @property
     def architecture(self) -> dict[str, Any]:
-        """The config without the training facts: what builds this network again, and what two models must share
-        for their weights to be interchangeable."""
-        return {k: v for k, v in self._hub_mixin_config.items() if k != "train_info"}
+        """The config without the training facts and the colour gain (fitted after training): what builds this network
+        again, and what two models must share for their weights to be interchangeable."""
+        return {k: v for k, v in self._hub_mixin_config.items() if k not in ("train_info", "colour_gain")}
 
     def set_artist(self, artist: str | None) -> None:
         """Record whose paintings the colorizer now serves (after fine-tuning on another artist)."""
@@ -160,6 +174,10 @@ def model_card(config: dict[str, Any]) -> str:
     if config.get("ab_bins"):
         notes += (f" It scores {len(config['ab_bins'])} a*b* colour classes (Zhang et al. 2016) and outputs their annealed mean"
                   f" at temperature {config.get('temperature', 1.0):g}.")
+    if config.get("colour_gain", 1.0) != 1.0:
+        fit = info.get("gain_fit") or {}
+        notes += (f" Its predicted a*b* are scaled by {config['colour_gain']:g} when colouring (its colour gain"
+                  + (f", fitted on {fit['split']}: facts under gain_fit)." if fit.get("split") else ")."))
     if info.get("rebalance"):
         notes += f" Each pixel's loss was weighted by the rarity of its real colour (Zhang et al.'s rebalancing, prior share {info['rebalance']:g})."
     if info.get("min_scale"):

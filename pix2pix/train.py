@@ -264,8 +264,9 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
         G = initial_generator(cfg)
         if abs(G.scale - scale) > 0.01 * G.scale:
             raise ValueError(f"{cfg.init} learnt a ground scale of {G.scale:.4g}; this run's data gives {scale:.4g} (adjust --load-size)")
-        if not maps:  # a colorizer fine-tuned on other paintings now serves their artists
+        if not maps:  # a colorizer fine-tuned on other paintings now serves their artists, uncalibrated
             G.set_artist(", ".join(train.artists))
+            G.set_colour_gain(1.0)
         return with_class_head(G, cfg.temperature) if cfg.classes and G.bins is None else G
     x, y = train[0]
     palette = None

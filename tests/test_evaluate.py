@@ -165,3 +165,43 @@ def test_the_tune_judge_scores_a_model_as_the_tune_table_does(paintings, tmp_pat
     assert key == [-scores["targets_met"], pytest.approx(scores["ciede2000"], abs=5e-4)] and 0 <= scores["targets_met"] <= 5
     with pytest.raises(ev.DataError, match="tune split"):
         ev.tune_judge(paintings, ["monet"], 1)
+
+
+def test_fit_gain_chooses_on_the_tune_paintings_by_the_rule_and_stores_the_gain(paintings, tmp_path, capsys):
+    facts = {"epochs": 1, "tune_percent": 50, "note": "test fixture"}
+    Pix2PixGenerator(1, 2, ngf=8, depth=5, space="lab", artist="Claude Monet", image_size=64, task="colorize").save(tmp_path / "lab", facts)
+    (tmp_path / "lab" / "config.json").write_text(json.dumps(  # as if scored before: held-out scores at the old gain must go
+        (config := json.loads((tmp_path / "lab" / "config.json").read_text())) | {"train_info": config["train_info"] | {"heldout": {"psnr_db": 1}}}))
+    lab = str(tmp_path / "lab")
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50", "--fit-gain"]) == 0
+    out = capsys.readouterr().out
+    rows = {r.split("|")[1].strip(): r.split("|") for r in out.splitlines() if r.startswith("| ")}
+    assert all(f"lab: Claude Monet colorization (Lab) at colour gain {g:g}" in rows for g in ev.GAINS)
+    config = json.loads((tmp_path / "lab" / "config.json").read_text())
+    fit = config["train_info"]["gain_fit"]
+    assert "heldout" not in config["train_info"] and fit["split"].startswith("tune paintings of Claude Monet")
+    assert fit["command"].endswith(f"--artist monet --model {lab} --tune-percent 50 --fit-gain")
+    tried = fit["tried"]
+    best = min(tried, key=lambda g: (-tried[g]["targets_met"], tried[g]["ciede2000"], float(g)))
+    assert config["colour_gain"] == float(best) and f"colour gain {best} stored" in out
+    printed = rows[f"lab: Claude Monet colorization (Lab) at colour gain {best}"]
+    assert f"{tried[best]['colourfulness_ratio']:.3f}" == printed[5].strip()
+    # what was scored at that gain is what the stored model now gives through Translator
+    again = ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50"])
+    stored = {r.split("|")[1].strip(): r.split("|") for r in capsys.readouterr().out.splitlines() if r.startswith("| ")}
+    assert again == 0 and abs(float(stored["lab: Claude Monet colorization (Lab)"][3]) - float(printed[3])) <= 0.02
+
+
+def test_fit_gain_refuses_the_held_out_paintings_rgb_models_and_other_tune_splits(paintings, tmp_path, capsys):
+    lab = tiny(tmp_path / "lab", artist="Claude Monet")  # trained without --tune-percent: its tune paintings are not unseen
+    for bad in ([], ["--tune-percent", "50", "--write"], ["--tune-percent", "50", "--all"]):
+        with pytest.raises(SystemExit):
+            ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--fit-gain", *bad])
+    assert "never the held-out" in capsys.readouterr().err
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50", "--fit-gain"]) == 2
+    assert "trained with --tune-percent None, not 50" in capsys.readouterr().err
+    Pix2PixGenerator(1, 3, ngf=8, depth=5, space="rgb", artist="Claude Monet", image_size=64, task="colorize").save(
+        tmp_path / "rgb", {"epochs": 1, "tune_percent": 50})
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", str(tmp_path / "rgb"), "--tune-percent", "50", "--fit-gain"]) == 2
+    assert "only a Lab colorizer" in capsys.readouterr().err
+    assert "gain_fit" not in json.loads((tmp_path / "lab" / "config.json").read_text())["train_info"]  # nothing written on refusal

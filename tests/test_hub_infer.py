@@ -67,6 +67,28 @@ def test_a_colorizer_with_ab_classes_outputs_their_annealed_mean_and_keeps_its_t
         Pix2PixGenerator(1, 3, ngf=8, depth=5, space="rgb", task="colorize", ab_bins=ab_bins().tolist())
 
 
+def test_a_colour_gain_scales_the_predicted_ab_and_travels_with_the_weights(photos, tmp_path):
+    m = tiny_model().eval()
+    plain = Translator(m)(photos / "chelsea.png")
+    m.set_colour_gain(2.5)
+    m.save(tmp_path / "g", train_info={"epochs": 1, "gain_fit": {"split": "tune paintings of Claude Monet (4, --tune-percent 50)"}})
+    loaded = load_generator(tmp_path / "g")
+    assert loaded.colour_gain == 2.5 and "colour_gain" not in loaded.architecture  # a calibration, not part of the network
+    gained = Translator(loaded)(photos / "chelsea.png")
+    torch.testing.assert_close(gained.lab[:, 0], plain.lab[:, 0])  # the lightness is the input's
+    torch.testing.assert_close(gained.lab[:, 1:], 2.5 * plain.lab[:, 1:], atol=0.05, rtol=0.01)  # fp16-stored weights
+    assert "scaled by 2.5 when colouring (its colour gain, fitted on tune paintings of Claude Monet" in (tmp_path / "g" / "README.md").read_text()
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="colour gain must be above 0"):
+            tiny_model().set_colour_gain(bad)
+    with pytest.raises(ValueError, match="only a Lab colorizer"):
+        tiny_model(space="rgb").set_colour_gain(1.5)
+    config = json.loads((tmp_path / "g" / "config.json").read_text())
+    (tmp_path / "g" / "config.json").write_text(json.dumps({**config, "colour_gain": -2}))
+    with pytest.raises(ModelError, match="does not fit"):
+        load_generator(tmp_path / "g")
+
+
 def test_untrained_model_card_says_so(tmp_path):
     tiny_model().save(tmp_path / "m")
     assert "untrained" in (tmp_path / "m" / "README.md").read_text()

@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
               " and their average can lose what each learnt (score it before use)", file=sys.stderr)
     soup = models[0]
     soup.load_state_dict(average(models))
+    soup.set_colour_gain(1.0)  # new weights: a gain fitted on one of the runs does not carry over
     command = shlex.join(["python", "-m", "train.soup", "--out", args.out, *args.models])
     soup.save(args.out, soup_info(args.models, infos, command))
     print(f"soup of {len(models)} models written to {args.out}")
