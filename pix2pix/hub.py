@@ -174,12 +174,10 @@ def model_card(config: dict[str, Any]) -> str:
     if config.get("ab_bins"):
         notes += (f" It scores {len(config['ab_bins'])} a*b* colour classes (Zhang et al. 2016) and outputs their annealed mean"
                   f" at temperature {config.get('temperature', 1.0):g}.")
-    if config.get("colour_gain", 1.0) != 1.0:
-        fit = info.get("gain_fit") or {}
-        notes += (f" Its predicted a*b* are scaled by {config['colour_gain']:g} when colouring (its colour gain"
-                  + (f", fitted on {fit['split']}: facts under gain_fit)." if fit.get("split") else ")."))
     if info.get("rebalance"):
         notes += f" Each pixel's loss was weighted by the rarity of its real colour (Zhang et al.'s rebalancing, prior share {info['rebalance']:g})."
+    if info.get("lambda_spread"):
+        notes += f" Its loss added {info['lambda_spread']:g} x the gap between the spread of each image's predicted and real a*b*."
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     tuned = ""
@@ -189,12 +187,16 @@ def model_card(config: dict[str, Any]) -> str:
                  if "fine_tuned_from" in info else f"\nIts weights are the average of {runs}.")
     elif "fine_tuned_from" in info:
         terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1), "palette cross-entropy": info.get("lambda_palette"),
-                 "a*b* class cross-entropy": info.get("lambda_class")}
+                 "a*b* class cross-entropy": info.get("lambda_class"), "a*b* spread": info.get("lambda_spread")}
         losses = " + ".join(name for name, weight in terms.items() if weight)
         tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below; the starting run's under fine_tuned_from)."
     if info.get("kept_epoch"):
         tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on the"
                   " tune paintings (most targets met, then the lowest CIEDE2000; each epoch's scores under judged).")
+    if config.get("colour_gain", 1.0) != 1.0:
+        fit = info.get("gain_fit") or {}
+        tuned += (f"\nIts predicted a*b* are then scaled by {config['colour_gain']:g} when colouring (its colour gain"
+                  + (f", fitted on {fit['split']}: facts under gain_fit)." if fit.get("split") else ")."))
     return f"""---
 library_name: pix2pix-studio
 license: mit

@@ -63,6 +63,7 @@ class TrainConfig:
     lambda_class: float = 1.0  # with a*b* classes: weight of `class_loss`
     temperature: float = 0.38  # with a*b* classes: the annealed mean the saved model outputs (Zhang et al.'s 0.38)
     rebalance: float = 0.0  # Lab colorize: weigh each pixel's L1 (or class) loss by the rarity of its real colour (0: off)
+    lambda_spread: float = 0.0  # Lab colorize: weight of `spread_loss` (each image's a*b* spread against the real one's)
     ema: float = 0.0  # decay of an exponential moving average of G's weights, which is then what is saved (0: off)
     init: str | None = None  # start the generator from this saved model (fine-tuning); its config is kept
     image_size: int = 256
@@ -195,6 +196,13 @@ def class_loss(logits: torch.Tensor, real: torch.Tensor, bins: torch.Tensor, sig
         target = torch.softmax(-ab_distances(real, bins) / (2 * (sigma / AB_SCALE) ** 2), dim=1)
     loss = -(target * torch.log_softmax(logits.float(), dim=1)).sum(1, keepdim=True)
     return loss.mean() if weights is None else (loss * weights).mean()
+
+
+def spread_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """The gap between each image's spread of predicted a*b* (standard deviation over its pixels, per channel) and
+    the real one's. L1 alone shrinks the spread where the hue is uncertain (greyish results); this term asks for the
+    real amount of colour, and leaves the network to choose where to put it."""
+    return (fake.float().std(dim=(2, 3)) - real.float().std(dim=(2, 3))).abs().mean()
 
 
 @torch.no_grad()
@@ -356,6 +364,8 @@ class Trainer:
                 raise ValueError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
             bins = (self.G.bins if self.G.bins is not None else ab_bins()).to(self.device)
             self.weight_table = weight_table(rebalance_weights(ab_prior(self.train_set, bins), cfg.rebalance), bins)
+        if cfg.lambda_spread > 0 and (cfg.task != "colorize" or cfg.space != "lab"):
+            raise ValueError("--lambda-spread is for Lab colorizers (it compares the spread of predicted and real a*b*)")
         self.palette: torch.Tensor | None = None
         if cfg.lambda_palette > 0:
             if not self.G.palette:
@@ -427,6 +437,10 @@ class Trainer:
             loss_class = class_loss(out, half, self.G.bins, weights=weights)
             loss = loss + self.cfg.lambda_class * loss_class
             stats["class"] = loss_class.detach()
+        if self.cfg.lambda_spread > 0:
+            loss_spread = spread_loss(fake, real)
+            loss = loss + self.cfg.lambda_spread * loss_spread
+            stats["spread"] = loss_spread.detach()
         if self.palette is not None:
             loss_palette = palette_loss(fake, real, self.palette)
             loss = loss + self.cfg.lambda_palette * loss_palette
@@ -549,6 +563,7 @@ class Trainer:
                 **({"lambda_palette": cfg.lambda_palette} if cfg.lambda_palette else {}),
                 **({"lambda_class": cfg.lambda_class, "ab_classes": len(self.G.bins)} if self.G.bins is not None else {}),
                 **({"rebalance": cfg.rebalance} if cfg.rebalance else {}),
+                **({"lambda_spread": cfg.lambda_spread} if cfg.lambda_spread else {}),
                 **({"ema": cfg.ema} if cfg.ema else {}),
                 **({"tune_percent": cfg.tune_percent} if cfg.tune_percent else {}),
                 **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),

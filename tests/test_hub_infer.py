@@ -77,7 +77,7 @@ def test_a_colour_gain_scales_the_predicted_ab_and_travels_with_the_weights(phot
     gained = Translator(loaded)(photos / "chelsea.png")
     torch.testing.assert_close(gained.lab[:, 0], plain.lab[:, 0])  # the lightness is the input's
     torch.testing.assert_close(gained.lab[:, 1:], 2.5 * plain.lab[:, 1:], atol=0.05, rtol=0.01)  # fp16-stored weights
-    assert "scaled by 2.5 when colouring (its colour gain, fitted on tune paintings of Claude Monet" in (tmp_path / "g" / "README.md").read_text()
+    assert "then scaled by 2.5 when colouring (its colour gain, fitted on tune paintings of Claude Monet" in (tmp_path / "g" / "README.md").read_text()
     for bad in (0.0, -1.0):
         with pytest.raises(ValueError, match="colour gain must be above 0"):
             tiny_model().set_colour_gain(bad)

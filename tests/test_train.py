@@ -11,7 +11,7 @@ import torch
 from bench.appserver import free_port
 from pix2pix.hub import load_generator
 from pix2pix.color import AB_SCALE, ab_bins, ab_distances, rebalance_weights
-from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, ab_prior, class_loss, lr_factor, palette_loss, train, with_class_head
+from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, ab_prior, class_loss, lr_factor, palette_loss, spread_loss, train, with_class_head
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -300,10 +300,28 @@ def test_zoom_augmentation_trains_a_colorizer_and_is_recorded_but_refused_for_ma
         Trainer(tiny(paintings, tmp_path / "w", task="colorize", artists=["Monet"], min_scale=1.5))
 
 
+def test_the_spread_loss_asks_for_the_real_amount_of_colour(paintings, ab_dataset, tmp_path):
+    torch.manual_seed(0)
+    real = torch.randn(2, 2, 16, 16) * 0.2
+    assert spread_loss(real, real) == 0 and spread_loss(real + 0.3, real) < 1e-6  # a shift keeps the spread
+    grey = (0.5 * real).requires_grad_(True)
+    torch.testing.assert_close(spread_loss(grey, real), 0.5 * real.std(dim=(2, 3)).mean())
+    spread_loss(grey, real).backward()
+    assert ((grey.grad * grey).sum() < 0).item()  # descent scales the greyish prediction up
+    t = Trainer(tiny(paintings, tmp_path / "s", task="colorize", space="lab", artists=["Monet"], lambda_spread=50.0, epochs=1, epochs_decay=0))
+    t.fit()
+    assert load_generator(tmp_path / "s").train_info["lambda_spread"] == 50.0
+    assert "added 50 x the gap between the spread" in (tmp_path / "s" / "README.md").read_text()
+    with pytest.raises(ValueError, match="for Lab colorizers"):
+        Trainer(tiny(ab_dataset, tmp_path / "m", lambda_spread=1.0))
+
+
 @pytest.mark.parametrize(("options", "error"), [(["--space", "rgb", "--classes"], "needs --space lab"),
                                                 (["--space", "rgb", "--rebalance", "0.5"], "needs --space lab"),
                                                 (["--rebalance", "1"], "below 1"),
-                                                (["--min-scale", "2"], "between 0 and 1")])
+                                                (["--min-scale", "2"], "between 0 and 1"),
+                                                (["--space", "rgb", "--lambda-spread", "10"], "needs --space lab"),
+                                                (["--lambda-spread", "-1"], "at least 0")])
 def test_colour_class_options_are_checked_before_any_data_is_read(options, error, capsys):
     from train.colorize import main as colorize_main
 

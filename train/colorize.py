@@ -45,11 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebalance", type=float, default=0.0, metavar="SHARE", help="Lab: weigh each pixel's L1 (or class) "
                    "loss by the rarity of its real colour in the training paintings, as Zhang et al.: SHARE is the colour "
                    "prior's part in the mix with a uniform one (0: off; 0.5: the paper's)")
+    p.add_argument("--lambda-spread", type=float, default=0.0, metavar="W", help="Lab: add W x the gap between the spread "
+                   "(standard deviation) of each image's predicted and real a*b*, against the greyish results of L1 (0: off)")
     args = p.parse_args(argv)
     if args.classes and args.space != "lab":
         p.error("--classes needs --space lab")
     if args.rebalance and args.space != "lab":
         p.error("--rebalance needs --space lab")
+    if args.lambda_spread and args.space != "lab":
+        p.error("--lambda-spread needs --space lab")
+    if args.lambda_spread < 0:
+        p.error("--lambda-spread W must be at least 0")
     if not 0 <= args.rebalance < 1:
         p.error("--rebalance SHARE must be at least 0 and below 1")
     if not 0 <= args.min_scale <= 1:
@@ -60,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or f"weights/{slug}-{args.space}"
     train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent,
                            classes=args.classes, lambda_class=args.lambda_class, temperature=args.temperature,
-                           rebalance=args.rebalance, min_scale=args.min_scale),
+                           rebalance=args.rebalance, min_scale=args.min_scale, lambda_spread=args.lambda_spread),
           tune_judge(Path(args.data), args.artist, args.tune_percent) if args.keep_best else None)
     print(f"model written to {out}")
     return 0
