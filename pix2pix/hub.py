@@ -31,6 +31,7 @@ class ModelError(RuntimeError):
 
 
 def check_gain(gain: float, space: str) -> None:
+    """A colour gain scales predicted a*b*, which only Lab colorizers keep apart from the lightness."""
     if not gain > 0 or (gain != 1 and space != "lab"):
         raise ValueError(f"a colour gain must be above 0, and only a Lab colorizer's can differ from 1 (got {gain!r} for {space})")
 
