@@ -204,19 +204,30 @@ def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Callable[[P
     """For the trainer's `--keep-best`: scores a generator on the tune paintings through `Translator`, as
     `--tune-percent` does, with the rule used to choose between candidates: the most targets met (`targets_met`),
     then the lower CIEDE2000. Returns its sort key (lower is better) and its scores; the baselines are scored once."""
-    _, paintings, _, baselines = paintings_and_baselines(data, artists, tune_percent)
-    if not paintings:
-        raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
-    gray, mean = (score(name, method, paintings) for name, method in baselines.items())
+    _, paintings, _, gray, mean = tune_set(data, artists, tune_percent)
 
     def judge(G: Pix2PixGenerator) -> tuple[list[float], dict]:
         row = score("judging on the tune paintings", translator_method(Translator(copy.deepcopy(G).float().cpu(), fast=True)), paintings)
         met = targets_met(row, gray, mean)
-        scores = {"targets_met": met, "psnr_db": round(row.mean("psnr"), 2), "ciede2000": round(row.mean("ciede2000"), 3),
-                  "colourfulness_ratio": round(colourfulness_ratio(row), 3)}
-        return [-met, row.mean("ciede2000")], scores
+        return [-met, row.mean("ciede2000")], tune_scores(row, met)
 
     return judge
+
+
+def tune_set(data: Path, artists: list[str], tune_percent: int) -> tuple[list[str], list[np.ndarray], int, Row, Row]:
+    """The tune paintings in colour (with the artists' names and how many colourless ones were left out) and the
+    two baselines scored on them once: what candidates are judged against."""
+    names, paintings, colourless, baselines = paintings_and_baselines(data, artists, tune_percent)
+    if not paintings:
+        raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
+    gray, mean = (score(name, method, paintings) for name, method in baselines.items())
+    return names, paintings, colourless, gray, mean
+
+
+def tune_scores(row: Row, met: int) -> dict[str, float]:
+    """A candidate's scores on the tune paintings as stored (three places for the colour error and the ratio)."""
+    return {"targets_met": met, "psnr_db": round(row.mean("psnr"), 2), "ciede2000": round(row.mean("ciede2000"), 3),
+            "colourfulness_ratio": round(colourfulness_ratio(row), 3)}
 
 
 def colourfulness_ratio(row: Row) -> float:
@@ -246,8 +257,6 @@ def gain_rows(model: str | Path, paintings: list[np.ndarray], gains: tuple[float
     """A Lab colorizer scored at each colour gain; its network runs once per painting, since a gain only rescales
     the predicted a*b* (`infer.with_strength` on its output at gain 1, as `Translator` would at that gain)."""
     t = Translator.load(model, fast=True)
-    if t.model.space != "lab":
-        raise ModelError(f"{model} is an RGB model: only a Lab colorizer's colour can be scaled apart from its lightness")
     t.model.set_colour_gain(1.0)
     rows = [Row(f"{Path(model).name}: {t.name} at colour gain {g:g}") for g in gains]
     for real in tqdm(paintings, desc=f"{Path(model).name} at {len(gains)} colour gains", leave=False):
@@ -266,23 +275,22 @@ def fit_gain(data: Path, artist: str, models: list[str], tune_percent: int, gain
     """Choose each Lab colorizer's colour gain on the tune paintings by the rule used between candidates (the most
     targets met, then the lower CIEDE2000; ties to the lower gain) and store it. Its held-out scores, measured at
     the old gain, are dropped from its config: score it again with --write."""
-    names, paintings, colourless, baselines = paintings_and_baselines(data, [artist], tune_percent)
-    if not paintings:
-        raise DataError(f"the tune split of {artist} has no paintings in colour: raise --tune-percent")
-    for m in models:  # tune paintings a model trained on would flatter it: check them all before scoring any
-        trained_with = read_config(resolve(m)).get("train_info", {}).get("tune_percent")
-        if trained_with != tune_percent:
+    for m in models:  # checked all before any is scored or written
+        config = read_config(resolve(m))
+        if config.get("space") != "lab":
+            raise ModelError(f"{m} is an RGB model: only a Lab colorizer's colour can be scaled apart from its lightness")
+        trained_with = config.get("train_info", {}).get("tune_percent")
+        if trained_with != tune_percent:  # tune paintings a model trained on would flatter it
             raise ModelError(f"{m} was trained with --tune-percent {trained_with}, not {tune_percent}: its tune paintings are"
                              " not the ones kept out of its training")
-    gray, mean = (score(name, method, paintings) for name, method in baselines.items())
+    names, paintings, colourless, gray, mean = tune_set(data, [artist], tune_percent)
     split = f"tune paintings of {names[0]} ({len(paintings)}, --tune-percent {tune_percent})"
     text = [f"### {names[0]}: {len(paintings)} tune paintings ({tune_percent}% of the training split, {colourless} colourless left out)"]
     for m in models:
         rows = gain_rows(m, paintings, gains)
         met = [targets_met(r, gray, mean) for r in rows]
         best = min(range(len(rows)), key=lambda i: (-met[i], rows[i].mean("ciede2000")))  # min keeps the first of equals
-        tried = {f"{g:g}": {"targets_met": k, "psnr_db": round(r.mean("psnr"), 2), "ciede2000": round(r.mean("ciede2000"), 3),
-                            "colourfulness_ratio": round(colourfulness_ratio(r), 3)} for g, r, k in zip(gains, rows, met)}
+        tried = {f"{g:g}": tune_scores(r, k) for g, r, k in zip(gains, rows, met)}
         command = f"python -m pix2pix.evaluate --data {data} --artist {shlex.quote(artist)} --model {m} --tune-percent {tune_percent} --fit-gain"
         write_gain(m, gains[best], {"split": split, "rule": "the most targets met, then the lowest CIEDE2000", "tried": tried, "command": command})
         text += [colorize_table([gray, mean, *rows]),
@@ -393,8 +401,7 @@ def write_scores(model: str | Path, scores: dict, temperature: float | None = No
     config.setdefault("train_info", {})["heldout"] = scores
     if temperature is not None:
         config["temperature"] = temperature
-    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (folder / "README.md").write_text(model_card(config), encoding="utf-8")
+    store_config(folder, config)
 
 
 def write_gain(model: str | Path, gain: float, fit: dict) -> None:
@@ -405,6 +412,11 @@ def write_gain(model: str | Path, gain: float, fit: dict) -> None:
     info = config.setdefault("train_info", {})
     info.pop("heldout", None)
     info["gain_fit"] = fit
+    store_config(folder, config)
+
+
+def store_config(folder: Path, config: dict) -> None:
+    """Write a model folder's config.json and the model card made from it, which must never disagree."""
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (folder / "README.md").write_text(model_card(config), encoding="utf-8")
 

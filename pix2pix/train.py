@@ -330,6 +330,10 @@ class Trainer:
             raise ValueError(f"--min-scale must be between 0 and 1, got {cfg.min_scale:g}")
         if cfg.min_scale and cfg.task == "maps":
             raise ValueError("--min-scale is for colorizers: a maps model is trained and run at one ground scale")
+        if cfg.lambda_spread < 0:
+            raise ValueError(f"--lambda-spread must be at least 0, got {cfg.lambda_spread:g}")
+        if cfg.lambda_spread and (cfg.task != "colorize" or cfg.space != "lab"):
+            raise ValueError("--lambda-spread is for Lab colorizers (it compares the spread of predicted and real a*b*)")
         self.cfg = cfg
         self.planned = (cfg.epochs, cfg.epochs_decay)  # the schedule asked for, before any time-budget shrinking
         self.world = int(os.environ.get("WORLD_SIZE", 1))
@@ -364,8 +368,6 @@ class Trainer:
                 raise ValueError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
             bins = (self.G.bins if self.G.bins is not None else ab_bins()).to(self.device)
             self.weight_table = weight_table(rebalance_weights(ab_prior(self.train_set, bins), cfg.rebalance), bins)
-        if cfg.lambda_spread > 0 and (cfg.task != "colorize" or cfg.space != "lab"):
-            raise ValueError("--lambda-spread is for Lab colorizers (it compares the spread of predicted and real a*b*)")
         self.palette: torch.Tensor | None = None
         if cfg.lambda_palette > 0:
             if not self.G.palette:

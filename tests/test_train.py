@@ -314,6 +314,8 @@ def test_the_spread_loss_asks_for_the_real_amount_of_colour(paintings, ab_datase
     assert "added 50 x the gap between the spread" in (tmp_path / "s" / "README.md").read_text()
     with pytest.raises(ValueError, match="for Lab colorizers"):
         Trainer(tiny(ab_dataset, tmp_path / "m", lambda_spread=1.0))
+    with pytest.raises(ValueError, match="at least 0"):
+        Trainer(tiny(paintings, tmp_path / "n", task="colorize", space="lab", artists=["Monet"], lambda_spread=-1.0))
 
 
 @pytest.mark.parametrize(("options", "error"), [(["--space", "rgb", "--classes"], "needs --space lab"),
