@@ -44,7 +44,9 @@ def _open(source: str | os.PathLike | bytes) -> Image.Image:
         raise ImageError(f"image is too large to decode safely; the limit is {MAX_PIXELS / 1e6:.0f} MP") from None
 
 
-def _check_size(w: int, h: int) -> None:
+def _check_size(w: int, h: int, max_side: int | None) -> None:
+    """Refuse before decoding: too many pixels, a side under MIN_SIDE, or a strip so long and thin that fitting
+    its long side into `max_side` would leave the short one under MIN_SIDE."""
     if w * h > MAX_PIXELS:
         raise ImageError(
             f"image is {w}x{h} ({w * h / 1e6:.0f} MP); the limit is {MAX_PIXELS / 1e6:.0f} MP "
@@ -52,6 +54,11 @@ def _check_size(w: int, h: int) -> None:
         )
     if min(w, h) < MIN_SIDE:
         raise ImageError(f"image is {w}x{h}; both sides must be at least {MIN_SIDE} pixels")
+    if max_side and max(w, h) > max_side and round(min(w, h) * max_side / max(w, h)) < MIN_SIDE:
+        raise ImageError(
+            f"image is {w}x{h}, too long and thin: fitted into {max_side} px per side its short side would be under "
+            f"{MIN_SIDE} pixels; crop it first"
+        )
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
@@ -88,7 +95,7 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
         im = source
     else:
         im = _open(source)
-    _check_size(*im.size)
+    _check_size(*im.size, max_side)
     try:
         if max_side and im.format == "JPEG" and max(im.size) > 2 * max_side:
             im.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale: cheap on huge JPEGs

@@ -54,6 +54,14 @@ def test_tiny_images_are_refused(studio, tmp_path, size):
         _colorize(studio, tmp_path, encode(Image.new("RGB", size, "red"), "PNG"))
 
 
+def test_long_thin_strips_are_refused_rather_than_squashed_under_the_minimum(studio, tmp_path):
+    # 30000x100 fitted into 2048 px would be 2048x7: under the 8 px minimum, so refused with a hint.
+    with pytest.raises(gr.Error, match="30000x100, too long and thin.*crop it first"):
+        _colorize(studio, tmp_path, encode(Image.new("RGB", (30000, 100), "red"), "PNG"))
+    arr, notes = load_image(encode(Image.new("RGB", (100, 24000), "red"), "PNG"))  # 9 px wide once fitted: kept
+    assert arr.shape == (2048, 9, 3) and "downscaled from 100x24000" in notes[0]
+
+
 def test_huge_images_are_refused_before_decoding():
     # 20000x20000 (a PNG of a few hundred KB: a decompression bomb) is refused from its header alone.
     im = Image.new("1", (20000, 20000))
