@@ -6,8 +6,9 @@
 
 One input file and an --out ending in .png/.jpg: writes that figure (original | grayscale | generated | real)
 and `<out>_generated.png`. Otherwise --out is a folder: every image in the inputs (folders are searched
-recursively) gives `<name>_generated.png` and `<name>_figure.png` there, keeping the folders' layout.
-Unreadable files are skipped with a one-line reason; inputs are never overwritten. The exit status is
+recursively) gives `<name>_generated.png` and `<name>_figure.png` there, keeping the folders' layout; where two
+inputs share a name (`a.jpg`, `a.png`) the extension joins it (`a_jpg_generated.png`). Unreadable files are
+skipped with a one-line reason; inputs, and results already written in the same run, are never overwritten. The exit status is
 non-zero only if nothing could be processed.
 """
 
@@ -15,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
 from tqdm import tqdm
 
-from .data import IMAGE_EXTS
 from .hub import ModelError
-from .images import ImageError, load_image, side_by_side
+from .images import IMAGE_SUFFIXES, ImageError, load_image, side_by_side
 from .infer import Result, Translator
 
 FIGURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -67,15 +68,17 @@ def write_result(translator: Translator, image: str | Path, fig: Path, generated
 
 
 def collect(inputs: list[Path]) -> list[tuple[Path, Path]]:
-    """(file, its output stem relative to the output folder) for every input file and every image below each folder."""
+    """(file, its output stem relative to the output folder) for every input file and every image below each folder.
+    Stems two files would share (case aside: some file systems ignore it) keep the extension, `a_jpg`."""
     found = []
     for item in inputs:
         if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
+            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
             found += [(p, Path(item.resolve().name) / p.relative_to(item).with_suffix("")) for p in files]
         else:
             found.append((item, Path(item.stem)))
-    return found
+    counts = Counter(str(stem).lower() for _, stem in found)
+    return [(p, stem.with_name(f"{stem.name}_{p.suffix[1:]}") if counts[str(stem).lower()] > 1 and p.suffix else stem) for p, stem in found]
 
 
 @dataclass
@@ -89,16 +92,20 @@ def predict_many(translator: Translator, inputs: list[Path], out_dir: Path, stre
     summary = Summary()
     found = collect(inputs)  # the folders are walked once
     sources = {p.resolve() for p, _ in found}
+    taken: set[str] = set()  # this run's outputs, lower-cased: a case-insensitive file system would merge them
     for path, stem in tqdm(found, desc="translating", unit="img"):
         fig, gen = out_dir / f"{stem}_figure.png", out_dir / f"{stem}_generated.png"
         if fig.resolve() in sources or gen.resolve() in sources:
             reason = "its output would overwrite an input file"
+        elif str(gen.resolve()).lower() in taken:
+            reason = f"its output {gen.name} would overwrite another input's result: rename one of them"
         elif not path.is_file():
             reason = "no such file"
         else:
             try:
                 write_result(translator, path, fig, gen, strength=strength, snap=snap)
                 summary.written.append(gen)
+                taken.add(str(gen.resolve()).lower())
                 continue
             except ImageError as e:
                 reason = str(e)

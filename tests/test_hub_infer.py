@@ -202,6 +202,24 @@ def test_predict_cli_translates_folders_skips_bad_files_and_never_overwrites_inp
     assert (album / "rocket_generated.png").read_bytes() == before and "overwrite an input" in capsys.readouterr().err
 
 
+def test_predict_cli_keeps_every_result_when_inputs_share_a_name(photos, tmp_path, capsys):
+    tiny_model().save(tmp_path / "model")
+    album, other = tmp_path / "album", tmp_path / "other"
+    album.mkdir(), other.mkdir()
+    cat = Image.open(photos / "chelsea.png").convert("RGB")
+    cat.save(album / "cat.png"), cat.save(album / "cat.GIF"), cat.save(album / "cat.tif"), cat.save(album / "dog.tiff")
+    out = tmp_path / "out"
+    assert predict_main(["--model", str(tmp_path / "model"), str(album), "--out", str(out)]) == 0
+    made = sorted(str(p.relative_to(out)) for p in out.rglob("*_generated.png"))
+    assert made == ["album/cat_GIF_generated.png", "album/cat_png_generated.png", "album/cat_tif_generated.png", "album/dog_generated.png"]
+    assert "4 translated" in capsys.readouterr().out
+    # the same file name in two folders, both given as files: the first is written, the second refused, none replaced
+    cat.save(other / "cat.png")
+    assert predict_main(["--model", str(tmp_path / "model"), str(album / "cat.png"), str(other / "cat.png"), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "1 translated" in captured.out and "1 skipped" in captured.out and "would overwrite another input's result" in captured.err
+
+
 def test_fast_bf16_path_stays_within_tolerance_of_fp32(photos, monkeypatch):
     import pix2pix.infer
 
