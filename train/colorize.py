@@ -4,7 +4,7 @@
     python -m train.colorize --artist "Claude Monet" --space rgb       # gray in, RGB out
     python -m train.colorize --artist Monet --artist Renoir --out weights/impressionists-lab
     python -m train.colorize --artist Dali --tune-percent 10 --keep-best   # save the epoch that scores best on the tune paintings
-    python -m train.colorize --artist Warhol --init weights/andy-warhol-lab --classes --lambda-l1 0 --lambda-gan 0 \
+    python -m train.colorize --artist Warhol --init weights/andy-warhol-lab --classes --lambda-l1 0 --lambda-gan 0 \\
         --out runs/warhol-classes   # a*b* as 261 colour classes, fine-tuned from the regression model
 
 The data folder holds images/<Artist_Name>_<n>.jpg (any depth below images/) and optionally artists.csv.
