@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import tempfile
 import threading
 from collections import OrderedDict
@@ -316,6 +317,18 @@ def build_app(registry: Registry) -> gr.Blocks:
     return demo
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """True when `port` on `host` cannot be bound: checked before the models load, so a second `python app.py`
+    says so at once instead of failing in Gradio's launch with a traceback."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python app.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), help="0.0.0.0 to serve your network")
@@ -327,6 +340,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PIX2PIX_QUEUE_SIZE", 64)),
                    help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)")
     args = p.parse_args(argv)
+    if port_in_use(args.host, args.port):
+        p.error(f"port {args.port} on {args.host} is in use (is the app already running there?): pick another with --port, "
+                f"e.g. --port {args.port + 1}, or set GRADIO_SERVER_PORT")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))
     demo = build_app(Registry(args.weights))

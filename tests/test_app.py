@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import gradio as gr
@@ -150,6 +151,18 @@ def test_app_builds_without_any_weights(tmp_path):
     demo = app.build_app(reg)
     assert isinstance(demo, gr.Blocks)
     assert "No trained models found" in app.Studio(reg).about()
+
+
+def test_a_busy_port_is_refused_with_a_hint_before_anything_loads(monkeypatch, capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        monkeypatch.setattr(app, "build_app", lambda registry: pytest.fail("the app was built despite the busy port"))
+        with pytest.raises(SystemExit) as stop:
+            app.main(["--port", str(port), "--weights", "no-such-folder"])
+    assert stop.value.code == 2 and f"port {port} on 127.0.0.1 is in use" in capsys.readouterr().err
+    assert not app.port_in_use("127.0.0.1", port)  # free again once closed
 
 
 def test_unreachable_hub_repo_falls_back_to_local(weights, caplog):
