@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 
+from .data import DataError
+from .hub import ModelError
 from .train import TrainConfig
 
 
@@ -71,3 +75,13 @@ def config_from_args(args: argparse.Namespace, **task: object) -> TrainConfig:
         resume=args.resume,
         push_to_hub=args.push_to_hub,
     )
+
+
+def exit_status(main: Callable[[], int]) -> int:
+    """Run a training command's `main`: a problem with the user's data or models (a missing folder, an unknown
+    artist, a model that cannot be loaded) ends it with one `error:` line and status 2, as a bad option does."""
+    try:
+        return main()
+    except (DataError, ModelError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

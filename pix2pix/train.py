@@ -351,8 +351,6 @@ class Trainer:
 
         self.out = Path(cfg.out)
         self.run_dir = self.out / "train"
-        if self.rank == 0:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
         self.train_set, self.val_set = load_datasets(cfg)
         self.colorless = len(getattr(self.train_set, "colorless", [])) + len(getattr(self.val_set, "colorless", []))
         if self.rank == 0 and self.colorless:
@@ -402,6 +400,8 @@ class Trainer:
         self.D_plain: nn.Module = self.D  # G's adversarial term: no gradient sync needed for D there
         if cfg.compile:
             self.G_run, self.D_run, self.D_plain = (torch.compile(m) for m in (self.G_run, self.D_run, self.D_plain))
+        if self.rank == 0:  # only now: a run refused above (bad data, options or --init) leaves no folder behind
+            self.run_dir.mkdir(parents=True, exist_ok=True)
         if cfg.resume and (self.run_dir / CHECKPOINT).exists():
             self.load_checkpoint(self.run_dir / CHECKPOINT)
 

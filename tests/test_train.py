@@ -379,3 +379,17 @@ def test_keep_best_from_the_command_line_needs_a_tune_split(paintings, tmp_path,
     assert main([*args, "--tune-percent", "50"]) == 0
     info = load_generator(tmp_path / "cli").train_info
     assert info["kept_epoch"] in (1, 2) and len(info["judged"]) == 2 and all(0 <= j["targets_met"] <= 5 for j in info["judged"])
+
+
+@pytest.mark.parametrize("command,error", [
+    (["train.colorize", "--artist", "Titan"], "error: artist 'Titan' has no images. Artists found: Claude Monet, Gustav Klimt"),
+    (["train.colorize", "--artist", "monet", "--init", "no-such-model"], "error: model 'no-such-model' is neither a local folder"),
+    (["train.maps"], "error: dataset folder not found"),
+])
+def test_training_commands_end_data_and_model_problems_with_one_line(paintings, tmp_path, command, error):
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    run = subprocess.run([sys.executable, "-m", *command, "--data", str(paintings if "train.colorize" in command else tmp_path),
+                          "--epochs", "1", "--epochs-decay", "0", "--out", str(tmp_path / "out")],
+                         cwd=Path(__file__).parents[1], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and error in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()

@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from pix2pix.cli import config_from_args, training_parser
+from pix2pix.cli import config_from_args, exit_status, training_parser
 from pix2pix.evaluate import tune_judge
 from pix2pix.train import train
 
@@ -73,4 +73,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(exit_status(main))

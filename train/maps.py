@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pix2pix.cli import config_from_args, training_parser
+from pix2pix.cli import config_from_args, exit_status, training_parser
 from pix2pix.data import download_maps
 from pix2pix.train import recalibrate, train
 
@@ -51,4 +51,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(exit_status(main))
