@@ -46,6 +46,14 @@ def _open(source: str | os.PathLike | bytes) -> Image.Image:
         raise ImageError(f"image is too large to decode safely; the limit is {MAX_PIXELS / 1e6:.0f} MP") from None
 
 
+def fitted_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
+    """The size `load_image` downscales a w x h image to so that no side exceeds `max_side` (its own size if it fits)."""
+    if not max_side or max(w, h) <= max_side:
+        return w, h
+    s = max_side / max(w, h)
+    return max(1, round(w * s)), max(1, round(h * s))
+
+
 def _check_size(w: int, h: int, max_side: int | None) -> None:
     """Refuse before decoding: too many pixels, a side under MIN_SIDE, or a strip so long and thin that fitting
     its long side into `max_side` would leave the short one under MIN_SIDE."""
@@ -56,7 +64,7 @@ def _check_size(w: int, h: int, max_side: int | None) -> None:
         )
     if min(w, h) < MIN_SIDE:
         raise ImageError(f"image is {w}x{h}; both sides must be at least {MIN_SIDE} pixels")
-    if max_side and max(w, h) > max_side and round(min(w, h) * max_side / max(w, h)) < MIN_SIDE:
+    if min(fitted_size(w, h, max_side)) < MIN_SIDE:
         raise ImageError(
             f"image is {w}x{h}, too long and thin: fitted into {max_side} px per side its short side would be under "
             f"{MIN_SIDE} pixels; crop it first"
@@ -107,10 +115,9 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
         im = _to_rgb(upright)
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageError(f"the image data is corrupt or truncated ({e})") from None
-    if max_side and max(im.size) > max_side:
+    if (size := fitted_size(*im.size, max_side)) != im.size:
         w, h = im.size
-        s = max_side / max(w, h)
-        im = im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.LANCZOS)
+        im = im.resize(size, Image.Resampling.LANCZOS)
         notes.append(f"downscaled from {w}x{h} to {im.size[0]}x{im.size[1]} (limit {max_side} px per side)")
     return np.asarray(im, dtype=np.uint8).copy(), notes
 
