@@ -264,6 +264,16 @@ class Studio:
         return "\n".join(lines)
 
 
+def snap_info(registry: Registry) -> str:
+    """The palette option's help, counted from the installed aerial -> map model's own palette."""
+    entry = registry.find_maps("AtoB")
+    palette = (entry.config.get("palette") if entry else None) or []
+    if not palette:
+        return "Draws every pixel in the flat colours an aerial -> map model learnt from its training maps, where it has them."
+    return (f"Draws every pixel in one of the {len(palette)} flat colours learnt from the training maps (close calls settled as"
+            " fitted on training maps): map-like colours.")
+
+
 def build_app(registry: Registry) -> gr.Blocks:
     studio = Studio(registry)
     artists = registry.artists()
@@ -274,7 +284,9 @@ def build_app(registry: Registry) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Colorize"):
                 with gr.Row():
-                    c_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input"))
+                    with gr.Column():  # the examples beside the upload, where a newcomer looks first
+                        c_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input"))
+                        gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
                     with gr.Column():
                         c_artist = gr.Dropdown(artists, value=registry.best_artist(), label="Artist", allow_custom_value=False, elem_id="colorize-artist")
                         c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
@@ -291,7 +303,6 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_slider = gr.ImageSlider(type="pil", format="png", label="grayscale | generated (drag to compare)", interactive=False, elem_id="colorize-slider")
                 c_file = gr.File(label="Download generated PNG")
                 c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery")
-                gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
                 c_args = [c_in, c_artist, c_space, c_strength]
                 c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize")
                 c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor")
@@ -301,8 +312,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                     m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map", sources=["upload", "clipboard"], elem_id="maps-input"))
                     with gr.Column():
                         m_dir = gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction")
-                        m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)",
-                                             info="Snaps every pixel to the nearest of the 8 colours learnt from the training maps: flat, map-like colours.")  # fmt: skip
+                        m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)", info=snap_info(registry))
                         m_btn = gr.Button("Translate", variant="primary", elem_id="maps-button")
                         gr.Markdown(MAPS_HELP)
                         m_msg = gr.Markdown()

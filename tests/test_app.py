@@ -151,6 +151,7 @@ def test_app_builds_without_any_weights(tmp_path):
     demo = app.build_app(reg)
     assert isinstance(demo, gr.Blocks)
     assert "No trained models found" in app.Studio(reg).about()
+    assert app.snap_info(reg).endswith("learnt from its training maps, where it has them.")  # no palette to count
 
 
 def test_a_busy_port_is_refused_with_a_hint_before_anything_loads(monkeypatch, capsys):

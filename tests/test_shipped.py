@@ -55,6 +55,9 @@ def test_every_shipped_model_is_trained_evaluated_and_small(registry):
     snap = a2m.config["train_info"]["snap_calibration"]
     assert f"palette snap fitted on {snap['tiles']} training pairs" in about and len(a2m.config["palette_bias"]) == len(a2m.config["palette"])
     assert "bias and a" in (a2m.path / "README.md").read_text()
+    infos = [c["props"].get("info") for c in app.build_app(registry).config["components"] if c["props"].get("label", "").startswith("Draw in the map palette")]
+    assert infos == [f"Draws every pixel in one of the {len(a2m.config['palette'])} flat colours learnt from the training maps"
+                     " (close calls settled as fitted on training maps): map-like colours."]  # the Maps tab counts the shipped palette
 
 
 def test_shipped_weights_are_fp16_on_disk_and_fp32_once_loaded(registry):
