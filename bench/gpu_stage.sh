@@ -18,29 +18,18 @@ LOGS=$STAGE/logs
 mkdir -p "$OUT" "$W" "$LOGS"
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 T0=$(date +%s)
-say() { echo "[$(($(date +%s) - T0)) s] $*"; }
 SIX="--artist monet --artist picasso --artist titian --artist warhol --artist dali --artist malevich"
 declare -A EPOCHS=([monet]=15 [picasso]=40 [warhol]=60 [dali]=80)  # about 1,000-1,600 steps of 16 each
-
-train() {  # train NAME OPTIONS...: one colorizer into $W/NAME, its log in $LOGS/NAME.log
-  local name=$1
-  shift
-  python3 -m train.colorize "$@" --data .gpu/paintings --tune-percent 10 --batch-size 16 --checkpoint-every 600 \
-    --out "$W/$name" ${DRY:-} > "$LOGS/$name.log" 2>&1
-  say "$name: exit $?"
-}
-budget() { awk "BEGIN {print int($1 * 60 + 90)}"; }  # a hard stop: the budget plus time to load and save
-files() { for d in "$@"; do echo "$d/config.json $d/model.safetensors $d/README.md"; done; }
+source "$(dirname "$0")/gpu_lib.sh"
 
 { nvidia-smi; python3 -c "import torch; print('torch', torch.__version__)"; } > "$LOGS/env.txt" 2>&1
 say "environment: $(tail -1 "$LOGS/env.txt")"
 
 say "1. two six-artist stages, $STAGE_MIN min each"
 export OMP_NUM_THREADS=8
-timeout "$(budget "$STAGE_MIN")" bash -c "$(declare -f train say); T0=$T0 W=$W LOGS=$LOGS DRY='${DRY:-}'
-  train stage-l1 $SIX --init weights/claude-monet-lab --lambda-gan 0 --ema 0.999 --epochs 50 --epochs-decay 50 --time-budget $STAGE_MIN &
-  train stage-gan $SIX --init weights/claude-monet-lab --ema 0.999 --epochs 50 --epochs-decay 50 --time-budget $STAGE_MIN &
-  wait"
+at_once "$STAGE_MIN" "
+train stage-l1 $SIX --init weights/claude-monet-lab --lambda-gan 0 --ema 0.999 --epochs 50 --epochs-decay 50 --time-budget $STAGE_MIN &
+train stage-gan $SIX --init weights/claude-monet-lab --ema 0.999 --epochs 50 --epochs-decay 50 --time-budget $STAGE_MIN &"
 tar cf "$OUT/stage.tar" -C "$W" $(files stage-l1) && say "staged: $(ls -la "$OUT/stage.tar")"
 
 say "2. fine-tunes, $TUNE_MIN min each"
@@ -52,8 +41,7 @@ done
 for a in warhol dali; do
   runs+="train cls-$a --artist $a --init $W/stage-l1 --classes --lambda-l1 0 --lambda-gan 0 --lr 2e-4 --epochs ${EPOCHS[$a]} --epochs-decay ${EPOCHS[$a]} --time-budget $TUNE_MIN &"$'\n'
 done
-timeout "$(budget "$TUNE_MIN")" bash -c "$(declare -f train say); T0=$T0 W=$W LOGS=$LOGS DRY='${DRY:-}'
-$runs wait"
+at_once "$TUNE_MIN" "$runs"
 
 shopt -s nullglob
 trained=$(cd "$W" && for d in gan-* cls-*; do [ -f "$d/model.safetensors" ] && echo "$d"; done)
