@@ -8,7 +8,8 @@
 #      --keep-best (the epoch that scores best on the tune paintings);
 #   3. the L1 stage and the fine-tunes into $OUT as one tar in 15 MiB parts, with the logs.
 # Every run keeps 10% of its training paintings out (--tune-percent 10) to choose between candidates there.
-# Needs the packed data in .gpu/paintings (python -m bench.gpu_pack --paintings ...) and the start in .gpu/init.
+# Needs the packed data in .gpu/paintings (python -m bench.gpu_pack --paintings ...) and the model to start from in
+# .gpu/init (config.json + model.safetensors; session 6 used the CPU zoom stage of the README's recipe table).
 # Usage: bash bench/gpu_zoom.sh [STAGE_MIN] [TUNE_MIN]
 # A CPU rehearsal: DRY="--limit 8 --epochs 1 --epochs-decay 1" bash bench/gpu_zoom.sh 0.2 0.2
 set -u
