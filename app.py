@@ -11,6 +11,7 @@ PIX2PIX_WEIGHTS) and from Hub repos listed in PIX2PIX_HUB_MODELS (comma-separate
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -327,22 +328,36 @@ def build_app(registry: Registry) -> gr.Blocks:
     return demo
 
 
-def port_in_use(host: str, port: int) -> bool:
-    """True when `port` on `host` cannot be bound: checked before the models load, so a second `python app.py`
-    says so at once instead of failing in Gradio's launch with a traceback."""
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+def port_number(text: str) -> int:
+    """argparse type for --port: a TCP port, refused here rather than deep in the socket layer."""
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a TCP port (1-65535)")
+    return port
+
+
+def serve_problem(host: str, port: int) -> str | None:
+    """Why `host`:`port` cannot be served, or None. Checked before the models load, so a second `python app.py`
+    or a mistyped --host says so at once instead of failing in Gradio's launch with a traceback."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as e:
+        return f"host {host!r} cannot be resolved ({e.strerror}): try 127.0.0.1, or 0.0.0.0 to serve your network"
     with socket.socket(family, socket.SOCK_STREAM) as s:
         try:
             s.bind((host, port))
-        except OSError:
-            return True
-    return False
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is in use (is the app already running there?): pick another with "
+                        f"--port, e.g. --port {port + 1 if port < 65535 else 7861}, or set GRADIO_SERVER_PORT")
+            return f"cannot serve on {host}:{port} ({e.strerror}): --host must be an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python app.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), help="0.0.0.0 to serve your network")
-    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    p.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"))
     p.add_argument("--share", action="store_true", help="also open a temporary public *.gradio.live link")
     p.add_argument("--weights", default=os.environ.get(WEIGHTS_ENV, "weights"), help=f"model folder (env {WEIGHTS_ENV})")
     p.add_argument("--concurrency", type=int, default=int(os.environ.get("PIX2PIX_CONCURRENCY", 1)),
@@ -350,9 +365,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PIX2PIX_QUEUE_SIZE", 64)),
                    help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)")
     args = p.parse_args(argv)
-    if port_in_use(args.host, args.port):
-        p.error(f"port {args.port} on {args.host} is in use (is the app already running there?): pick another with --port, "
-                f"e.g. --port {args.port + 1}, or set GRADIO_SERVER_PORT")
+    problem = serve_problem(args.host, args.port)
+    if problem:
+        p.error(problem)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))
     demo = build_app(Registry(args.weights))

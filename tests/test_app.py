@@ -163,7 +163,28 @@ def test_a_busy_port_is_refused_with_a_hint_before_anything_loads(monkeypatch, c
         with pytest.raises(SystemExit) as stop:
             app.main(["--port", str(port), "--weights", "no-such-folder"])
     assert stop.value.code == 2 and f"port {port} on 127.0.0.1 is in use" in capsys.readouterr().err
-    assert not app.port_in_use("127.0.0.1", port)  # free again once closed
+    assert app.serve_problem("127.0.0.1", port) is None  # free again once closed
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--port", "70000"], "70000 is not a TCP port (1-65535)"),
+    (["--port", "0"], "0 is not a TCP port"),
+    (["--host", "192.0.2.1", "--port", "7860"], "cannot serve on 192.0.2.1:7860"),  # a documentation address: never this machine's
+    (["--host", "no-such-host.invalid"], "host 'no-such-host.invalid' cannot be resolved"),
+])
+def test_a_port_or_host_that_cannot_be_served_is_refused_in_one_line(argv, message, monkeypatch, capsys):
+    def offline(host, *args, **kwargs):  # no resolver here: an unknown name fails as it would online, at once
+        if host.endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    monkeypatch.setattr(app, "build_app", lambda registry: pytest.fail("the app was built despite the problem"))
+    with pytest.raises(SystemExit) as stop:
+        app.main([*argv, "--weights", "no-such-folder"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and message in err and "Traceback" not in err
 
 
 def test_unreachable_hub_repo_falls_back_to_local(weights, caplog):
