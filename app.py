@@ -365,6 +365,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--queue-size", type=int, default=int(os.environ.get("PIX2PIX_QUEUE_SIZE", 64)),
                    help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)")
     args = p.parse_args(argv)
+    if args.concurrency < 1 or args.queue_size < 1:
+        p.error("--concurrency and --queue-size must be at least 1 (requests computed at once, and waiting)")
     problem = serve_problem(args.host, args.port)
     if problem:
         p.error(problem)

@@ -8,7 +8,33 @@ from collections.abc import Callable
 
 from .data import DataError
 from .hub import ModelError
-from .train import TrainConfig
+from .train import ConfigError, TrainConfig
+
+
+def number(kind: Callable[[str], float], least: float, most: float | None = None, *, above: bool = False,
+           below: bool = False) -> Callable[[str], float]:
+    """argparse type: a number of `kind` from `least` (strictly more with `above`) up to `most` (strictly less with
+    `below`). A bad value is refused with the option's name, instead of failing deep inside a run."""
+
+    def parse(text: str) -> float:
+        value = kind(text)
+        low_ok = value > least if above else value >= least
+        high_ok = most is None or (value < most if below else value <= most)
+        if not (low_ok and high_ok):
+            if most is not None and not (above or below):
+                bound = f"between {least:g} and {most:g}"
+            else:
+                bound = f"above {least:g}" if above else f"at least {least:g}"
+                bound += f" and {'below' if below else 'at most'} {most:g}" if most is not None else ""
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its "invalid ... value" message
+    return parse
+
+
+COUNT = number(int, 1)  # batch size, widths, depth, sizes: whole numbers from 1
+WEIGHT = number(float, 0)  # loss weights and seconds: 0 turns the term off
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -18,30 +44,30 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
 def training_parser(prog: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
     g = p.add_argument_group("schedule (pix2pix paper: 100 + 100 epochs, batch 1)")
-    g.add_argument("--epochs", type=int, default=100, help="epochs at the initial learning rate")
-    g.add_argument("--epochs-decay", type=int, default=100, help="further epochs with the rate decaying linearly to 0")
-    g.add_argument("--batch-size", type=int, default=1, help="images per step (per GPU under torchrun)")
-    g.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (betas 0.5, 0.999)")
-    g.add_argument("--lambda-l1", type=float, default=100.0, help="weight of the L1 term next to the GAN term")
-    g.add_argument("--lambda-gan", type=float, default=1.0, help="weight of the GAN term (0: no discriminator, L1 only; about 3x faster)")
-    g.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="keep an exponential moving average of the "
+    g.add_argument("--epochs", type=number(int, 0), default=100, help="epochs at the initial learning rate")
+    g.add_argument("--epochs-decay", type=number(int, 0), default=100, help="further epochs with the rate decaying linearly to 0")
+    g.add_argument("--batch-size", type=COUNT, default=1, help="images per step (per GPU under torchrun)")
+    g.add_argument("--lr", type=number(float, 0, above=True), default=2e-4, help="Adam learning rate (betas 0.5, 0.999)")
+    g.add_argument("--lambda-l1", type=WEIGHT, default=100.0, help="weight of the L1 term next to the GAN term")
+    g.add_argument("--lambda-gan", type=WEIGHT, default=1.0, help="weight of the GAN term (0: no discriminator, L1 only; about 3x faster)")
+    g.add_argument("--ema", type=number(float, 0, 1, below=True), default=0.0, metavar="DECAY", help="keep an exponential moving average of the "
                    "generator's weights with this decay (e.g. 0.999) and save it instead of the last weights (0: off)")
     g.add_argument("--init", metavar="MODEL", help="fine-tune: start the generator from this model folder or Hub repo (its architecture is kept)")
-    g.add_argument("--limit", type=int, help="train on at most this many images (quick CPU runs)")
+    g.add_argument("--limit", type=COUNT, help="train on at most this many images (quick CPU runs)")
     m = p.add_argument_group("model")
-    m.add_argument("--image-size", type=int, default=256, help="training crop; must be a multiple of 2**depth")
-    m.add_argument("--load-size", type=int, default=286, help="images are resized to this, then randomly cropped")
-    m.add_argument("--ngf", type=int, default=64, help="generator width")
-    m.add_argument("--ndf", type=int, default=64, help="discriminator width")
-    m.add_argument("--depth", type=int, default=8, help="U-Net down-sampling steps")
+    m.add_argument("--image-size", type=COUNT, default=256, help="training crop; must be a multiple of 2**depth")
+    m.add_argument("--load-size", type=COUNT, default=286, help="images are resized to this, then randomly cropped")
+    m.add_argument("--ngf", type=COUNT, default=64, help="generator width")
+    m.add_argument("--ndf", type=COUNT, default=64, help="discriminator width")
+    m.add_argument("--depth", type=COUNT, default=8, help="U-Net down-sampling steps")
     m.add_argument("--norm", choices=["batch", "instance"], default="batch")
     r = p.add_argument_group("run")
     r.add_argument("--device", default="auto", help="auto picks cuda, then mps, then cpu")
     r.add_argument("--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast (used on CUDA and on CPUs with native bf16)")
     r.add_argument("--compile", action="store_true", help="torch.compile the networks (CUDA: faster after warm-up)")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--time-budget", type=float, metavar="MIN", help="minutes for the whole run: the schedule shrinks to fit")
-    r.add_argument("--checkpoint-every", type=float, default=0.0, metavar="SEC",
+    r.add_argument("--time-budget", type=number(float, 0, above=True), metavar="MIN", help="minutes for the whole run: the schedule shrinks to fit")
+    r.add_argument("--checkpoint-every", type=WEIGHT, default=0.0, metavar="SEC",
                    help="seconds between checkpoints and sample grids (0: every epoch; the last epoch always)")
     r.add_argument("--resume", action="store_true", help="continue from OUT/train/checkpoint.pt if present")
     r.add_argument("--push-to-hub", metavar="REPO", help="push the trained model to this Hub repo (needs HF_TOKEN)")
@@ -78,10 +104,11 @@ def config_from_args(args: argparse.Namespace, **task: object) -> TrainConfig:
 
 
 def exit_status(main: Callable[[], int]) -> int:
-    """Run a training command's `main`: a problem with the user's data or models (a missing folder, an unknown
-    artist, a model that cannot be loaded) ends it with one `error:` line and status 2, as a bad option does."""
+    """Run a training command's `main`: a problem with the user's data, models or settings (a missing folder, an
+    unknown artist, a model that cannot be loaded, options that cannot work together) ends it with one `error:` line
+    and status 2, as a bad option does."""
     try:
         return main()
-    except (DataError, ModelError) as e:
+    except (DataError, ModelError, ConfigError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -507,6 +507,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fit-gain", action="store_true", help="colorize, with --tune-percent: choose each Lab model's colour gain on the "
                    f"tune paintings ({', '.join(f'{g:g}' for g in GAINS)}; the most targets met, then the lowest CIEDE2000) and store it")
     args = p.parse_args(argv)
+    if args.limit is not None and args.limit < 1:
+        p.error(f"--limit must be at least 1, got {args.limit}")
+    if not 0 <= args.tune_percent < 100:
+        p.error(f"--tune-percent must be at least 0 and below 100, got {args.tune_percent}")
+    if any(t <= 0 for t in args.temperature or []):
+        p.error("--temperature must be above 0: 1 is the plain mean of the colour classes, lower more vivid")
     if args.fit_gain and (not args.tune_percent or args.write or args.all or args.temperature or args.task == "maps"):
         p.error("--fit-gain chooses on the tune paintings of given colorizers: give --tune-percent P (never the held-out"
                 " paintings), and not --write, --all, --temperature or --task maps")

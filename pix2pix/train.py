@@ -41,6 +41,11 @@ AB_TABLE = 128  # --rebalance looks pixel weights up for a*b* in -128..128, whol
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
 
 
+
+class ConfigError(ValueError):
+    """A run's settings that cannot work together (or with the model it starts from): the training commands report
+    it in one line, like a bad option."""
+
 @dataclass
 class TrainConfig:
     """Everything a run depends on; stored in the checkpoint so `--resume` continues the same run."""
@@ -120,14 +125,14 @@ def load_datasets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
             val = None
     elif cfg.task == "colorize":
         if not cfg.artists:
-            raise ValueError("colorize needs at least one artist")
+            raise ConfigError("colorize needs at least one artist")
         train = Paintings(cfg.data, cfg.artists, "train", cfg.load_size, cfg.space, limit=cfg.limit, tune_percent=cfg.tune_percent)
         try:
             val = Paintings(cfg.data, cfg.artists, "val", cfg.image_size, cfg.space, limit=cfg.eval_images)
         except DataError:
             val = None
     else:
-        raise ValueError(f"task must be maps or colorize, got {cfg.task!r}")
+        raise ConfigError(f"task must be maps or colorize, got {cfg.task!r}")
     return train, val
 
 
@@ -159,9 +164,9 @@ def recalibrate(model: str | Path, data: str | Path, colours: int, tiles: int = 
     snap, then save it in place: the weights are unchanged, and so are its raw (unsnapped) outputs."""
     G = load_generator(model)
     if G.task != "maps" or G.direction != "AtoB":
-        raise ValueError(f"{model} is a {describe(G.config)} model: only aerial -> map models snap to a palette")
+        raise ConfigError(f"{model} is a {describe(G.config)} model: only aerial -> map models snap to a palette")
     if colours < 1:
-        raise ValueError(f"a palette needs at least one colour, got {colours}")
+        raise ConfigError(f"a palette needs at least one colour, got {colours}")
     train_set = PairedImages(data, "train", size=round(G.scale * source_width(list_images(Path(data) / "train")[0])))
     palette = map_palette(train_set.images[:, 3:], colours)
     G.set_snap(palette, None, 1)
@@ -257,21 +262,21 @@ def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
     want = model_role(cfg)
     have = {k: getattr(G, k) for k in want}
     if have != want:
-        raise ValueError(f"--init {cfg.init} was trained for {have}, not {want}")
+        raise ConfigError(f"--init {cfg.init} was trained for {have}, not {want}")
     if cfg.image_size % 2**G.depth:
-        raise ValueError(f"--image-size {cfg.image_size} must be a multiple of {2**G.depth} for {cfg.init}")
+        raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of {2**G.depth} for {cfg.init}")
     return G
 
 
 def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
     maps = cfg.task == "maps"
     if cfg.classes and (maps or cfg.space != "lab"):
-        raise ValueError("--classes is for Lab colorizers (they predict a*b*, which the classes quantise)")
+        raise ConfigError("--classes is for Lab colorizers (they predict a*b*, which the classes quantise)")
     scale = (cfg.scale or cfg.load_size / train.source_width) if maps else 1.0
     if cfg.init:
         G = initial_generator(cfg)
         if abs(G.scale - scale) > 0.01 * G.scale:
-            raise ValueError(f"{cfg.init} learnt a ground scale of {G.scale:.4g}; this run's data gives {scale:.4g} (adjust --load-size)")
+            raise ConfigError(f"{cfg.init} learnt a ground scale of {G.scale:.4g}; this run's data gives {scale:.4g} (adjust --load-size)")
         if not maps:  # a colorizer fine-tuned on other paintings now serves their artists, uncalibrated
             G.set_artist(", ".join(train.artists))
             G.set_colour_gain(1.0)
@@ -319,6 +324,24 @@ def save_grid(rows: list[torch.Tensor], path: Path) -> None:
     Image.fromarray((grid.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)).save(path)
 
 
+def check_config(cfg: TrainConfig) -> None:
+    """Refuse settings that would fail (or silently do nothing) deep in a run, before any data is read."""
+    if cfg.total_epochs < 1 or min(cfg.epochs, cfg.epochs_decay) < 0:
+        raise ConfigError(f"the schedule needs at least one epoch, got --epochs {cfg.epochs} --epochs-decay {cfg.epochs_decay}")
+    if cfg.load_size < cfg.image_size:
+        raise ConfigError(f"--load-size {cfg.load_size} must be at least --image-size {cfg.image_size}: crops are cut from the loaded images")
+    if not cfg.init and cfg.image_size % 2**cfg.depth:
+        raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of 2**depth = {2**cfg.depth} (--depth {cfg.depth})")
+    if not 0 <= cfg.min_scale <= 1:
+        raise ConfigError(f"--min-scale must be between 0 and 1, got {cfg.min_scale:g}")
+    if cfg.min_scale and cfg.task == "maps":
+        raise ConfigError("--min-scale is for colorizers: a maps model is trained and run at one ground scale")
+    if cfg.lambda_spread < 0:
+        raise ConfigError(f"--lambda-spread must be at least 0, got {cfg.lambda_spread:g}")
+    if cfg.lambda_spread and (cfg.task != "colorize" or cfg.space != "lab"):
+        raise ConfigError("--lambda-spread is for Lab colorizers (it compares the spread of predicted and real a*b*)")
+
+
 class Trainer:
     """Holds the networks, optimizers and RNG of one run; `fit()` runs it to the end."""
 
@@ -326,14 +349,7 @@ class Trainer:
         """`judge`: scores the delivered generator after every epoch (e.g. on the tune paintings:
         `evaluate.tune_judge`); the run then saves the weights of its best epoch, not of its last."""
         self.started = time.time()  # the time budget counts from here: decoding the data is part of the run
-        if not 0 <= cfg.min_scale <= 1:
-            raise ValueError(f"--min-scale must be between 0 and 1, got {cfg.min_scale:g}")
-        if cfg.min_scale and cfg.task == "maps":
-            raise ValueError("--min-scale is for colorizers: a maps model is trained and run at one ground scale")
-        if cfg.lambda_spread < 0:
-            raise ValueError(f"--lambda-spread must be at least 0, got {cfg.lambda_spread:g}")
-        if cfg.lambda_spread and (cfg.task != "colorize" or cfg.space != "lab"):
-            raise ValueError("--lambda-spread is for Lab colorizers (it compares the spread of predicted and real a*b*)")
+        check_config(cfg)
         self.cfg = cfg
         self.planned = (cfg.epochs, cfg.epochs_decay)  # the schedule asked for, before any time-budget shrinking
         self.world = int(os.environ.get("WORLD_SIZE", 1))
@@ -363,13 +379,13 @@ class Trainer:
         self.weight_table: torch.Tensor | None = None  # with --rebalance: each whole a*b* value's pixel weight
         if cfg.rebalance > 0:
             if cfg.task != "colorize" or cfg.space != "lab":
-                raise ValueError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
+                raise ConfigError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
             bins = (self.G.bins if self.G.bins is not None else ab_bins()).to(self.device)
             self.weight_table = weight_table(rebalance_weights(ab_prior(self.train_set, bins), cfg.rebalance), bins)
         self.palette: torch.Tensor | None = None
         if cfg.lambda_palette > 0:
             if not self.G.palette:
-                raise ValueError("--lambda-palette needs a palette: aerial -> map models learn one (--palette > 0)")
+                raise ConfigError("--lambda-palette needs a palette: aerial -> map models learn one (--palette > 0)")
             self.palette = torch.tensor(self.G.palette, dtype=torch.float32, device=self.device)
         cuda = self.device.type == "cuda"
         self.amp = cfg.amp and (cuda or (self.device.type == "cpu" and bf16_supported()))  # elsewhere bf16 is slower

@@ -11,7 +11,8 @@ import torch
 from bench.appserver import free_port
 from pix2pix.hub import load_generator
 from pix2pix.color import AB_SCALE, ab_bins, ab_distances, rebalance_weights
-from pix2pix.train import CHECKPOINT, RAW, Trainer, TrainConfig, ab_prior, class_loss, lr_factor, palette_loss, spread_loss, train, with_class_head
+from pix2pix.cli import training_parser
+from pix2pix.train import CHECKPOINT, RAW, ConfigError, Trainer, TrainConfig, ab_prior, class_loss, lr_factor, palette_loss, spread_loss, train, with_class_head
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -385,6 +386,7 @@ def test_keep_best_from_the_command_line_needs_a_tune_split(paintings, tmp_path,
     (["train.colorize", "--artist", "Titan"], "error: artist 'Titan' has no images. Artists found: Claude Monet, Gustav Klimt"),
     (["train.colorize", "--artist", "monet", "--init", "no-such-model"], "error: model 'no-such-model' is neither a local folder"),
     (["train.maps"], "error: dataset folder not found"),
+    (["train.colorize", "--artist", "monet", "--image-size", "100"], "error: --image-size 100 must be a multiple of 2**depth = 256"),
 ])
 def test_training_commands_end_data_and_model_problems_with_one_line(paintings, tmp_path, command, error):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
@@ -392,4 +394,31 @@ def test_training_commands_end_data_and_model_problems_with_one_line(paintings, 
                           "--epochs", "1", "--epochs-decay", "0", "--out", str(tmp_path / "out")],
                          cwd=Path(__file__).parents[1], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and error in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("--batch-size", "0", "argument --batch-size: must be at least 1, got 0"),
+    ("--epochs", "-1", "argument --epochs: must be at least 0, got -1"),
+    ("--lr", "0", "argument --lr: must be above 0, got 0"),
+    ("--ema", "1", "argument --ema: must be at least 0 and below 1, got 1"),
+    ("--time-budget", "-5", "argument --time-budget: must be above 0, got -5"),
+    ("--ngf", "2.5", "argument --ngf: invalid int value: '2.5'"),
+])
+def test_training_options_out_of_range_are_refused_by_name(option, value, message, capsys):
+    p = training_parser("train", "")
+    assert p.parse_args([option, "7"] if option != "--ema" else [option, "0.999"])  # in range: accepted
+    with pytest.raises(SystemExit):
+        p.parse_args([option, value])
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("settings,message", [
+    (dict(epochs=0, epochs_decay=0), "needs at least one epoch"),
+    (dict(load_size=24), "--load-size 24 must be at least --image-size 32"),
+    (dict(image_size=48, load_size=56), "--image-size 48 must be a multiple of 2\\*\\*depth = 32"),
+])
+def test_settings_that_cannot_work_together_are_refused_before_any_data_is_read(settings, tmp_path, message):
+    with pytest.raises(ConfigError, match=message):
+        Trainer(tiny(tmp_path / "no-data-needed", tmp_path / "out", **settings))
     assert not (tmp_path / "out").exists()

@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from pix2pix.cli import config_from_args, exit_status, training_parser
+from pix2pix.cli import WEIGHT, config_from_args, exit_status, number, training_parser
 from pix2pix.evaluate import tune_judge
 from pix2pix.train import train
 
@@ -29,23 +29,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--space", choices=["lab", "rgb"], default="lab", help="lab: predict a*b* from L; rgb: predict RGB from gray")
     p.add_argument("--data", default="data/best-artworks", help="folder with images/ (and artists.csv)")
     p.add_argument("--out", help="model folder to write (default weights/<artist>-<space>)")
-    p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="keep P%% of the training paintings out of "
+    p.add_argument("--tune-percent", type=number(int, 0, 100, below=True), default=0, metavar="P", help="keep P%% of the training paintings out of "
                    "training, to compare candidate models on (python -m pix2pix.evaluate --tune-percent P) without the held-out ones")
     p.add_argument("--keep-best", action="store_true", help="score the model on the tune paintings after every epoch "
                    "(needs --tune-percent) and save the best epoch's weights instead of the last: the most of the five targets "
                    "met against the gray and mean a*b* baselines, then the lower CIEDE2000 (as python -m pix2pix.evaluate scores)")
-    p.add_argument("--min-scale", type=float, default=0.0, metavar="F", help="zoom augmentation: each training window's "
+    p.add_argument("--min-scale", type=number(float, 0, 1), default=0.0, metavar="F", help="zoom augmentation: each training window's "
                    "side is a random fraction F..1 of the loaded painting, resized to --image-size (0: pix2pix's fixed crop)")
     c = p.add_argument_group("a*b* classes (Lab; Zhang, Isola and Efros 2016)")
     c.add_argument("--classes", action="store_true", help="score 261 a*b* colour classes with a cross-entropy loss instead "
                    "of regressing a*b*; the model outputs their annealed mean (with --init: a new output layer, the rest copied)")
-    c.add_argument("--lambda-class", type=float, default=1.0, help="weight of the class cross-entropy")
-    c.add_argument("--temperature", type=float, default=0.38, help="annealed mean the saved model outputs: 1 the plain "
+    c.add_argument("--lambda-class", type=WEIGHT, default=1.0, help="weight of the class cross-entropy")
+    c.add_argument("--temperature", type=number(float, 0, above=True), default=0.38, help="annealed mean the saved model outputs: 1 the plain "
                    "mean, lower more vivid (re-set it later with python -m pix2pix.evaluate --temperature T --write)")
-    p.add_argument("--rebalance", type=float, default=0.0, metavar="SHARE", help="Lab: weigh each pixel's L1 (or class) "
+    p.add_argument("--rebalance", type=number(float, 0, 1, below=True), default=0.0, metavar="SHARE", help="Lab: weigh each pixel's L1 (or class) "
                    "loss by the rarity of its real colour in the training paintings, as Zhang et al.: SHARE is the colour "
                    "prior's part in the mix with a uniform one (0: off; 0.5: the paper's)")
-    p.add_argument("--lambda-spread", type=float, default=0.0, metavar="W", help="Lab: add W x the gap between the spread "
+    p.add_argument("--lambda-spread", type=WEIGHT, default=0.0, metavar="W", help="Lab: add W x the gap between the spread "
                    "(standard deviation) of each image's predicted and real a*b*, against the greyish results of L1 (0: off)")
     args = p.parse_args(argv)
     if args.classes and args.space != "lab":
@@ -54,12 +54,6 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--rebalance needs --space lab")
     if args.lambda_spread and args.space != "lab":
         p.error("--lambda-spread needs --space lab")
-    if args.lambda_spread < 0:
-        p.error("--lambda-spread W must be at least 0")
-    if not 0 <= args.rebalance < 1:
-        p.error("--rebalance SHARE must be at least 0 and below 1")
-    if not 0 <= args.min_scale <= 1:
-        p.error("--min-scale F must be between 0 and 1")
     if args.keep_best and not args.tune_percent:
         p.error("--keep-best needs --tune-percent: the epochs are judged on paintings kept out of training")
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
