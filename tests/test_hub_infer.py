@@ -165,7 +165,7 @@ def test_predict_cli_end_to_end_on_an_odd_sized_real_image(photos, tmp_path):
     assert fig.width > 3 * fig.height * 0.5  # four panels side by side
 
 
-def test_predict_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
+def test_predict_cli_reports_bad_input_without_a_traceback(photos, tmp_path, capsys):
     tiny_model().save(tmp_path / "model")
     (tmp_path / "fake.jpg").write_text("not an image")
     assert predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "fig.png")]) == 2
@@ -173,6 +173,10 @@ def test_predict_cli_reports_bad_input_without_a_traceback(tmp_path, capsys):
     assert predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "o")]) == 1
     assert "skipped" in capsys.readouterr().err and not (tmp_path / "o").exists()  # nothing processed: non-zero
     assert predict_main(["--model", str(tmp_path / "nope"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "o")]) == 2
+    for out in ("fake.jpg", "fake.jpg/fig.png"):  # a file where the output folder should be
+        with pytest.raises(SystemExit):
+            predict_main(["--model", str(tmp_path / "model"), str(photos / "chelsea.png"), str(photos / "coffee.png"), "--out", str(tmp_path / out)])
+        assert "fake.jpg is a file, not a folder" in capsys.readouterr().err
 
 
 def test_predict_cli_translates_folders_skips_bad_files_and_never_overwrites_inputs(photos, tmp_path, capsys):
