@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from .data import DataError
-from .hub import ModelError
+from .hub import ModelError, PushError
 from .train import ConfigError, TrainConfig
 
 
@@ -105,10 +105,10 @@ def config_from_args(args: argparse.Namespace, **task: object) -> TrainConfig:
 
 def exit_status(main: Callable[[], int]) -> int:
     """Run a training command's `main`: a problem with the user's data, models or settings (a missing folder, an
-    unknown artist, a model that cannot be loaded, options that cannot work together) ends it with one `error:` line
-    and status 2, as a bad option does."""
+    unknown artist, a model that cannot be loaded, options that cannot work together, a failed push) ends it with one
+    `error:` line and status 2, as a bad option does."""
     try:
         return main()
-    except (DataError, ModelError, ConfigError) as e:
+    except (DataError, ModelError, ConfigError, PushError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

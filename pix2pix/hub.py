@@ -30,6 +30,10 @@ class ModelError(RuntimeError):
     """Weights or config that cannot be used, with a message that names the file."""
 
 
+class PushError(RuntimeError):
+    """A trained model that could not be uploaded to the Hub: it stays on disk, and the message says where."""
+
+
 def check_gain(gain: float, space: str) -> None:
     """A colour gain scales predicted a*b*, which only Lab colorizers keep apart from the lightness."""
     if not gain > 0 or (gain != 1 and space != "lab"):

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
+from huggingface_hub import get_token
 from PIL import Image
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
@@ -29,7 +30,7 @@ from tqdm import tqdm
 
 from .color import AB_SCALE, ab_bins, ab_distances, condition_to_rgb, output_to_rgb, rebalance_weights
 from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, list_images, read_pair, source_width
-from .hub import Pix2PixGenerator, describe, load_generator
+from .hub import Pix2PixGenerator, PushError, describe, load_generator
 from .infer import Translator, bf16_supported, to_tensor
 from .models import PatchDiscriminator
 from .palette import DELTA, fit_snap, learn_palette
@@ -340,6 +341,10 @@ def check_config(cfg: TrainConfig) -> None:
         raise ConfigError(f"--lambda-spread must be at least 0, got {cfg.lambda_spread:g}")
     if cfg.lambda_spread and (cfg.task != "colorize" or cfg.space != "lab"):
         raise ConfigError("--lambda-spread is for Lab colorizers (it compares the spread of predicted and real a*b*)")
+    if cfg.push_to_hub and os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+        raise ConfigError(f"--push-to-hub {cfg.push_to_hub}: HF_HUB_OFFLINE is set, so the Hub cannot be reached")
+    if cfg.push_to_hub and not get_token():  # found now, not after hours of training
+        raise ConfigError(f"--push-to-hub {cfg.push_to_hub} needs a Hub token: set HF_TOKEN in the environment (or run `hf auth login`)")
 
 
 class Trainer:
@@ -622,7 +627,7 @@ class Trainer:
         try:
             self.G_out.push_to_hub(repo, config=self.G_out.config)
         except Exception as e:  # offline, no token, no rights: the trained model is safe on disk either way
-            raise RuntimeError(f"the model is saved in {self.out}, but pushing it to the Hub repo {repo} failed: {e}") from e
+            raise PushError(f"the model is saved in {self.out}, but pushing it to the Hub repo {repo} failed: {e}") from e
 
     @torch.no_grad()
     def generate(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -144,12 +144,14 @@ def test_uploads_and_results_stay_in_gradio_cache_and_go_at_shutdown(app_weights
 
 
 def test_failed_push_keeps_the_model_and_never_shows_the_token(ab_dataset, tmp_path, monkeypatch, capsys, caplog):
+    from pix2pix.hub import PushError
     from pix2pix.train import TrainConfig, train
 
-    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)  # the Hub is offline in tests: the push must fail
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # past the trainer's check; huggingface_hub read "1" at import: the push fails
     cfg = TrainConfig(task="maps", data=str(ab_dataset), out=str(tmp_path / "m"), epochs=1, epochs_decay=0, image_size=32,
                       load_size=36, ngf=4, ndf=4, depth=5, device="cpu", push_to_hub="someone/maps-test")  # fmt: skip
-    with pytest.raises(RuntimeError, match=f"saved in {tmp_path / 'm'}, but pushing it to the Hub repo someone/maps-test failed") as e:
+    with pytest.raises(PushError, match=f"saved in {tmp_path / 'm'}, but pushing it to the Hub repo someone/maps-test failed") as e:
         train(cfg)
     assert (tmp_path / "m" / "model.safetensors").is_file()
     out = capsys.readouterr()

@@ -422,3 +422,14 @@ def test_settings_that_cannot_work_together_are_refused_before_any_data_is_read(
     with pytest.raises(ConfigError, match=message):
         Trainer(tiny(tmp_path / "no-data-needed", tmp_path / "out", **settings))
     assert not (tmp_path / "out").exists()
+
+
+def test_a_push_that_cannot_happen_is_refused_before_training(tmp_path, monkeypatch):
+    cfg = tiny(tmp_path / "no-data-needed", tmp_path / "out", push_to_hub="someone/model")
+    with pytest.raises(ConfigError, match="HF_HUB_OFFLINE is set"):  # the tests run offline
+        Trainer(cfg)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr("pix2pix.train.get_token", lambda: None)  # no HF_TOKEN and no saved login
+    with pytest.raises(ConfigError, match="needs a Hub token: set HF_TOKEN"):
+        Trainer(cfg)
+    assert not (tmp_path / "out").exists()
