@@ -36,6 +36,7 @@ from .models import PatchDiscriminator
 from .palette import DELTA, fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
+RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size", "classes")  # must match to resume
 Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]  # a generator's sort key (lower is better) and its scores
 RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
 AB_TABLE = 128  # --rebalance looks pixel weights up for a*b* in -128..128, whole units (sRGB stays within)
@@ -683,10 +684,23 @@ class Trainer:
 
     def load_checkpoint(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=True)  # never unpickles code
-        self.G.load_state_dict(state["G"])
-        if self.G_ema is not None:
-            self.G_ema.load_state_dict(state.get("G_ema", state["G"]))  # a run that had no average starts it from G
-        self.D.load_state_dict(state["D"])
+        saved = state.get("config", {})
+        now = dataclasses.asdict(self.cfg)
+        changed = [f"{k} {saved[k]!r} -> {now[k]!r}" for k in RESUME_FIELDS if k in saved and saved[k] != now[k]]
+
+        def other_run(why: str) -> ConfigError:
+            return ConfigError(f"--resume: {path} is from a run with other settings ({why}): resume with that run's "
+                               "options, or train into another --out")
+
+        if changed:
+            raise other_run(", ".join(changed))
+        try:
+            self.G.load_state_dict(state["G"])
+            if self.G_ema is not None:
+                self.G_ema.load_state_dict(state.get("G_ema", state["G"]))  # a run that had no average starts it from G
+            self.D.load_state_dict(state["D"])
+        except RuntimeError as e:  # the networks' shapes differ (e.g. another --init)
+            raise other_run(str(e).splitlines()[0]) from None
         if self.judge is not None and "best" in state:
             self.best, self.judged = state["best"], state["judged"]
         self.opt_G.load_state_dict(state["opt_G"])

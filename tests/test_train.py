@@ -75,6 +75,8 @@ def test_resume_continues_with_identical_state(ab_dataset, tmp_path, monkeypatch
     for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), k
     assert resumed_trainer.opt_G.param_groups[0]["lr"] == 0.0
+    with pytest.raises(ConfigError, match=r"from a run with other settings \(ngf 8 -> 16\)"):
+        Trainer(tiny(ab_dataset, tmp_path / "b", resume=True, ngf=16))  # not a wall of size mismatches
 
 
 def test_ddp_under_torchrun_with_two_gloo_processes(ab_dataset, tmp_path):
