@@ -258,16 +258,21 @@ def download_maps(root: str | Path, url: str = MAPS_URL) -> Path:
     if (dest / "train").is_dir():
         return dest
     root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=root) as tmp:
+    with tempfile.TemporaryDirectory(dir=root) as tmp:  # a failed or partial download leaves nothing behind
         archive = Path(tmp) / "maps.tar.gz"
-        with urllib.request.urlopen(url) as r, open(archive, "wb") as f:
-            total = int(r.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc="maps.tar.gz") as bar:
-                while chunk := r.read(1 << 20):
-                    f.write(chunk)
-                    bar.update(len(chunk))
-        with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")  # "data" refuses absolute paths, links out and devices
+        try:
+            with urllib.request.urlopen(url, timeout=60) as r, open(archive, "wb") as f:
+                total = int(r.headers.get("Content-Length") or 0) or None
+                with tqdm(total=total, unit="B", unit_scale=True, desc="maps.tar.gz") as bar:
+                    while chunk := r.read(1 << 20):
+                        f.write(chunk)
+                        bar.update(len(chunk))
+            with tarfile.open(archive) as tar:
+                tar.extractall(tmp, filter="data")  # "data" refuses absolute paths, links out and devices
+        except (OSError, tarfile.TarError) as e:  # URLError and timeouts are OSErrors
+            reason = "not a readable .tar.gz archive" if isinstance(e, tarfile.TarError) else getattr(e, "reason", None) or e
+            raise DataError(f"could not download {url} ({reason}): fetch it yourself and unpack it so that {dest}/train "
+                            "holds the pairs") from None
         unpacked = Path(tmp) / "maps"
         if not (unpacked / "train").is_dir():
             raise DataError(f"{url} did not contain maps/train")

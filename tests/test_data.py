@@ -93,6 +93,15 @@ def test_download_maps_unpacks_an_archive(tmp_path, ab_dataset):
     assert len(PairedImages(dest, "val", size=32)) == 2
 
 
+
+def test_a_failed_maps_download_says_what_to_do_and_leaves_nothing(tmp_path):
+    (tmp_path / "broken.tar.gz").write_bytes(b"not a tar archive")
+    for url, reason in (((tmp_path / "missing.tar.gz").as_uri(), "No such file"), ((tmp_path / "broken.tar.gz").as_uri(), "not a readable .tar.gz archive")):
+        with pytest.raises(DataError, match=f"could not download {url} \\(.*{reason}.*\\): fetch it yourself"):
+            download_maps(tmp_path / "data", url=url)
+        assert list((tmp_path / "data").iterdir()) == []  # no half-written archive or folder
+
+
 def test_colourless_paintings_are_left_out_and_counted(paintings, photos, tmp_path):
     shutil.copytree(paintings, tmp_path / "art")
     gray = tmp_path / "art" / "images" / "Claude_Monet_9.jpg"  # a real grayscale photo, as a drawing would be
