@@ -39,7 +39,7 @@ from tqdm import tqdm
 
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
-from .hub import CONFIG_FILE, ModelError, Pix2PixGenerator, model_card, read_config, resolve
+from .hub import CONFIG_FILE, ModelError, Pix2PixGenerator, file_in_the_way, model_card, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor, with_strength
 from .palette import DELTA, learn_palette
@@ -507,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fit-gain", action="store_true", help="colorize, with --tune-percent: choose each Lab model's colour gain on the "
                    f"tune paintings ({', '.join(f'{g:g}' for g in GAINS)}; the most targets met, then the lowest CIEDE2000) and store it")
     args = p.parse_args(argv)
+    if args.figure and (blocker := file_in_the_way(args.figure.parent)):
+        p.error(f"--figure {args.figure}: {blocker} is a file, not a folder")
     if args.limit is not None and args.limit < 1:
         p.error(f"--limit must be at least 1, got {args.limit}")
     if not 0 <= args.tune_percent < 100:
@@ -523,6 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.all:
             artists, maps = shipped(Path(args.weights))
+            if not artists and not maps:
+                raise ModelError(f"--all: no model folders (config.json + model.safetensors) in {args.weights}")
             for artist, models in artists.items():
                 fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
                 try:

@@ -34,6 +34,14 @@ class PushError(RuntimeError):
     """A trained model that could not be uploaded to the Hub: it stays on disk, and the message says where."""
 
 
+def file_in_the_way(folder: str | Path) -> Path | None:
+    """The file that stands where `folder` (or a folder above it) would have to be made, or None: checked before
+    long work that writes there, so the run is refused at its start instead of failing at its end."""
+    folder = Path(folder)
+    existing = next((d for d in (folder, *folder.parents) if d.exists()), None)
+    return existing if existing is not None and not existing.is_dir() else None
+
+
 def check_gain(gain: float, space: str) -> None:
     """A colour gain scales predicted a*b*, which only Lab colorizers keep apart from the lightness."""
     if not gain > 0 or (gain != 1 and space != "lab"):

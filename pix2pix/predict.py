@@ -23,7 +23,7 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
-from .hub import ModelError
+from .hub import ModelError, file_in_the_way
 from .images import IMAGE_SUFFIXES, ImageError, load_image, side_by_side
 from .infer import Result, Translator
 
@@ -128,9 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     single = len(args.inputs) == 1 and args.inputs[0].is_file() and args.out.suffix.lower() in FIGURE_SUFFIXES
     if args.real and not single:
         p.error("--real needs exactly one input file and an --out figure file")
-    folder = args.out.parent if single else args.out
-    blocker = next((d for d in (folder, *folder.parents) if d.exists()), None)  # made only once there is a result
-    if blocker is not None and not blocker.is_dir():
+    blocker = file_in_the_way(args.out.parent if single else args.out)  # the folder is made only once there is a result
+    if blocker:
         p.error(f"--out {args.out}: {blocker} is a file, not a folder (give a folder for several inputs, or a .png path for one)")
     try:
         translator = Translator.load(args.model, fast=True)  # loaded once; bf16 where the CPU runs it natively

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from .color import AB_SCALE, ab_bins, ab_distances, condition_to_rgb, output_to_rgb, rebalance_weights
 from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, list_images, read_pair, source_width
-from .hub import Pix2PixGenerator, PushError, describe, load_generator
+from .hub import Pix2PixGenerator, PushError, describe, file_in_the_way, load_generator
 from .infer import Translator, bf16_supported, to_tensor
 from .models import PatchDiscriminator
 from .palette import DELTA, fit_snap, learn_palette
@@ -328,6 +328,8 @@ def save_grid(rows: list[torch.Tensor], path: Path) -> None:
 
 def check_config(cfg: TrainConfig) -> None:
     """Refuse settings that would fail (or silently do nothing) deep in a run, before any data is read."""
+    if blocker := file_in_the_way(cfg.out):
+        raise ConfigError(f"--out {cfg.out}: {blocker} is a file, not a folder")
     if cfg.total_epochs < 1 or min(cfg.epochs, cfg.epochs_decay) < 0:
         raise ConfigError(f"the schedule needs at least one epoch, got --epochs {cfg.epochs} --epochs-decay {cfg.epochs_decay}")
     if cfg.load_size < cfg.image_size:

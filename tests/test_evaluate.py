@@ -116,6 +116,12 @@ def test_clear_errors_without_a_traceback(paintings, tmp_path, capsys):
         with pytest.raises(SystemExit):  # not a traceback, nor all but the last 3 paintings scored
             ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, *bad])
         assert message in capsys.readouterr().err
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(SystemExit):  # refused before the scoring, not at its end
+        ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--figure", str(tmp_path / "a-file" / "fig.png")])
+    assert "a-file is a file, not a folder" in capsys.readouterr().err
+    assert ev.main(["--all", "--weights", str(tmp_path / "nothing-here"), "--paintings", str(paintings)]) == 2
+    assert "--all: no model folders" in capsys.readouterr().err
 
 
 def test_two_models_whose_folders_share_a_name_get_a_row_each(paintings, tmp_path, capsys):

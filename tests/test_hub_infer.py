@@ -291,3 +291,12 @@ def test_translator_snaps_with_the_stored_bias_and_window(tmp_path):
     assert snapped.shape == (40, 50, 3) and (snapped == rare).all() and len(used) > 1
     direct = Translator(loaded).translate_map(torch.rand(1, 3, 40, 50))  # as the trainer's snap fitting calls it
     assert not direct.requires_grad and direct.grad_fn is None  # no autograd graph kept per tile
+
+
+def test_file_in_the_way_finds_a_file_where_a_folder_must_be_made(tmp_path):
+    from pix2pix.hub import file_in_the_way
+
+    (tmp_path / "f").write_text("")
+    assert file_in_the_way(tmp_path / "f") == tmp_path / "f"
+    assert file_in_the_way(tmp_path / "f" / "deeper" / "out") == tmp_path / "f"
+    assert file_in_the_way(tmp_path / "new" / "out") is None and file_in_the_way(tmp_path) is None

@@ -53,6 +53,10 @@ def test_models_of_different_shapes_are_refused_by_name(tmp_path, capsys):
     with pytest.raises(SystemExit):
         soup.main(["--out", str(tmp_path / "soup"), a])  # one model is no average
     assert soup.main(["--out", str(tmp_path / "soup"), a, str(tmp_path / "missing")]) == 2
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(SystemExit):
+        soup.main(["--out", str(tmp_path / "a-file"), a, a])
+    assert "a-file is a file, not a folder" in capsys.readouterr().err
 
 
 def test_models_from_different_starts_are_averaged_with_a_warning(tmp_path, capsys):

@@ -435,3 +435,9 @@ def test_a_push_that_cannot_happen_is_refused_before_training(tmp_path, monkeypa
     with pytest.raises(ConfigError, match="needs a Hub token: set HF_TOKEN"):
         Trainer(cfg)
     assert not (tmp_path / "out").exists()
+
+
+def test_an_out_folder_behind_a_file_is_refused_before_training(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ConfigError, match="a-file is a file, not a folder"):
+        Trainer(tiny(tmp_path / "no-data-needed", tmp_path / "a-file" / "model"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from pix2pix.hub import ModelError, Pix2PixGenerator, load_generator
+from pix2pix.hub import ModelError, Pix2PixGenerator, file_in_the_way, load_generator
 
 SHARED = ("data", "train_images", "colorless_left_out", "tune_percent", "image_size", "load_size", "batch_size", "device", "date")
 PER_RUN = ("lambda_l1", "lambda_gan", "ema", "schedule", "steps", "seconds_this_session", "final_losses")
@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if len(args.models) < 2:
         p.error("give at least two models to average")
+    if blocker := file_in_the_way(args.out):
+        p.error(f"--out {args.out}: {blocker} is a file, not a folder")
     try:
         models = [load_generator(m) for m in args.models]
     except ModelError as e:
