@@ -36,17 +36,17 @@ from .models import PatchDiscriminator
 from .palette import DELTA, fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
-RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size", "classes")  # must match to resume
+RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size", "classes")  # same to resume
 Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]  # a generator's sort key (lower is better) and its scores
 RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
 AB_TABLE = 128  # --rebalance looks pixel weights up for a*b* in -128..128, whole units (sRGB stays within)
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
 
 
-
 class ConfigError(ValueError):
     """A run's settings that cannot work together (or with the model it starts from): the training commands report
     it in one line, like a bad option."""
+
 
 @dataclass
 class TrainConfig:

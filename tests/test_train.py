@@ -416,9 +416,9 @@ def test_training_options_out_of_range_are_refused_by_name(option, value, messag
 
 
 @pytest.mark.parametrize("settings,message", [
-    (dict(epochs=0, epochs_decay=0), "needs at least one epoch"),
-    (dict(load_size=24), "--load-size 24 must be at least --image-size 32"),
-    (dict(image_size=48, load_size=56), "--image-size 48 must be a multiple of 2\\*\\*depth = 32"),
+    ({"epochs": 0, "epochs_decay": 0}, "needs at least one epoch"),
+    ({"load_size": 24}, "--load-size 24 must be at least --image-size 32"),
+    ({"image_size": 48, "load_size": 56}, "--image-size 48 must be a multiple of 2\\*\\*depth = 32"),
 ])
 def test_settings_that_cannot_work_together_are_refused_before_any_data_is_read(settings, tmp_path, message):
     with pytest.raises(ConfigError, match=message):
