@@ -31,6 +31,7 @@ from PIL import Image
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
 from pix2pix.infer import with_strength
+from pix2pix.options import COUNT
 from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
 
 EXAMPLES = Path(__file__).with_name("examples")
@@ -360,13 +361,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"))
     p.add_argument("--share", action="store_true", help="also open a temporary public *.gradio.live link")
     p.add_argument("--weights", default=os.environ.get(WEIGHTS_ENV, "weights"), help=f"model folder (env {WEIGHTS_ENV})")
-    p.add_argument("--concurrency", type=int, default=int(os.environ.get("PIX2PIX_CONCURRENCY", 1)),
+    p.add_argument("--concurrency", type=COUNT, default=os.environ.get("PIX2PIX_CONCURRENCY", "1"),
                    help="requests computed at once, sharing the CPU threads (1 measured best on 2 vCPUs: README)")
-    p.add_argument("--queue-size", type=int, default=int(os.environ.get("PIX2PIX_QUEUE_SIZE", 64)),
+    p.add_argument("--queue-size", type=COUNT, default=os.environ.get("PIX2PIX_QUEUE_SIZE", "64"),
                    help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)")
     args = p.parse_args(argv)
-    if args.concurrency < 1 or args.queue_size < 1:
-        p.error("--concurrency and --queue-size must be at least 1 (requests computed at once, and waiting)")
     problem = serve_problem(args.host, args.port)
     if problem:
         p.error(problem)

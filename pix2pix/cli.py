@@ -8,33 +8,8 @@ from collections.abc import Callable
 
 from .data import DataError
 from .hub import ModelError, PushError
+from .options import COUNT, POSITIVE, WEIGHT, number
 from .train import ConfigError, TrainConfig
-
-
-def number(kind: Callable[[str], float], least: float, most: float | None = None, *, above: bool = False,
-           below: bool = False) -> Callable[[str], float]:
-    """argparse type: a number of `kind` from `least` (strictly more with `above`) up to `most` (strictly less with
-    `below`). A bad value is refused with the option's name, instead of failing deep inside a run."""
-
-    def parse(text: str) -> float:
-        value = kind(text)
-        low_ok = value > least if above else value >= least
-        high_ok = most is None or (value < most if below else value <= most)
-        if not (low_ok and high_ok):
-            if most is not None and not (above or below):
-                bound = f"between {least:g} and {most:g}"
-            else:
-                bound = f"above {least:g}" if above else f"at least {least:g}"
-                bound += f" and {'below' if below else 'at most'} {most:g}" if most is not None else ""
-            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its "invalid ... value" message
-    return parse
-
-
-COUNT = number(int, 1)  # batch size, widths, depth, sizes: whole numbers from 1
-WEIGHT = number(float, 0)  # loss weights and seconds: 0 turns the term off
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -47,7 +22,7 @@ def training_parser(prog: str, description: str) -> argparse.ArgumentParser:
     g.add_argument("--epochs", type=number(int, 0), default=100, help="epochs at the initial learning rate")
     g.add_argument("--epochs-decay", type=number(int, 0), default=100, help="further epochs with the rate decaying linearly to 0")
     g.add_argument("--batch-size", type=COUNT, default=1, help="images per step (per GPU under torchrun)")
-    g.add_argument("--lr", type=number(float, 0, above=True), default=2e-4, help="Adam learning rate (betas 0.5, 0.999)")
+    g.add_argument("--lr", type=POSITIVE, default=2e-4, help="Adam learning rate (betas 0.5, 0.999)")
     g.add_argument("--lambda-l1", type=WEIGHT, default=100.0, help="weight of the L1 term next to the GAN term")
     g.add_argument("--lambda-gan", type=WEIGHT, default=1.0, help="weight of the GAN term (0: no discriminator, L1 only; about 3x faster)")
     g.add_argument("--ema", type=number(float, 0, 1, below=True), default=0.0, metavar="DECAY", help="keep an exponential moving average of the "
@@ -66,7 +41,7 @@ def training_parser(prog: str, description: str) -> argparse.ArgumentParser:
     r.add_argument("--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast (used on CUDA and on CPUs with native bf16)")
     r.add_argument("--compile", action="store_true", help="torch.compile the networks (CUDA: faster after warm-up)")
     r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--time-budget", type=number(float, 0, above=True), metavar="MIN", help="minutes for the whole run: the schedule shrinks to fit")
+    r.add_argument("--time-budget", type=POSITIVE, metavar="MIN", help="minutes for the whole run: the schedule shrinks to fit")
     r.add_argument("--checkpoint-every", type=WEIGHT, default=0.0, metavar="SEC",
                    help="seconds between checkpoints and sample grids (0: every epoch; the last epoch always)")
     r.add_argument("--resume", action="store_true", help="continue from OUT/train/checkpoint.pt if present")

@@ -42,6 +42,7 @@ from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
 from .hub import CONFIG_FILE, ModelError, Pix2PixGenerator, file_in_the_way, model_card, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor, with_strength
+from .options import COUNT, PERCENT, POSITIVE
 from .palette import DELTA, learn_palette
 
 PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
@@ -497,24 +498,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weights", default="weights", help="with --all: the folder of model folders")
     p.add_argument("--paintings", default="data/best-artworks", help="with --all: the paintings folder")
     p.add_argument("--maps", default="data/maps", help="with --all: the maps folder")
-    p.add_argument("--limit", type=int, help="score at most this many held-out images (quick runs)")
+    p.add_argument("--limit", type=COUNT, help="score at most this many held-out images (quick runs)")
     p.add_argument("--figure", type=Path, help="write a few held-out examples side by side to this PNG")
     p.add_argument("--write", action="store_true", help="store the scores in each model's config.json and model card")
-    p.add_argument("--tune-percent", type=int, default=0, metavar="P", help="colorize: score on the tune split of "
+    p.add_argument("--tune-percent", type=PERCENT, default=0, metavar="P", help="colorize: score on the tune split of "
                    "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
-    p.add_argument("--temperature", type=float, action="append", metavar="T", help="colorize: score models with a*b* "
+    p.add_argument("--temperature", type=POSITIVE, action="append", metavar="T", help="colorize: score models with a*b* "
                    "classes at this temperature instead of their own (repeatable; with --write, once: it is stored too)")
     p.add_argument("--fit-gain", action="store_true", help="colorize, with --tune-percent: choose each Lab model's colour gain on the "
                    f"tune paintings ({', '.join(f'{g:g}' for g in GAINS)}; the most targets met, then the lowest CIEDE2000) and store it")
     args = p.parse_args(argv)
     if args.figure and (blocker := file_in_the_way(args.figure.parent)):
         p.error(f"--figure {args.figure}: {blocker} is a file, not a folder")
-    if args.limit is not None and args.limit < 1:
-        p.error(f"--limit must be at least 1, got {args.limit}")
-    if not 0 <= args.tune_percent < 100:
-        p.error(f"--tune-percent must be at least 0 and below 100, got {args.tune_percent}")
-    if any(t <= 0 for t in args.temperature or []):
-        p.error("--temperature must be above 0: 1 is the plain mean of the colour classes, lower more vivid")
     if args.fit_gain and (not args.tune_percent or args.write or args.all or args.temperature or args.task == "maps"):
         p.error("--fit-gain chooses on the tune paintings of given colorizers: give --tune-percent P (never the held-out"
                 " paintings), and not --write, --all, --temperature or --task maps")

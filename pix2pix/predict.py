@@ -26,6 +26,7 @@ from tqdm import tqdm
 from .hub import ModelError, file_in_the_way
 from .images import IMAGE_SUFFIXES, ImageError, load_image, side_by_side
 from .infer import Result, Translator
+from .options import number
 
 FIGURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
@@ -120,16 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", required=True, help="model folder (config.json + model.safetensors) or Hub repo id")
     p.add_argument("--out", type=Path, default=Path("predictions"), help="a figure file (one input) or a folder (default: predictions)")
     p.add_argument("--real", type=Path, help="one input only: the true target image, shown as a fourth panel")
-    p.add_argument("--strength", type=float, default=1.0, help="Lab colorizers: colour strength, 0 (gray) to 1.5 (default 1)")
+    p.add_argument("--strength", type=number(float, 0, 1.5), default=1.0, help="Lab colorizers: colour strength, 0 (gray) to 1.5 (default 1)")
     p.add_argument("--snap", action="store_true", help="aerial -> map: draw in the model's map palette")
     args = p.parse_args(argv)
-    if not 0 <= args.strength <= 1.5:
-        p.error("--strength must be from 0 to 1.5")
     single = len(args.inputs) == 1 and args.inputs[0].is_file() and args.out.suffix.lower() in FIGURE_SUFFIXES
     if args.real and not single:
         p.error("--real needs exactly one input file and an --out figure file")
-    blocker = file_in_the_way(args.out.parent if single else args.out)  # the folder is made only once there is a result
-    if blocker:
+    if blocker := file_in_the_way(args.out.parent if single else args.out):  # the folder is made only once there is a result
         p.error(f"--out {args.out}: {blocker} is a file, not a folder (give a folder for several inputs, or a .png path for one)")
     try:
         translator = Translator.load(args.model, fast=True)  # loaded once; bf16 where the CPU runs it natively

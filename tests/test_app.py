@@ -171,8 +171,8 @@ def test_a_busy_port_is_refused_with_a_hint_before_anything_loads(monkeypatch, c
     (["--port", "0"], "0 is not a TCP port"),
     (["--host", "192.0.2.1", "--port", "7860"], "cannot serve on 192.0.2.1:7860"),  # a documentation address: never this machine's
     (["--host", "no-such-host.invalid"], "host 'no-such-host.invalid' cannot be resolved"),
-    (["--concurrency", "0"], "--concurrency and --queue-size must be at least 1"),
-    (["--queue-size", "-1"], "--concurrency and --queue-size must be at least 1"),
+    (["--concurrency", "0"], "argument --concurrency: must be at least 1, got 0"),
+    (["--queue-size", "-1"], "argument --queue-size: must be at least 1, got -1"),
 ])
 def test_settings_the_app_cannot_serve_with_are_refused_in_one_line(argv, message, monkeypatch, capsys):
     def offline(host, *args, **kwargs):  # no resolver here: an unknown name fails as it would online, at once

@@ -110,9 +110,10 @@ def test_clear_errors_without_a_traceback(paintings, tmp_path, capsys):
     assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", str(tmp_path / "nope")]) == 2
     with pytest.raises(SystemExit):
         ev.main(["--data", str(paintings), "--model", lab])  # colorize needs --artist
-    for bad, message in ((["--limit", "0"], "--limit must be at least 1"), (["--limit", "-3"], "--limit must be at least 1"),
-                         (["--tune-percent", "100"], "--tune-percent must be at least 0 and below 100"),
-                         (["--temperature", "0"], "--temperature must be above 0")):
+    for bad, message in ((["--limit", "0"], "argument --limit: must be at least 1, got 0"),
+                         (["--limit", "-3"], "argument --limit: must be at least 1, got -3"),
+                         (["--tune-percent", "100"], "argument --tune-percent: must be at least 0 and below 100, got 100"),
+                         (["--temperature", "0"], "argument --temperature: must be above 0, got 0")):
         with pytest.raises(SystemExit):  # not a traceback, nor all but the last 3 paintings scored
             ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, *bad])
         assert message in capsys.readouterr().err

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from pix2pix.cli import COUNT, number
+from pix2pix.options import COUNT, POSITIVE
 
 ARTISTS = ["Claude Monet", "Pablo Picasso", "Titian", "Andy Warhol", "Salvador Dali", "Kazimir Malevich"]
 MODELS: dict[str, tuple[str, list[str]]] = {
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="weights", help="where the model folders go")
     p.add_argument("--only", nargs="+", choices=list(MODELS), help="train these models only (default: all)")
     p.add_argument("--parallel", type=COUNT, help="models trained at once (default: all on CUDA, 1 on CPU)")
-    p.add_argument("--time-budget", type=number(float, 0, above=True), help="minutes per model; each schedule shrinks to fit")
+    p.add_argument("--time-budget", type=POSITIVE, help="minutes per model; each schedule shrinks to fit")
     p.add_argument("--colorize-args", default="", help='extra options for every colorizer, e.g. "--ngf 32 --batch-size 16"')
     p.add_argument("--maps-args", default="", help="extra options for both maps models")
     p.add_argument("--log-dir", default="runs/logs", help="one log file per model")

@@ -18,8 +18,9 @@ import re
 import sys
 from pathlib import Path
 
-from pix2pix.cli import WEIGHT, config_from_args, exit_status, number, training_parser
+from pix2pix.cli import config_from_args, exit_status, training_parser
 from pix2pix.evaluate import tune_judge
+from pix2pix.options import PERCENT, POSITIVE, WEIGHT, number
 from pix2pix.train import train
 
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--space", choices=["lab", "rgb"], default="lab", help="lab: predict a*b* from L; rgb: predict RGB from gray")
     p.add_argument("--data", default="data/best-artworks", help="folder with images/ (and artists.csv)")
     p.add_argument("--out", help="model folder to write (default weights/<artist>-<space>)")
-    p.add_argument("--tune-percent", type=number(int, 0, 100, below=True), default=0, metavar="P", help="keep P%% of the training paintings out of "
+    p.add_argument("--tune-percent", type=PERCENT, default=0, metavar="P", help="keep P%% of the training paintings out of "
                    "training, to compare candidate models on (python -m pix2pix.evaluate --tune-percent P) without the held-out ones")
     p.add_argument("--keep-best", action="store_true", help="score the model on the tune paintings after every epoch "
                    "(needs --tune-percent) and save the best epoch's weights instead of the last: the most of the five targets "
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--classes", action="store_true", help="score 261 a*b* colour classes with a cross-entropy loss instead "
                    "of regressing a*b*; the model outputs their annealed mean (with --init: a new output layer, the rest copied)")
     c.add_argument("--lambda-class", type=WEIGHT, default=1.0, help="weight of the class cross-entropy")
-    c.add_argument("--temperature", type=number(float, 0, above=True), default=0.38, help="annealed mean the saved model outputs: 1 the plain "
+    c.add_argument("--temperature", type=POSITIVE, default=0.38, help="annealed mean the saved model outputs: 1 the plain "
                    "mean, lower more vivid (re-set it later with python -m pix2pix.evaluate --temperature T --write)")
     p.add_argument("--rebalance", type=number(float, 0, 1, below=True), default=0.0, metavar="SHARE", help="Lab: weigh each pixel's L1 (or class) "
                    "loss by the rarity of its real colour in the training paintings, as Zhang et al.: SHARE is the colour "

@@ -17,8 +17,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pix2pix.cli import WEIGHT, config_from_args, exit_status, number, training_parser
+from pix2pix.cli import config_from_args, exit_status, training_parser
 from pix2pix.data import download_maps
+from pix2pix.options import POSITIVE, WEIGHT, number
 from pix2pix.train import recalibrate, train
 
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--download", action="store_true", help="download the public maps archive into the parent of --data first")
     p.add_argument("--direction", choices=["AtoB", "BtoA"], default="AtoB", help="AtoB: photo -> map; BtoA: map -> photo")
     p.add_argument("--out", help="model folder to write (default weights/maps-aerial2map or weights/maps-map2aerial)")
-    p.add_argument("--scale", type=number(float, 0, above=True), help="ground scale to record: training pixels per pixel of the original 600 px "
+    p.add_argument("--scale", type=POSITIVE, help="ground scale to record: training pixels per pixel of the original 600 px "
                    "tiles (default: load size / tile width on disk; give it when the tiles were resized beforehand)")
     p.add_argument("--palette", type=number(int, 0), default=10, help="AtoB: colours of the map palette learnt for snapping (0: none)")
     p.add_argument("--lambda-palette", type=WEIGHT, default=0.0, help="AtoB: weight of a cross-entropy term that teaches "
