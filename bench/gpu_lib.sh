@@ -1,4 +1,15 @@
-# Helpers shared by the prepared GPU runs (sourced by gpu_stage.sh and gpu_zoom.sh; needs T0, W, LOGS and DRY set).
+# What the prepared GPU runs share (sourced first by gpu_stage.sh and gpu_zoom.sh): the folders, the six artists,
+# the environment record, and helpers to train colorizers side by side under a hard stop and to pack the results.
+set -u
+OUT=${OUT:-/tmp/gpu-out}
+STAGE=${STAGE:-/tmp/gpu-stage}
+W=$STAGE/weights
+LOGS=$STAGE/logs
+mkdir -p "$OUT" "$W" "$LOGS"
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+T0=$(date +%s)
+SIX="--artist monet --artist picasso --artist titian --artist warhol --artist dali --artist malevich"
+
 say() { echo "[$(($(date +%s) - T0)) s] $*"; }
 train() {  # train NAME OPTIONS...: one colorizer into $W/NAME, its log in $LOGS/NAME.log
   local name=$1
@@ -14,3 +25,16 @@ at_once() {  # at_once MINUTES RUNS: the runs (lines of `train ...`) side by sid
 $2
 wait"
 }
+pack() {  # pack NAME 'PATTERN'...: the trained model folders in $W matching the (quoted) patterns, as $OUT/NAME.tar.partNN
+  local name=$1 trained
+  shift
+  trained=$(cd "$W" && shopt -s nullglob && for d in $*; do [ -f "$d/model.safetensors" ] && echo "$d"; done)
+  [ -n "$trained" ] && tar cf - -C "$W" $(files $trained) | split -b 15m -d - "$OUT/$name.tar.part"
+}
+finish() {  # the logs into $OUT, and what is there
+  tar czf "$OUT/logs.tgz" -C "$STAGE" logs
+  say "done: $(ls "$OUT" | tr '\n' ' ')"
+}
+
+{ nvidia-smi; python3 -c "import torch; print('torch', torch.__version__)"; } > "$LOGS/env.txt" 2>&1
+say "environment: $(tail -1 "$LOGS/env.txt")"

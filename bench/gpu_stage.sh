@@ -8,22 +8,10 @@
 # Needs weights/claude-monet-lab and the packed data in .gpu/paintings (python -m bench.gpu_pack --paintings ...).
 # Usage: bash bench/gpu_stage.sh [STAGE_MIN] [TUNE_MIN]
 # A CPU rehearsal: DRY="--limit 8 --epochs 1 --epochs-decay 1" bash bench/gpu_stage.sh 0.2 0.2
-set -u
-OUT=${OUT:-/tmp/gpu-out}
-STAGE=${STAGE:-/tmp/gpu-stage}
+source "$(dirname "$0")/gpu_lib.sh"
 STAGE_MIN=${1:-3.3}
 TUNE_MIN=${2:-3.5}
-W=$STAGE/weights
-LOGS=$STAGE/logs
-mkdir -p "$OUT" "$W" "$LOGS"
-export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
-T0=$(date +%s)
-SIX="--artist monet --artist picasso --artist titian --artist warhol --artist dali --artist malevich"
 declare -A EPOCHS=([monet]=15 [picasso]=40 [warhol]=60 [dali]=80)  # about 1,000-1,600 steps of 16 each
-source "$(dirname "$0")/gpu_lib.sh"
-
-{ nvidia-smi; python3 -c "import torch; print('torch', torch.__version__)"; } > "$LOGS/env.txt" 2>&1
-say "environment: $(tail -1 "$LOGS/env.txt")"
 
 say "1. two six-artist stages, $STAGE_MIN min each"
 export OMP_NUM_THREADS=8
@@ -43,8 +31,5 @@ for a in warhol dali; do
 done
 at_once "$TUNE_MIN" "$runs"
 
-shopt -s nullglob
-trained=$(cd "$W" && for d in gan-* cls-*; do [ -f "$d/model.safetensors" ] && echo "$d"; done)
-[ -n "$trained" ] && tar cf - -C "$W" $(files $trained) | split -b 15m -d - "$OUT/tunes.tar.part"
-tar czf "$OUT/logs.tgz" -C "$STAGE" logs
-say "done: $(ls "$OUT" | tr '\n' ' ')"
+pack tunes 'gan-*' 'cls-*'
+finish

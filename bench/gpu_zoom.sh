@@ -12,23 +12,11 @@
 # .gpu/init (config.json + model.safetensors; session 6 used the CPU zoom stage of the README's recipe table).
 # Usage: bash bench/gpu_zoom.sh [STAGE_MIN] [TUNE_MIN]
 # A CPU rehearsal: DRY="--limit 8 --epochs 1 --epochs-decay 1" bash bench/gpu_zoom.sh 0.2 0.2
-set -u
-OUT=${OUT:-/tmp/gpu-out}
-STAGE=${STAGE:-/tmp/gpu-stage}
+source "$(dirname "$0")/gpu_lib.sh"
 STAGE_MIN=${1:-2.8}
 TUNE_MIN=${2:-2.8}
-W=$STAGE/weights
-LOGS=$STAGE/logs
-mkdir -p "$OUT" "$W" "$LOGS"
-export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
-T0=$(date +%s)
-SIX="--artist monet --artist picasso --artist titian --artist warhol --artist dali --artist malevich"
 declare -A EPOCHS=([monet]=8 [picasso]=25 [dali]=40)  # 560-960 steps of 16, judged after every epoch
 declare -A ZOOM=([monet]=0.3 [picasso]=0.3 [dali]=0.2)  # as the CPU fine-tunes shipped or tried
-source "$(dirname "$0")/gpu_lib.sh"
-
-{ nvidia-smi; python3 -c "import torch; print('torch', torch.__version__)"; } > "$LOGS/env.txt" 2>&1
-say "environment: $(tail -1 "$LOGS/env.txt")"
 
 say "1. two six-artist zoom stages, $STAGE_MIN min each"
 export OMP_NUM_THREADS=8
@@ -47,8 +35,5 @@ done
 runs+="train gan500-monet --artist monet --min-scale 0.3 --keep-best --lr 1e-4 --epochs 8 --epochs-decay 8 --time-budget $TUNE_MIN --init $W/zoom-gan --lambda-l1 500 &"
 at_once "$TUNE_MIN" "$runs"
 
-shopt -s nullglob
-trained=$(cd "$W" && for d in zoom-l1 l1-* gan-* gan500-*; do [ -f "$d/model.safetensors" ] && echo "$d"; done)
-[ -n "$trained" ] && tar cf - -C "$W" $(files $trained) | split -b 15m -d - "$OUT/zoom.tar.part"
-tar czf "$OUT/logs.tgz" -C "$STAGE" logs
-say "done: $(ls "$OUT" | tr '\n' ' ')"
+pack zoom zoom-l1 'l1-*' 'gan-*' 'gan500-*'
+finish
