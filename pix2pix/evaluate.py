@@ -210,7 +210,7 @@ def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Callable[[P
     def judge(G: Pix2PixGenerator) -> tuple[list[float], dict]:
         row = score("judging on the tune paintings", translator_method(Translator(copy.deepcopy(G).float().cpu(), fast=True)), paintings)
         met = targets_met(row, gray, mean)
-        return [-met, row.mean("ciede2000")], tune_scores(row, met)
+        return rule_key(row, met), tune_scores(row, met)
 
     return judge
 
@@ -223,6 +223,11 @@ def tune_set(data: Path, artists: list[str], tune_percent: int) -> tuple[list[st
         raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
     gray, mean = (score(name, method, paintings) for name, method in baselines.items())
     return names, paintings, colourless, gray, mean
+
+
+def rule_key(row: Row, met: int) -> list[float]:
+    """The rule between candidates as a sort key (lower is better): the most targets met, then the lower CIEDE2000."""
+    return [-met, row.mean("ciede2000")]
 
 
 def tune_scores(row: Row, met: int) -> dict[str, float]:
@@ -290,7 +295,7 @@ def fit_gain(data: Path, artist: str, models: list[str], tune_percent: int, gain
     for m in models:
         rows = gain_rows(m, paintings, gains)
         met = [targets_met(r, gray, mean) for r in rows]
-        best = min(range(len(rows)), key=lambda i: (-met[i], rows[i].mean("ciede2000")))  # min keeps the first of equals
+        best = min(range(len(rows)), key=lambda i: rule_key(rows[i], met[i]))  # min keeps the first of equals
         tried = {f"{g:g}": tune_scores(r, k) for g, r, k in zip(gains, rows, met)}
         command = f"python -m pix2pix.evaluate --data {data} --artist {shlex.quote(artist)} --model {m} --tune-percent {tune_percent} --fit-gain"
         write_gain(m, gains[best], {"split": split, "rule": "the most targets met, then the lowest CIEDE2000", "tried": tried, "command": command})
