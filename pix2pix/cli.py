@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable
 
-from .data import DataError
-from .hub import ModelError, PushError
 from .options import COUNT, POSITIVE, WEIGHT, number
-from .train import ConfigError, TrainConfig
+from .train import TrainConfig
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -77,13 +73,3 @@ def config_from_args(args: argparse.Namespace, **task: object) -> TrainConfig:
         push_to_hub=args.push_to_hub,
     )
 
-
-def exit_status(main: Callable[[], int]) -> int:
-    """Run a training command's `main`: a problem with the user's data, models or settings (a missing folder, an
-    unknown artist, a model that cannot be loaded, options that cannot work together, a failed push) ends it with one
-    `error:` line and status 2, as a bad option does."""
-    try:
-        return main()
-    except (DataError, ModelError, ConfigError, PushError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2

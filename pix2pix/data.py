@@ -21,6 +21,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from .color import mean_chroma, to_condition, to_target
+from .errors import UserError
 from .images import load_image
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
@@ -29,7 +30,7 @@ DIRECTIONS = ("AtoB", "BtoA")
 MIN_CHROMA = 3.0  # mean Lab chroma below this: a drawing or grayscale reproduction, nothing to learn colour from
 
 
-class DataError(FileNotFoundError):
+class DataError(UserError, FileNotFoundError):
     """A dataset folder that is missing, empty, or lacks what was asked for."""
 
 

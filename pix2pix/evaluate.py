@@ -39,6 +39,7 @@ from tqdm import tqdm
 
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
+from .errors import reports_user_errors
 from .hub import CONFIG_FILE, ModelError, Pix2PixGenerator, file_in_the_way, model_card, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor, with_strength
@@ -493,6 +494,7 @@ def shipped(weights: Path) -> tuple[dict[str, list[str]], list[str]]:
 
 
 @torch.no_grad()
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=["colorize", "maps"], default="colorize")
@@ -522,34 +524,30 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--temperature is for given colorizers, and --write stores one temperature")
     if args.tune_percent and (args.write or args.all or args.task == "maps"):
         p.error("--tune-percent scores given colorizers for choosing between them: not with --write, --all or --task maps")
-    try:
-        if args.all:
-            artists, maps = shipped(Path(args.weights))
-            if not artists and not maps:
-                raise ModelError(f"--all: no model folders (config.json + model.safetensors) in {args.weights}")
-            for artist, models in artists.items():
-                fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
-                try:
-                    print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write) + "\n", flush=True)
-                except DataError as e:  # one artist missing from the data does not stop the others
-                    print(f"### {artist}: not evaluated ({e})\n", flush=True)
-            if maps:
-                print(evaluate_maps(Path(args.maps), maps, args.limit, args.figure, args.write), flush=True)
-        elif not args.data or not args.model:
-            p.error("give --data and at least one --model (or --all)")
-        elif args.task == "maps":
-            print(evaluate_maps(Path(args.data), args.model, args.limit, args.figure, args.write))
-        else:
-            if not args.artist:
-                p.error("colorize needs --artist")
-            if args.fit_gain:
-                print(fit_gain(Path(args.data), args.artist, args.model, args.tune_percent))
-                return 0
-            print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
-                                    args.temperature))
-    except (DataError, ModelError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    if args.all:
+        artists, maps = shipped(Path(args.weights))
+        if not artists and not maps:
+            raise ModelError(f"--all: no model folders (config.json + model.safetensors) in {args.weights}")
+        for artist, models in artists.items():
+            fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
+            try:
+                print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write) + "\n", flush=True)
+            except DataError as e:  # one artist missing from the data does not stop the others
+                print(f"### {artist}: not evaluated ({e})\n", flush=True)
+        if maps:
+            print(evaluate_maps(Path(args.maps), maps, args.limit, args.figure, args.write), flush=True)
+    elif not args.data or not args.model:
+        p.error("give --data and at least one --model (or --all)")
+    elif args.task == "maps":
+        print(evaluate_maps(Path(args.data), args.model, args.limit, args.figure, args.write))
+    else:
+        if not args.artist:
+            p.error("colorize needs --artist")
+        if args.fit_gain:
+            print(fit_gain(Path(args.data), args.artist, args.model, args.tune_percent))
+            return 0
+        print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
+                                args.temperature))
     return 0
 
 

@@ -19,6 +19,7 @@ from safetensors import SafetensorError
 from safetensors.torch import save_file
 
 from .color import annealed_mean
+from .errors import UserError
 from .models import UNetGenerator
 
 TASKS = ("maps", "colorize")
@@ -26,11 +27,11 @@ SPACES = ("rgb", "lab")
 WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
 
 
-class ModelError(RuntimeError):
+class ModelError(UserError, RuntimeError):
     """Weights or config that cannot be used, with a message that names the file."""
 
 
-class PushError(RuntimeError):
+class PushError(UserError, RuntimeError):
     """A trained model that could not be uploaded to the Hub: it stays on disk, and the message says where."""
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from .errors import UserError
+
 # Largest image decoded at all (pixels), and the longest side kept for processing.
 MAX_PIXELS = int(os.environ.get("PIX2PIX_MAX_PIXELS", 64_000_000))
 MAX_SIDE = int(os.environ.get("PIX2PIX_MAX_SIDE", 2048))
@@ -24,7 +26,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".ti
 ImageInput = str | os.PathLike | bytes | Image.Image | np.ndarray
 
 
-class ImageError(ValueError):
+class ImageError(UserError, ValueError):
     """An input that cannot be used as an image, with a message fit to show a user."""
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
-from .hub import ModelError, file_in_the_way
+from .errors import reports_user_errors
+from .hub import file_in_the_way
 from .images import IMAGE_SUFFIXES, ImageError, load_image, side_by_side
 from .infer import Result, Translator
 from .options import number
@@ -115,6 +116,7 @@ def predict_many(translator: Translator, inputs: list[Path], out_dir: Path, stre
     return summary
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.predict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="+", type=Path, help="image files and folders (any size; PNG, JPEG, WebP, ...)")
@@ -129,17 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--real needs exactly one input file and an --out figure file")
     if blocker := file_in_the_way(args.out.parent if single else args.out):  # the folder is made only once there is a result
         p.error(f"--out {args.out}: {blocker} is a file, not a folder (give a folder for several inputs, or a .png path for one)")
-    try:
-        translator = Translator.load(args.model, fast=True)  # loaded once; bf16 where the CPU runs it natively
-        if single:
-            if args.out.resolve() == args.inputs[0].resolve():
-                p.error("--out would overwrite the input")
-            fig, gen = write_result(translator, args.inputs[0], args.out, generated_path(args.out), args.real, args.strength, args.snap)
-            print(f"wrote {fig} and {gen}")
-            return 0
-    except (ImageError, ModelError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    translator = Translator.load(args.model, fast=True)  # loaded once; bf16 where the CPU runs it natively
+    if single:
+        if args.out.resolve() == args.inputs[0].resolve():
+            p.error("--out would overwrite the input")
+        fig, gen = write_result(translator, args.inputs[0], args.out, generated_path(args.out), args.real, args.strength, args.snap)
+        print(f"wrote {fig} and {gen}")
+        return 0
     summary = predict_many(translator, args.inputs, args.out, args.strength, args.snap)
     print(f"{len(summary.written)} translated into {args.out}, {len(summary.skipped)} skipped")
     return 0 if summary.written else 1

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from .color import AB_SCALE, ab_bins, ab_distances, condition_to_rgb, output_to_rgb, rebalance_weights
 from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, list_images, read_pair, source_width
+from .errors import UserError
 from .hub import Pix2PixGenerator, PushError, describe, file_in_the_way, load_generator
 from .infer import Translator, bf16_supported, to_tensor
 from .models import PatchDiscriminator
@@ -43,7 +44,7 @@ AB_TABLE = 128  # --rebalance looks pixel weights up for a*b* in -128..128, whol
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A run's settings that cannot work together (or with the model it starts from): the training commands report
     it in one line, like a bad option."""
 

@@ -18,12 +18,14 @@ import re
 import sys
 from pathlib import Path
 
-from pix2pix.cli import config_from_args, exit_status, training_parser
+from pix2pix.cli import config_from_args, training_parser
+from pix2pix.errors import reports_user_errors
 from pix2pix.evaluate import tune_judge
 from pix2pix.options import PERCENT, POSITIVE, WEIGHT, number
 from pix2pix.train import train
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = training_parser("python -m train.colorize", __doc__)
     p.add_argument("--artist", action="append", required=True, help='artist name, e.g. "Claude Monet" or Monet (repeatable)')
@@ -68,4 +70,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(exit_status(main))
+    sys.exit(main())

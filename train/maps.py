@@ -17,12 +17,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pix2pix.cli import config_from_args, exit_status, training_parser
+from pix2pix.cli import config_from_args, training_parser
 from pix2pix.data import download_maps
+from pix2pix.errors import reports_user_errors
 from pix2pix.options import POSITIVE, WEIGHT, number
 from pix2pix.train import recalibrate, train
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = training_parser("python -m train.maps", __doc__)
     p.add_argument("--data", default="data/maps", help="folder holding train/ and val/ of side-by-side A|B JPGs")
@@ -52,4 +54,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(exit_status(main))
+    sys.exit(main())

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from pix2pix.errors import reports_user_errors
 from pix2pix.hub import ModelError, Pix2PixGenerator, file_in_the_way, load_generator
 
 SHARED = ("data", "train_images", "colorless_left_out", "tune_percent", "image_size", "load_size", "batch_size", "device", "date")
@@ -55,6 +56,7 @@ def soup_info(names: list[str], infos: list[dict], command: str) -> dict:
     return info
 
 
+@reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m train.soup", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -65,18 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         p.error("give at least two models to average")
     if blocker := file_in_the_way(args.out):
         p.error(f"--out {args.out}: {blocker} is a file, not a folder")
-    try:
-        models = [load_generator(m) for m in args.models]
-    except ModelError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    models = [load_generator(m) for m in args.models]
     arch = models[0].architecture
     for name, m in zip(args.models[1:], models[1:]):
         if (other := m.architecture) != arch:
             differ = sorted(k for k in arch.keys() | other.keys() if arch.get(k) != other.get(k))
-            print(f"error: {name} differs from {args.models[0]} in {', '.join(differ)}: only fine-tunes of one model"
-                  " can be averaged", file=sys.stderr)
-            return 2
+            raise ModelError(f"{name} differs from {args.models[0]} in {', '.join(differ)}: only fine-tunes of one model can be averaged")
     infos = [m.train_info for m in models]
     if not one_start(infos):
         print("warning: the models were not all fine-tuned from the same run; networks trained apart need not share a basin,"

@@ -1,0 +1,76 @@
+"""The package's layers: each module imports only from the floors below it, so nothing runs back up or in a circle,
+and every problem a user can fix is one kind of error that the commands report alike."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from pix2pix.data import DataError
+from pix2pix.errors import UserError, reports_user_errors
+from pix2pix.hub import ModelError, PushError
+from pix2pix.images import ImageError
+from pix2pix.train import ConfigError
+
+PACKAGE = Path(__file__).parents[1] / "pix2pix"
+FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all
+    0: {"errors", "options"},  # what every command shares: the kinds of user error, the range-checked options
+    1: {"models", "color", "images", "palette"},
+    2: {"data", "hub"},
+    3: {"infer"},
+    4: {"train", "predict", "registry", "evaluate"},
+    5: {"cli"},  # the training commands' shared options, mapped onto the trainer's config
+}
+FLOOR = {name: floor for floor, names in FLOORS.items() for name in names}
+
+
+def imports_of(path: Path) -> tuple[set[str], set[str]]:
+    """The modules of this package that `path` imports, and the other top-level packages it imports (code only, not
+    text in strings)."""
+    own, other = set(), set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            own.add((node.module or "").split(".")[0])
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for name in [node.module] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]:
+                top, _, rest = name.partition(".")
+                if top == "pix2pix" and rest:
+                    own.add(rest.split(".")[0])
+                else:
+                    other.add(top)
+    return own, other
+
+
+def test_every_module_has_a_floor():
+    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    assert modules == set(FLOOR), "a new module needs its floor in FLOORS (and in the README's layout)"
+
+
+@pytest.mark.parametrize("name", sorted(FLOOR))
+def test_modules_import_only_from_floors_below(name):
+    own, other = imports_of(PACKAGE / f"{name}.py")
+    upward = sorted(m for m in own if FLOOR[m] >= FLOOR[name])
+    assert not upward, f"pix2pix.{name} (floor {FLOOR[name]}) imports {upward}, on its own floor or above"
+    assert not other & {"app", "train", "bench"}, f"pix2pix.{name} imports a command"
+
+
+@pytest.mark.parametrize("kind,base", [(DataError, FileNotFoundError), (ImageError, ValueError), (ModelError, RuntimeError),
+                                       (PushError, RuntimeError), (ConfigError, ValueError)])
+def test_user_errors_keep_their_builtin_base(kind, base):
+    assert issubclass(kind, UserError) and issubclass(kind, base)  # callers that catch the builtin still catch it
+
+
+def test_a_command_reports_a_user_error_in_one_line_and_lets_bugs_through(capsys):
+    @reports_user_errors
+    def main(problem: Exception | None) -> int:
+        if problem:
+            raise problem
+        return 0
+
+    assert main(None) == 0
+    assert main(DataError("dataset folder not found: x")) == 2
+    assert capsys.readouterr().err == "error: dataset folder not found: x\n"
+    with pytest.raises(KeyError):  # a bug is not the user's to fix: its traceback stays
+        main(KeyError("bug"))
