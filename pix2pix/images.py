@@ -73,11 +73,19 @@ def _check_size(w: int, h: int, max_side: int | None) -> None:
         )
 
 
+def _white(a: np.ndarray, floating: bool) -> float:
+    """The value white has in deep or float pixel data: 1 for floats within 0..1 (as scientific and HDR tools write
+    them), 65535 for integers above 255 (16-bit), 255 otherwise."""
+    hi = float(np.nanmax(a, initial=0.0))
+    if floating:
+        return 1.0 if hi <= 1.0 else 255.0
+    return 65535.0 if hi > 255 else 255.0
+
+
 def _to_rgb(im: Image.Image) -> Image.Image:
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.asarray(im, dtype=np.float64)
-        hi = 65535.0 if im.mode.startswith("I") and a.max() > 255 else 255.0
-        im = Image.fromarray(np.clip(a / hi * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+        a = np.nan_to_num(np.asarray(im, dtype=np.float64))
+        im = Image.fromarray(np.clip(a / _white(a, im.mode == "F") * 255 + 0.5, 0, 255).astype(np.uint8), "L")
     if im.mode == "P":
         im = im.convert("RGBA")
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -100,8 +108,9 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
         if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
             raise ImageError(f"expected an (H, W[, 1|3|4]) array, got shape {source.shape}")
         if arr.dtype != np.uint8:
-            scale = 65535.0 if arr.dtype == np.uint16 else 255.0 if arr.max() > 1.0 else 1.0
-            arr = np.clip(arr.astype(np.float64) / scale * 255 + 0.5, 0, 255).astype(np.uint8)
+            deep = np.nan_to_num(arr.astype(np.float64))
+            white = 65535.0 if arr.dtype == np.uint16 else _white(deep, np.issubdtype(arr.dtype, np.floating))
+            arr = np.clip(deep / white * 255 + 0.5, 0, 255).astype(np.uint8)
         im = Image.fromarray(arr[..., 0] if arr.shape[2] == 1 else arr)
     elif isinstance(source, Image.Image):
         im = source
@@ -111,6 +120,8 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
     try:
         if max_side and im.format == "JPEG" and max(im.size) > 2 * max_side:
             im.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale: cheap on huge JPEGs
+        if (frames := getattr(im, "n_frames", 1)) > 1 and im.format != "MPO":  # MPO: a phone's photo and its extra views
+            notes.append(f"the file holds {frames} frames (an animation or pages): the first is used")
         upright = ImageOps.exif_transpose(im)
         if upright is not im and im.getexif().get(0x0112, 1) != 1:
             notes.append("rotated upright using the photo's EXIF orientation")

@@ -101,3 +101,23 @@ def test_exif_rotated_photo_comes_out_upright(studio, tmp_path, cat):
 def test_grayscale_input_is_colorized_at_its_size(studio, photos):
     orig, gray, gen, slider, png, msg = studio.colorize(str(photos / "camera.png"), "Claude Monet", "lab", progress=lambda *a, **k: None)
     assert gen.size == (512, 512) and gen.mode == "RGB"
+
+
+def test_float_and_wide_integer_images_keep_their_tones(cat):
+    gray = np.asarray(cat.convert("L"), dtype=np.float64)
+    for data, why in [(gray.astype(np.float32) / 255, "floats within 0..1 (scientific and HDR tools)"),
+                      (gray.astype(np.float32), "floats on the 0..255 scale"),
+                      (gray.astype(np.int32) * 257, "32-bit integers holding 16-bit values")]:
+        via_file, _ = load_image(encode(Image.fromarray(data), "TIFF"))
+        via_array, _ = load_image(data)
+        for arr in (via_file, via_array):
+            assert arr.shape == (300, 451, 3) and np.abs(arr[..., 0] - gray).max() <= 1, why
+
+
+def test_only_the_first_frame_of_an_animation_is_used_and_the_user_is_told(cat):
+    frames = [cat, cat.transpose(Image.Transpose.FLIP_LEFT_RIGHT), cat.convert("L").convert("RGB")]
+    for fmt in ("GIF", "WEBP", "TIFF"):
+        arr, notes = load_image(encode(frames[0], fmt, save_all=True, append_images=frames[1:]))
+        assert notes == ["the file holds 3 frames (an animation or pages): the first is used"], fmt
+        assert np.abs(arr.astype(int) - np.asarray(cat)).mean() < 20  # the first frame, not the mirrored one
+    assert load_image(encode(cat, "GIF"))[1] == []  # a still image: no note
