@@ -80,7 +80,7 @@ def main() -> None:
     for wname, (model, work) in workloads.items():
         base_ms, base_out = None, None
         for pname, run in paths(model).items():
-            ms, out = median_ms(lambda: run(work), args.runs)
+            ms, out = median_ms(lambda run=run, work=work: run(work), args.runs)
             if base_ms is None:
                 base_ms, base_out = ms, out
             diff = (out.float() - base_out.float()).abs().max().item()

@@ -278,7 +278,7 @@ def read_config(folder: Path) -> dict[str, Any]:
 def load_generator(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Pix2PixGenerator:
     """Load a trained generator in eval mode from a folder or Hub repo id; raises `ModelError` with the reason."""
     folder = resolve(name_or_path, local_files_only=local_files_only)
-    config = read_config(folder)
+    read_config(folder)  # a config with unknown fields is refused before the weights are read
     weights = folder / WEIGHTS_FILE
     if not weights.is_file():
         raise ModelError(f"{weights} is missing")

@@ -17,8 +17,8 @@ from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 from .errors import UserError
 
 # Largest image decoded at all (pixels), and the longest side kept for processing.
-MAX_PIXELS = int(os.environ.get("PIX2PIX_MAX_PIXELS", 64_000_000))
-MAX_SIDE = int(os.environ.get("PIX2PIX_MAX_SIDE", 2048))
+MAX_PIXELS = int(os.environ.get("PIX2PIX_MAX_PIXELS", "64000000"))
+MAX_SIDE = int(os.environ.get("PIX2PIX_MAX_SIDE", "2048"))
 MIN_SIDE = 8
 # File names a folder walk picks up: what `load_image` decodes (PIL reads more, but these are the images people keep).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")

@@ -110,7 +110,7 @@ class Translator:
             self.model.to(dtype=torch.bfloat16, memory_format=torch.channels_last)
 
     @classmethod
-    def load(cls, name_or_path: str | Path, **kwargs) -> "Translator":
+    def load(cls, name_or_path: str | Path, **kwargs) -> Translator:
         return cls(load_generator(name_or_path), **kwargs)
 
     @property

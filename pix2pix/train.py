@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import math
 import os
 import time
 from collections.abc import Callable
@@ -29,7 +28,18 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
 from .color import AB_SCALE, ab_bins, ab_distances, condition_to_rgb, output_to_rgb, rebalance_weights
-from .data import MIN_CHROMA, DataError, ImageSet, PairedImages, Paintings, augment, center_crop, list_images, read_pair, source_width
+from .data import (
+    MIN_CHROMA,
+    DataError,
+    ImageSet,
+    Paintings,
+    PairedImages,
+    augment,
+    center_crop,
+    list_images,
+    read_pair,
+    source_width,
+)
 from .errors import UserError
 from .hub import Pix2PixGenerator, PushError, describe, file_in_the_way, load_generator
 from .infer import Translator, bf16_supported, to_tensor
@@ -361,9 +371,9 @@ class Trainer:
         check_config(cfg)
         self.cfg = cfg
         self.planned = (cfg.epochs, cfg.epochs_decay)  # the schedule asked for, before any time-budget shrinking
-        self.world = int(os.environ.get("WORLD_SIZE", 1))
-        self.rank = int(os.environ.get("RANK", 0))
-        self.local_rank = int(os.environ.get("LOCAL_RANK", 0))
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         self.device = pick_device(cfg.device, self.local_rank)
         if self.world > 1 and not dist.is_initialized():
             backend = "nccl" if self.device.type == "cuda" else "gloo"

@@ -12,8 +12,9 @@ from PIL import Image
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before huggingface_hub is imported: it reads this once
 
-from bench.appserver import ROOT, start_server  # noqa: E402
-from helpers import make_weights  # noqa: E402
+from helpers import make_weights
+
+from bench.appserver import ROOT, start_server
 
 PHOTOS = ROOT / "tests" / "data"
 PHOTO_NAMES = ["astronaut.jpg", "chelsea.png", "coffee.png", "motorcycle_left.jpg", "rocket.jpg", "camera.png"]

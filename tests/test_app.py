@@ -11,9 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
-from pix2pix.registry import Registry
-
 import app
+from pix2pix.registry import Registry
 
 
 @pytest.fixture(scope="module")

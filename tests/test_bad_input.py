@@ -5,10 +5,10 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 import pytest
+from helpers import encode, exif_rotated
 from PIL import Image
 
 import app
-from helpers import encode, exif_rotated
 from pix2pix.images import ImageError, load_image
 from pix2pix.registry import Registry
 
@@ -83,7 +83,7 @@ def test_modes_are_all_converted_to_rgb(cat):
     rgba = cat.convert("RGBA")
     rgba.putalpha(0)  # fully transparent: composited on white
     assert (load_image(encode(rgba, "PNG"))[0] == 255).all()
-    sixteen = Image.fromarray((np.asarray(cat.convert("L"), dtype=np.uint16) * 257))
+    sixteen = Image.fromarray(np.asarray(cat.convert("L"), dtype=np.uint16) * 257)
     arr16, _ = load_image(encode(sixteen, "PNG"))
     assert arr16.shape == (300, 451, 3) and abs(int(arr16.mean()) - int(np.asarray(cat.convert("L")).mean())) <= 1
     cmyk, _ = load_image(encode(cat.convert("CMYK"), "JPEG"))

@@ -4,7 +4,7 @@ import tarfile
 import pytest
 import torch
 
-from pix2pix.data import DataError, PairedImages, Paintings, augment, center_crop, download_maps, painting_files
+from pix2pix.data import DataError, Paintings, PairedImages, augment, center_crop, download_maps, painting_files
 
 
 def test_paired_layout_splits_a_and_b_and_respects_direction(ab_dataset):

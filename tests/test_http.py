@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import encode, exif_rotated
 from PIL import Image
 
 from bench.appserver import ROOT, start_server
-from helpers import encode, exif_rotated
 
 FAKE_TOKEN = "hf_" + "NeverLogThisTestSecret0123456789"
 

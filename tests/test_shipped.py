@@ -10,13 +10,12 @@ import safetensors.torch
 import torch
 from PIL import Image
 
+import app
 from bench.appserver import ROOT
 from pix2pix.data import read_pair
 from pix2pix.evaluate import colourfulness, model_methods
 from pix2pix.infer import Translator
 from pix2pix.registry import Registry
-
-import app
 
 WEIGHTS = ROOT / "weights"
 ARTISTS = ["Andy Warhol", "Claude Monet", "Kazimir Malevich", "Pablo Picasso", "Salvador Dali", "Titian"]

@@ -1,18 +1,31 @@
 import json
 import os
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import torch
 
 from bench.appserver import free_port
-from pix2pix.hub import load_generator
-from pix2pix.color import AB_SCALE, ab_bins, ab_distances, rebalance_weights
 from pix2pix.cli import training_parser
-from pix2pix.train import CHECKPOINT, RAW, ConfigError, Trainer, TrainConfig, ab_prior, class_loss, lr_factor, palette_loss, spread_loss, train, with_class_head
+from pix2pix.color import AB_SCALE, ab_bins, ab_distances, rebalance_weights
+from pix2pix.hub import load_generator
+from pix2pix.train import (
+    CHECKPOINT,
+    RAW,
+    ConfigError,
+    TrainConfig,
+    Trainer,
+    ab_prior,
+    class_loss,
+    lr_factor,
+    palette_loss,
+    spread_loss,
+    train,
+    with_class_head,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
