@@ -40,7 +40,7 @@ from tqdm import tqdm
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
 from .errors import reports_user_errors
-from .hub import CONFIG_FILE, ModelError, Pix2PixGenerator, file_in_the_way, model_card, read_config, resolve
+from .hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, model_card, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor, with_strength
 from .options import COUNT, PERCENT, POSITIVE
@@ -202,7 +202,7 @@ def targets_met(row: Row, gray: Row, mean: Row) -> int:
             + int(RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1]))
 
 
-def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Callable[[Pix2PixGenerator], tuple[list[float], dict]]:
+def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Judge:
     """For the trainer's `--keep-best`: scores a generator on the tune paintings through `Translator`, as
     `--tune-percent` does, with the rule used to choose between candidates: the most targets met (`targets_met`),
     then the lower CIEDE2000. Returns its sort key (lower is better) and its scores; the baselines are scored once."""

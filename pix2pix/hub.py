@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,10 @@ class Pix2PixGenerator(
 
     def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:
         return ModelCard(model_card(self.config))
+
+
+# Scores a generator for choosing between candidates (keep-best epochs): its sort key (lower is better) and its scores.
+Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]
 
 
 def artist_of(config: dict[str, Any]) -> str:

@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,14 +40,13 @@ from .data import (
     source_width,
 )
 from .errors import UserError
-from .hub import Pix2PixGenerator, PushError, describe, file_in_the_way, load_generator
+from .hub import Judge, Pix2PixGenerator, PushError, describe, file_in_the_way, load_generator
 from .infer import Translator, bf16_supported, to_tensor
 from .models import PatchDiscriminator
 from .palette import DELTA, fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
 RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size", "classes")  # same to resume
-Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]  # a generator's sort key (lower is better) and its scores
 RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
 AB_TABLE = 128  # --rebalance looks pixel weights up for a*b* in -128..128, whole units (sRGB stays within)
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
