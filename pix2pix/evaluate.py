@@ -37,10 +37,11 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 from skimage.metrics import structural_similarity
 from tqdm import tqdm
 
+from .card import model_card
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
 from .errors import reports_user_errors
-from .hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, model_card, read_config, resolve
+from .hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, read_config, resolve
 from .images import load_image, side_by_side
 from .infer import Translator, to_image, to_tensor, with_strength
 from .options import COUNT, PERCENT, POSITIVE

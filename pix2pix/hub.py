@@ -19,6 +19,7 @@ from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 from safetensors import SafetensorError
 from safetensors.torch import save_file
 
+from .card import model_card
 from .color import annealed_mean
 from .errors import UserError
 from .models import UNetGenerator
@@ -168,80 +169,6 @@ class Pix2PixGenerator(
 Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]
 
 
-def artist_of(config: dict[str, Any]) -> str:
-    """The artist a colorizer was trained on; one trained without an artist name serves as the "generic" one."""
-    return config.get("artist") or "generic"
-
-
-def describe(config: dict[str, Any]) -> str:
-    """One line naming what a model does, e.g. "Claude Monet colorization (Lab)"."""
-    if config.get("task") == "maps":
-        return "aerial photo -> map" if config.get("direction", "AtoB") == "AtoB" else "map -> aerial photo"
-    return f"{artist_of(config)} colorization ({'Lab' if config.get('space') == 'lab' else 'RGB'})"
-
-
-def model_card(config: dict[str, Any]) -> str:
-    """A model card that states plainly how the weights were trained and what they score on held-out data."""
-    info = dict(config.get("train_info") or {})
-    heldout = info.pop("heldout", None)
-    facts = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict | list) else v}" for k, v in info.items())
-    scores = "\n".join(f"- **{k}**: {json.dumps(v) if isinstance(v, dict) else v}" for k, v in (heldout or {}).items())
-    scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)." if config.get("task") == "maps" else ""
-    notes = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
-    if config.get("palette_bias"):
-        notes += f" Snapping uses a per-colour bias and a {config.get('snap_window', 1)} px majority vote, both fitted on training maps."
-    if config.get("ab_bins"):
-        notes += (f" It scores {len(config['ab_bins'])} a*b* colour classes (Zhang et al. 2016) and outputs their annealed mean"
-                  f" at temperature {config.get('temperature', 1.0):g}.")
-    if info.get("rebalance"):
-        notes += f" Each pixel's loss was weighted by the rarity of its real colour (Zhang et al.'s rebalancing, prior share {info['rebalance']:g})."
-    if info.get("lambda_spread"):
-        notes += f" Its loss added {info['lambda_spread']:g} x the gap between the spread of each image's predicted and real a*b*."
-    if info.get("min_scale"):
-        notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
-    tuned = ""
-    if "soup_of" in info:  # a model soup (Wortsman et al. 2022)
-        runs = f"{len(info['soup_of'])} runs (facts under soup_of)"
-        tuned = (f"\nIt was then fine-tuned with {runs} from the start under fine_tuned_from, and their weights averaged."
-                 if "fine_tuned_from" in info else f"\nIts weights are the average of {runs}.")
-    elif "fine_tuned_from" in info:
-        terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1), "palette cross-entropy": info.get("lambda_palette"),
-                 "a*b* class cross-entropy": info.get("lambda_class"), "a*b* spread": info.get("lambda_spread")}
-        losses = " + ".join(name for name, weight in terms.items() if weight)
-        tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below; the starting run's under fine_tuned_from)."
-    if info.get("kept_epoch"):
-        tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on the"
-                  " tune paintings (most targets met, then the lowest CIEDE2000; each epoch's scores under judged).")
-    if config.get("colour_gain", 1.0) != 1.0:
-        fit = info.get("gain_fit") or {}
-        tuned += (f"\nIts predicted a*b* are then scaled by {config['colour_gain']:g} when colouring (its colour gain"
-                  + (f", fitted on {fit['split']}: facts under gain_fit)." if fit.get("split") else ")."))
-    return f"""---
-library_name: pix2pix-studio
-license: mit
-pipeline_tag: image-to-image
-tags: [pix2pix, image-to-image, gan]
----
-
-# pix2pix studio: {describe(config)}
-
-A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}),
-trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
-output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{notes}{tuned}
-Parameters are stored as fp16 and loaded back as fp32.
-
-## How it was trained
-{facts or '- no training facts recorded: **these weights are untrained**'}
-
-## Held-out scores
-{scores or '- not evaluated yet (`python -m pix2pix.evaluate ... --write`)'}
-
-## Use
-```python
-from pix2pix.infer import Translator
-result = Translator.load("<this folder or repo id>")(image)   # result.generated is a PIL image
-```
-"""
 
 
 def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Path:

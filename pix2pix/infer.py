@@ -16,8 +16,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .card import describe
 from .color import AB_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, output_to_rgb, rgb_to_gray, to_condition
-from .hub import Pix2PixGenerator, describe, load_generator
+from .hub import Pix2PixGenerator, load_generator
 from .images import MAX_SIDE, ImageInput, load_image
 from .palette import snap_to_palette
 

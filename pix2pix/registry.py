@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .hub import CONFIG_FILE, ModelError, artist_of, describe, read_config, resolve
+from .card import artist_of, describe
+from .hub import CONFIG_FILE, ModelError, read_config, resolve
 from .infer import Translator
 
 log = logging.getLogger("pix2pix.registry")

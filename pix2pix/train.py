@@ -26,6 +26,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
+from .card import describe
 from .color import AB_SCALE, ab_bins, ab_distances, condition_to_rgb, output_to_rgb, rebalance_weights
 from .data import (
     MIN_CHROMA,
@@ -40,7 +41,7 @@ from .data import (
     source_width,
 )
 from .errors import UserError
-from .hub import Judge, Pix2PixGenerator, PushError, describe, file_in_the_way, load_generator
+from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, load_generator
 from .infer import Translator, bf16_supported, to_tensor
 from .models import PatchDiscriminator
 from .palette import DELTA, fit_snap, learn_palette

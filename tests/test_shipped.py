@@ -12,6 +12,7 @@ from PIL import Image
 
 import app
 from bench.appserver import ROOT
+from pix2pix.card import model_card
 from pix2pix.data import read_pair
 from pix2pix.evaluate import colourfulness, model_methods
 from pix2pix.infer import Translator
@@ -118,3 +119,11 @@ def test_every_config_records_its_held_out_scores():
 def test_the_artist_menu_opens_on_the_lab_model_with_the_lowest_held_out_colour_error(registry):
     errors = {e.artist: e.config["train_info"]["heldout"]["ciede2000"] for e in registry.of_task("colorize") if e.config["space"] == "lab"}
     assert registry.best_artist() == min(errors, key=errors.get)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in WEIGHTS.iterdir() if (p / "config.json").is_file()))
+def test_each_shipped_card_is_what_its_config_says(name):
+    """A card is written from its config (by training, `evaluate --write`, `--fit-gain`): the committed one must not
+    fall behind a change to either."""
+    folder = WEIGHTS / name
+    assert (folder / "README.md").read_text(encoding="utf-8") == model_card(json.loads((folder / "config.json").read_text()))

@@ -37,8 +37,9 @@ def test_a_soup_is_the_mean_of_its_ingredients_and_lists_them(tmp_path, capsys):
     assert gb.colour_gain == 2.0 and gs.colour_gain == 1.0  # new weights, not yet calibrated
     assert info["schedule"] == "the average of 2 runs" and info["data"] == "paintings: Claude Monet" and info["train_images"] == 9
     assert info["recipe"].startswith("python -m train.soup --out")
-    assert "fine-tuned with 2 runs (facts under soup_of) from the start under fine_tuned_from, and their weights averaged" in (
-        tmp_path / "soup" / "README.md").read_text()
+    card = (tmp_path / "soup" / "README.md").read_text()
+    assert "fine-tuned with 2 runs (listed below) from the start below, and their weights averaged" in card
+    assert "### The runs averaged\n\n- **" in card and "### Fine-tuned from\n\n1. **" in card
     x = torch.rand(1, 1, 64, 64)
     gs.eval()
     ga.eval()

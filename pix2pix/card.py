@@ -1,0 +1,149 @@
+"""What a model is, in words: its one-line name and its model card, both read from its config alone.
+
+The card states plainly how the weights were trained and what they score on held-out data; the long records a run
+keeps (the runs it was fine-tuned from, each epoch's or each colour gain's tune scores, the runs of a soup) are laid
+out as lists and tables rather than as one line of JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# The Hub's metadata, laid out as huggingface_hub's ModelCard writes it: a card saved with the weights and one re-written
+# later (pix2pix.evaluate --write) are then the same file.
+FRONT_MATTER = """---
+library_name: pix2pix-studio
+license: mit
+pipeline_tag: image-to-image
+tags:
+- pix2pix
+- image-to-image
+- gan
+---"""
+SECTIONS = ("fine_tuned_from", "judged", "gain_fit", "soup_of")  # train_info records with a section of their own
+
+
+def artist_of(config: dict[str, Any]) -> str:
+    """The artist a colorizer was trained on; one trained without an artist name serves as the "generic" one."""
+    return config.get("artist") or "generic"
+
+
+def describe(config: dict[str, Any]) -> str:
+    """One line naming what a model does, e.g. "Claude Monet colorization (Lab)"."""
+    if config.get("task") == "maps":
+        return "aerial photo -> map" if config.get("direction", "AtoB") == "AtoB" else "map -> aerial photo"
+    return f"{artist_of(config)} colorization ({'Lab' if config.get('space') == 'lab' else 'RGB'})"
+
+
+def inline(value: Any) -> str:
+    """A recorded value on one line: a dict as `key value` pairs, a list as JSON, anything else as it is."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {inline(v)}" for k, v in value.items())
+    return json.dumps(value) if isinstance(value, list) else str(value)
+
+
+def bullets(facts: dict[str, Any], first: str = "split") -> str:
+    """One line per fact, `first` first and the rest by name, so a card depends on its config's content, not its order."""
+    return "\n".join(f"- **{k}**: {inline(facts[k])}" for k in sorted(facts, key=lambda k: (k != first, k)))
+
+
+def tune_table(first: str, rows: list[tuple[Any, dict]]) -> str:
+    """Scores on the tune paintings (each epoch's, or each colour gain's) as a Markdown table."""
+    lines = [f"| {first} | PSNR dB | CIEDE2000 | colourfulness ratio | targets met |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {name} | {s.get('psnr_db')} | {s.get('ciede2000')} | {s.get('colourfulness_ratio')} | {s.get('targets_met')} |"
+              for name, s in rows]
+    return "\n".join(lines)
+
+
+def lineage(start: dict) -> str:
+    """The runs a model was fine-tuned from, the latest first, each with its data, schedule and recipe."""
+    items = []
+    while isinstance(start, dict):
+        soup = start.get("soup_of")
+        parts = [f"{start.get('date')}, {start.get('device')}", f"{start.get('data')} ({start.get('train_images')} images)",
+                 f"{start.get('schedule')}, {start.get('steps')} steps of {start.get('batch_size')}"]
+        if isinstance(soup, dict):
+            parts.append(f"the average of {len(soup)} runs ({', '.join(soup)})")
+        item = f"{len(items) + 1}. **{start.get('model') or 'a training run'}**: {'; '.join(parts)}."
+        if start.get("recipe"):
+            item += f"\n   Recipe: {start['recipe']}"
+        items.append(item)
+        start = start.get("fine_tuned_from")
+    return "\n".join(items)
+
+
+def records(info: dict[str, Any]) -> str:
+    """The sections for the long records in `info`, in a fixed order."""
+    out = []
+    if isinstance(judged := info.get("judged"), list):
+        out.append("### Each epoch on the tune paintings\n\n" + tune_table("epoch", [(j.get("epoch"), j) for j in judged]))
+    if isinstance(fit := info.get("gain_fit"), dict):
+        head = bullets({k: v for k, v in fit.items() if k != "tried"})
+        out.append("### Colour gains tried\n\n" + head + "\n\n" + tune_table("gain", list((fit.get("tried") or {}).items())))
+    if isinstance(soup := info.get("soup_of"), dict):
+        out.append("### The runs averaged\n\n" + bullets(soup))
+    if isinstance(start := info.get("fine_tuned_from"), dict):
+        out.append("### Fine-tuned from\n\n" + lineage(start))
+    return "\n\n".join(out)
+
+
+def model_card(config: dict[str, Any]) -> str:
+    """A model card that states plainly how the weights were trained and what they score on held-out data."""
+    info = dict(config.get("train_info") or {})
+    heldout = info.pop("heldout", None)
+    facts = bullets({k: v for k, v in info.items() if k not in SECTIONS})
+    if more := records(info):
+        facts += "\n\n" + more
+    scores = bullets(heldout or {})
+    scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)." if config.get("task") == "maps" else ""
+    notes = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
+    if config.get("palette_bias"):
+        notes += f" Snapping uses a per-colour bias and a {config.get('snap_window', 1)} px majority vote, both fitted on training maps."
+    if config.get("ab_bins"):
+        notes += (f" It scores {len(config['ab_bins'])} a*b* colour classes (Zhang et al. 2016) and outputs their annealed mean"
+                  f" at temperature {config.get('temperature', 1.0):g}.")
+    if info.get("rebalance"):
+        notes += f" Each pixel's loss was weighted by the rarity of its real colour (Zhang et al.'s rebalancing, prior share {info['rebalance']:g})."
+    if info.get("lambda_spread"):
+        notes += f" Its loss added {info['lambda_spread']:g} x the gap between the spread of each image's predicted and real a*b*."
+    if info.get("min_scale"):
+        notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
+    tuned = ""
+    if "soup_of" in info:  # a model soup (Wortsman et al. 2022)
+        runs = f"{len(info['soup_of'])} runs (listed below)"
+        tuned = (f"\nIt was then fine-tuned with {runs} from the start below, and their weights averaged."
+                 if "fine_tuned_from" in info else f"\nIts weights are the average of {runs}.")
+    elif "fine_tuned_from" in info:
+        terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1), "palette cross-entropy": info.get("lambda_palette"),
+                 "a*b* class cross-entropy": info.get("lambda_class"), "a*b* spread": info.get("lambda_spread")}
+        losses = " + ".join(name for name, weight in terms.items() if weight)
+        tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below, then the runs it started from)."
+    if info.get("kept_epoch"):
+        tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on the"
+                  " tune paintings (most targets met, then the lowest CIEDE2000; each epoch's scores below).")
+    if config.get("colour_gain", 1.0) != 1.0:
+        fit = info.get("gain_fit") or {}
+        tuned += (f"\nIts predicted a*b* are then scaled by {config['colour_gain']:g} when colouring (its colour gain"
+                  + (f", fitted on {fit['split']}: the gains tried below)." if fit.get("split") else ")."))
+    return f"""{FRONT_MATTER}
+
+# pix2pix studio: {describe(config)}
+
+A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}),
+trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
+output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{notes}{tuned}
+Parameters are stored as fp16 and loaded back as fp32.
+
+## How it was trained
+{facts or '- no training facts recorded: **these weights are untrained**'}
+
+## Held-out scores
+{scores or '- not evaluated yet (`python -m pix2pix.evaluate ... --write`)'}
+
+## Use
+```python
+from pix2pix.infer import Translator
+result = Translator.load("<this folder or repo id>")(image)   # result.generated is a PIL image
+```
+"""
