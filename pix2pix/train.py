@@ -43,13 +43,13 @@ from .data import (
 from .errors import UserError
 from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, load_generator
 from .infer import Translator, bf16_supported, to_tensor
+from .losses import class_loss, palette_loss, pixel_weights, spread_loss, weight_table
 from .models import PatchDiscriminator
-from .palette import DELTA, fit_snap, learn_palette
+from .palette import fit_snap, learn_palette
 
 CHECKPOINT = "checkpoint.pt"
 RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size", "classes")  # same to resume
 RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
-AB_TABLE = 128  # --rebalance looks pixel weights up for a*b* in -128..128, whole units (sRGB stays within)
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
 
 
@@ -190,38 +190,6 @@ def recalibrate(model: str | Path, data: str | Path, colours: int, tiles: int = 
     return G
 
 
-def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, sigma: float = 4.0, delta: float = DELTA) -> torch.Tensor:
-    """Cross-entropy that teaches each generated pixel the palette colour of the real map's pixel, so snapping
-    (nearest palette colour) picks the right one. Inputs in [-1, 1]; `palette` (K, 3) in 0..255. A colour's logit
-    is minus its squared distance to the generated pixel over 2 sigma^2 (sigma in 0..255 levels). Real pixels
-    farther than `delta` from every palette colour (JPEG fringes, labels) no snap could score: they are left out."""
-    colours = palette.to(fake)[None, :, :, None, None] / 127.5 - 1  # (1, K, 3, 1, 1) in [-1, 1]
-    with torch.no_grad():
-        diff = real[:, None] - colours  # (B, K, 3, H, W)
-        target = (diff**2).sum(2).argmin(1)
-        near = diff.abs().amax(2).amin(1) * 127.5 < delta
-    logits = -((fake.float()[:, None] - colours) ** 2).sum(2) / (2 * (sigma / 127.5) ** 2)
-    loss = F.cross_entropy(logits, target, reduction="none")
-    return (loss * near).sum() / near.sum().clamp(min=1)
-
-
-def class_loss(logits: torch.Tensor, real: torch.Tensor, bins: torch.Tensor, sigma: float = 5.0, weights: torch.Tensor | None = None) -> torch.Tensor:
-    """Cross-entropy of the a*b* class scores against the real a*b* soft-encoded over the classes (a Gaussian of
-    `sigma` a*b* units around it, as Zhang et al.), so a pixel whose colour could be either of two learns both.
-    `weights` (B, 1, H, W): each pixel's term is weighted (rebalancing, `Trainer.pixel_weights`)."""
-    with torch.no_grad():
-        target = torch.softmax(-ab_distances(real, bins) / (2 * (sigma / AB_SCALE) ** 2), dim=1)
-    loss = -(target * torch.log_softmax(logits.float(), dim=1)).sum(1, keepdim=True)
-    return loss.mean() if weights is None else (loss * weights).mean()
-
-
-def spread_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-    """The gap between each image's spread of predicted a*b* (standard deviation over its pixels, per channel) and
-    the real one's. L1 alone shrinks the spread where the hue is uncertain (greyish results); this term asks for the
-    real amount of colour, and leaves the network to choose where to put it."""
-    return (fake.float().std(dim=(2, 3)) - real.float().std(dim=(2, 3))).abs().mean()
-
-
 @torch.no_grad()
 def ab_prior(train: ImageSet, bins: torch.Tensor, sigma: float = 5.0, size: int = 64) -> torch.Tensor:
     """(Q,) how often each a*b* class is the nearest to a pixel of the training images (each shrunk to `size`
@@ -234,14 +202,6 @@ def ab_prior(train: ImageSet, bins: torch.Tensor, sigma: float = 5.0, size: int 
     smooth = torch.exp(-torch.cdist(bins, bins) ** 2 / (2 * (sigma / AB_SCALE) ** 2))
     prior = smooth @ (counts / counts.sum())
     return prior / prior.sum()
-
-
-def weight_table(weights: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
-    """(2 AB_TABLE + 1, 2 AB_TABLE + 1) the weight of the class nearest each whole a*b* value, so that a pixel's
-    weight is one lookup (a search over the classes per pixel would cost more than the training step itself)."""
-    grid = torch.arange(-AB_TABLE, AB_TABLE + 1, device=bins.device, dtype=torch.float32) / AB_SCALE
-    ab = torch.stack(torch.meshgrid(grid, grid, indexing="ij"))[None]
-    return weights.to(bins.device)[ab_distances(ab, bins).argmin(1)[0]]
 
 
 def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0) -> Pix2PixGenerator:
@@ -458,7 +418,7 @@ class Trainer:
         self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
         error = (fake.float() - real).abs()
-        loss_l1 = error.mean() if self.weight_table is None else (error * self.pixel_weights(real)).mean()
+        loss_l1 = error.mean() if self.weight_table is None else (error * pixel_weights(self.weight_table, real)).mean()
         loss = self.cfg.lambda_l1 * loss_l1
         stats["L1"] = loss_l1.detach()
         if self.cfg.lambda_gan > 0:
@@ -469,7 +429,7 @@ class Trainer:
             stats["G_gan"] = loss_gan.detach()
         if self.G.bins is not None and self.cfg.lambda_class > 0:
             half = F.avg_pool2d(real, 2)  # scored at the head's half resolution
-            weights = None if self.weight_table is None else self.pixel_weights(half)
+            weights = None if self.weight_table is None else pixel_weights(self.weight_table, half)
             loss_class = class_loss(out, half, self.G.bins, weights=weights)
             loss = loss + self.cfg.lambda_class * loss_class
             stats["class"] = loss_class.detach()
@@ -487,12 +447,6 @@ class Trainer:
             self.update_ema()
         self.step += 1
         return stats
-
-    @torch.no_grad()
-    def pixel_weights(self, real: torch.Tensor) -> torch.Tensor:
-        """(B, 1, H, W) the rebalancing weight of each pixel's real a*b*: that of the class nearest it rounded to whole units."""
-        i, j = (real.float() * AB_SCALE).round().long().clamp(-AB_TABLE, AB_TABLE).add(AB_TABLE).unbind(1)
-        return self.weight_table[i, j][:, None]
 
     @torch.no_grad()
     def update_ema(self) -> None:

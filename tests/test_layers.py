@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).parents[1] / "pix2pix"
 FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all
     0: {"errors", "options"},  # what every command shares: the kinds of user error, the range-checked options
     1: {"models", "color", "images", "palette", "card"},
-    2: {"data", "hub"},
+    2: {"data", "hub", "losses"},
     3: {"infer"},
     4: {"train", "predict", "registry", "evaluate"},
     5: {"cli"},  # the training commands' shared options, mapped onto the trainer's config
