@@ -28,6 +28,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
+from pix2pix.evaluate import RATIO_TARGET
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
 from pix2pix.infer import with_strength
@@ -92,6 +93,15 @@ def check_strength(strength: float) -> float:
     if not STRENGTH_RANGE[0] <= value <= STRENGTH_RANGE[1]:
         raise gr.Error(f"Colour strength must be from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {value:g}")
     return value
+
+
+def muted_hint(entry: ModelEntry) -> str | None:
+    """For a Lab model whose held-out results were greyer than the target band: what the colour strength can do."""
+    ratio = ((entry.config.get("train_info") or {}).get("heldout") or {}).get("colourfulness_ratio")
+    if not isinstance(ratio, (int, float)) or ratio >= RATIO_TARGET[0]:
+        return None
+    return (f"this model's colours are muted: on paintings it never saw they were {ratio:.0%} as colourful as the real ones."
+            " A colour strength of 1.3 to 1.5 gives bolder colour, though less faithful")
 
 
 class LabCache:
@@ -164,6 +174,8 @@ class Studio:
         result, notes = self._run(entry, image, f"{artist} colorization", progress, strength=strength)
         if result.lab is None and strength != 1.0:
             notes.append(RGB_STRENGTH)
+        if result.lab is not None and strength <= 1.0 and (hint := muted_hint(entry)):
+            notes.append(hint)
         if result.lab is not None and isinstance(image, str):
             self.lab_cache.put((image, entry.name), result.lab)
         return (result.original, result.gray, result.generated, (result.gray, result.generated),

@@ -75,6 +75,13 @@ def test_each_colorizer_turns_a_real_photo_into_colour_at_its_size(registry, pho
     orig, gray, gen, slider, png, msg = studio.colorize(str(photos / "chelsea.png"), artist, space, progress=noprogress)
     assert gen.size == orig.size == (451, 300) and f"{artist} colorization" in msg and "UNTRAINED" not in msg
     assert colourfulness(np.asarray(gray)) < 1 and colourfulness(np.asarray(gen)) > 10
+    ratio = registry.find_colorizer(artist, space).config["train_info"]["heldout"]["colourfulness_ratio"]
+    muted = space == "lab" and ratio < 0.7  # greyer than the target band on held-out paintings: the user is told how to help it
+    assert ("this model's colours are muted" in msg) == muted, msg
+    if muted:
+        assert f"{ratio:.0%} as colourful" in msg and "colour strength of 1.3 to 1.5" in msg
+        *_, bolder = studio.colorize(str(photos / "chelsea.png"), artist, space, 1.4, progress=noprogress)
+        assert "muted" not in bolder  # the advice taken: no need to repeat it
 
 
 def assert_app_map_is_the_evaluated_map(registry: Registry, aerial: np.ndarray) -> list[np.ndarray]:
