@@ -28,7 +28,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from pix2pix.evaluate import RATIO_TARGET
+from pix2pix.card import RATIO_TARGET
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
 from pix2pix.infer import with_strength

@@ -2,7 +2,8 @@
 
 The card states plainly how the weights were trained and what they score on held-out data; the long records a run
 keeps (the runs it was fine-tuned from, each epoch's or each colour gain's tune scores, the runs of a soup) are laid
-out as lists and tables rather than as one line of JSON.
+out as lists and tables rather than as one line of JSON. The colourfulness band the evaluation judges results by
+lives here too, so the app can describe a model's held-out colour without loading the evaluation.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ tags:
 - image-to-image
 - gan
 ---"""
+RATIO_TARGET = (0.7, 1.3)  # colourfulness generated / real a colorizer should reach: neither gray nor garish
 SECTIONS = ("fine_tuned_from", "judged", "gain_fit", "soup_of")  # train_info records with a section of their own
 
 

@@ -37,7 +37,7 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 from skimage.metrics import structural_similarity
 from tqdm import tqdm
 
-from .card import model_card
+from .card import RATIO_TARGET, model_card
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
 from .errors import reports_user_errors
@@ -48,7 +48,6 @@ from .options import COUNT, PERCENT, POSITIVE
 from .palette import DELTA, learn_palette
 
 PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
-RATIO_TARGET = (0.7, 1.3)  # colourfulness generated / real: neither gray nor garish
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)  # the colour gains --fit-gain tries
 MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
 Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
