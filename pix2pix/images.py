@@ -82,10 +82,15 @@ def _white(a: np.ndarray, floating: bool) -> float:
     return 65535.0 if hi > 255 else 255.0
 
 
+def _as_uint8(data: np.ndarray | Image.Image, floating: bool, white: float | None = None) -> np.ndarray:
+    """Deep or float pixel data as 8 bits, `white` (by default `_white`'s guess) becoming 255; NaNs become 0."""
+    a = np.nan_to_num(np.asarray(data, dtype=np.float64))
+    return np.clip(a / (white or _white(a, floating)) * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
 def _to_rgb(im: Image.Image) -> Image.Image:
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.nan_to_num(np.asarray(im, dtype=np.float64))
-        im = Image.fromarray(np.clip(a / _white(a, im.mode == "F") * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+        im = Image.fromarray(_as_uint8(im, im.mode == "F"), "L")
     if im.mode == "P":
         im = im.convert("RGBA")
     if im.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -108,9 +113,7 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
         if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
             raise ImageError(f"expected an (H, W[, 1|3|4]) array, got shape {source.shape}")
         if arr.dtype != np.uint8:
-            deep = np.nan_to_num(arr.astype(np.float64))
-            white = 65535.0 if arr.dtype == np.uint16 else _white(deep, np.issubdtype(arr.dtype, np.floating))
-            arr = np.clip(deep / white * 255 + 0.5, 0, 255).astype(np.uint8)
+            arr = _as_uint8(arr, np.issubdtype(arr.dtype, np.floating), 65535.0 if arr.dtype == np.uint16 else None)
         im = Image.fromarray(arr[..., 0] if arr.shape[2] == 1 else arr)
     elif isinstance(source, Image.Image):
         im = source
