@@ -72,4 +72,3 @@ def config_from_args(args: argparse.Namespace, **task: object) -> TrainConfig:
         resume=args.resume,
         push_to_hub=args.push_to_hub,
     )
-

@@ -169,8 +169,6 @@ class Pix2PixGenerator(
 Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]
 
 
-
-
 def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Path:
     """A local model folder as is, or a Hub repo id downloaded (or taken from the cache when offline)."""
     path = Path(name_or_path)
