@@ -12,6 +12,7 @@ import shutil
 import tarfile
 import tempfile
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,11 @@ class ImageSet(torch.utils.data.Dataset):
 
     def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
+
+    def targets_at(self, size: int, chunk: int = 64) -> Iterator[torch.Tensor]:
+        """Every image's target (what the model learns to output), shrunk to `size` px, a chunk at a time."""
+        for images in self.images.split(chunk):
+            yield self.to_pair(F.interpolate(images.float(), size=(size, size), mode="area"))[1]
 
     def __len__(self) -> int:
         return len(self.images)

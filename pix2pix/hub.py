@@ -20,7 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import save_file
 
 from .card import model_card
-from .color import annealed_mean
+from .color import AB_SCALE, ab_bins, annealed_mean
 from .errors import UserError
 from .models import UNetGenerator
 
@@ -167,6 +167,24 @@ class Pix2PixGenerator(
 
 # Scores a generator for choosing between candidates (keep-best epochs): its sort key (lower is better) and its scores.
 Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]
+
+
+def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0) -> Pix2PixGenerator:
+    """A Lab colorizer that scores a*b* classes, starting from a regression one: every weight but the output layer's
+    is copied, and the new output layer starts as a Gaussian of `sigma` a*b* units around the old one's prediction
+    (its transposed conv averaged over each 2x2 block, Tanh taken as linear), so training starts from what it knew.
+
+    Scores -|ab - c|^2 / (2 sigma^2) are linear in ab = W f + b: weight c.W / sigma^2, bias (c.b - |c|^2 / 2) / sigma^2."""
+    C = Pix2PixGenerator(**G.architecture | {"ab_bins": ab_bins().tolist(), "temperature": temperature}, train_info=G.train_info)
+    old_out, new_out = G.up[-1][1], C.up[-1][1]
+    old = {k: v for k, v in G.state_dict().items() if not k.startswith(f"up.{G.depth - 1}.")}
+    C.load_state_dict(old, strict=False)
+    with torch.no_grad():
+        w = old_out.weight.sum((2, 3)).T / 4  # (2, in): the transposed conv's mean over the 4 output phases
+        bins, s2 = C.bins, (sigma / AB_SCALE) ** 2
+        new_out.weight.copy_((bins @ w / s2)[:, :, None, None])
+        new_out.bias.copy_((bins @ old_out.bias - (bins**2).sum(1) / 2) / s2)
+    return C.train()
 
 
 def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Path:

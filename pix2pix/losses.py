@@ -1,7 +1,10 @@
 """The loss terms beside pix2pix's GAN + L1: a palette cross-entropy for maps, and for Lab colorizers the a*b* class
-cross-entropy, the colour-spread term and the per-pixel rebalancing weights (Zhang, Isola and Efros 2016)."""
+cross-entropy, the colour-spread term, and the colour prior and per-pixel rebalancing weights (Zhang, Isola and
+Efros 2016)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import torch
 import torch.nn.functional as F
@@ -9,6 +12,7 @@ import torch.nn.functional as F
 from .color import AB_SCALE, ab_distances
 from .palette import DELTA
 
+PRIOR_SIZE = 64  # the colour prior is counted on training images shrunk to this side
 AB_TABLE = 128  # rebalancing looks pixel weights up for a*b* in -128..128, whole units (sRGB stays within)
 
 
@@ -42,6 +46,19 @@ def spread_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     the real one's. L1 alone shrinks the spread where the hue is uncertain (greyish results); this term asks for the
     real amount of colour, and leaves the network to choose where to put it."""
     return (fake.float().std(dim=(2, 3)) - real.float().std(dim=(2, 3))).abs().mean()
+
+
+@torch.no_grad()
+def ab_prior(targets: Iterable[torch.Tensor], bins: torch.Tensor, sigma: float = 5.0) -> torch.Tensor:
+    """(Q,) how often each a*b* class is the nearest to a pixel of the training images (scaled a*b* batches,
+    (B, 2, H, W), as `ImageSet.targets_at` gives them shrunk), smoothed by a Gaussian of `sigma` a*b* units over the
+    classes as Zhang et al. did: the colour prior that rebalancing inverts."""
+    counts = torch.zeros(len(bins), device=bins.device)
+    for ab in targets:
+        counts += torch.bincount(ab_distances(ab.to(bins.device), bins).argmin(1).flatten(), minlength=len(bins))
+    smooth = torch.exp(-torch.cdist(bins, bins) ** 2 / (2 * (sigma / AB_SCALE) ** 2))
+    prior = smooth @ (counts / counts.sum())
+    return prior / prior.sum()
 
 
 def weight_table(weights: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:

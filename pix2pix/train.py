@@ -27,7 +27,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
 from .card import describe
-from .color import AB_SCALE, ab_bins, ab_distances, condition_to_rgb, output_to_rgb, rebalance_weights
+from .color import ab_bins, condition_to_rgb, output_to_rgb, rebalance_weights
 from .data import (
     MIN_CHROMA,
     DataError,
@@ -41,9 +41,9 @@ from .data import (
     source_width,
 )
 from .errors import UserError
-from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, load_generator
+from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, load_generator, with_class_head
 from .infer import Translator, bf16_supported, to_tensor
-from .losses import class_loss, palette_loss, pixel_weights, spread_loss, weight_table
+from .losses import PRIOR_SIZE, ab_prior, class_loss, palette_loss, pixel_weights, spread_loss, weight_table
 from .models import PatchDiscriminator
 from .palette import fit_snap, learn_palette
 
@@ -190,38 +190,6 @@ def recalibrate(model: str | Path, data: str | Path, colours: int, tiles: int = 
     return G
 
 
-@torch.no_grad()
-def ab_prior(train: ImageSet, bins: torch.Tensor, sigma: float = 5.0, size: int = 64) -> torch.Tensor:
-    """(Q,) how often each a*b* class is the nearest to a pixel of the training images (each shrunk to `size`
-    px), smoothed by a Gaussian of `sigma` a*b* units over the classes as Zhang et al. did."""
-    bins = bins.to(train.images.device)
-    counts = torch.zeros(len(bins), device=bins.device)
-    for chunk in train.images.split(64):
-        _, ab = train.to_pair(F.interpolate(chunk.float(), size=(size, size), mode="area"))
-        counts += torch.bincount(ab_distances(ab, bins).argmin(1).flatten(), minlength=len(bins))
-    smooth = torch.exp(-torch.cdist(bins, bins) ** 2 / (2 * (sigma / AB_SCALE) ** 2))
-    prior = smooth @ (counts / counts.sum())
-    return prior / prior.sum()
-
-
-def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0) -> Pix2PixGenerator:
-    """A Lab colorizer that scores a*b* classes, starting from a regression one: every weight but the output layer's
-    is copied, and the new output layer starts as a Gaussian of `sigma` a*b* units around the old one's prediction
-    (its transposed conv averaged over each 2x2 block, Tanh taken as linear), so training starts from what it knew.
-
-    Scores -|ab - c|^2 / (2 sigma^2) are linear in ab = W f + b: weight c.W / sigma^2, bias (c.b - |c|^2 / 2) / sigma^2."""
-    C = Pix2PixGenerator(**G.architecture | {"ab_bins": ab_bins().tolist(), "temperature": temperature}, train_info=G.train_info)
-    old_out, new_out = G.up[-1][1], C.up[-1][1]
-    old = {k: v for k, v in G.state_dict().items() if not k.startswith(f"up.{G.depth - 1}.")}
-    C.load_state_dict(old, strict=False)
-    with torch.no_grad():
-        w = old_out.weight.sum((2, 3)).T / 4  # (2, in): the transposed conv's mean over the 4 output phases
-        bins, s2 = C.bins, (sigma / AB_SCALE) ** 2
-        new_out.weight.copy_((bins @ w / s2)[:, :, None, None])
-        new_out.bias.copy_((bins @ old_out.bias - (bins**2).sum(1) / 2) / s2)
-    return C.train()
-
-
 def model_role(cfg: TrainConfig) -> dict[str, str | None]:
     """The task, colour space and direction the run's generator is for (maps are RGB and have a direction)."""
     maps = cfg.task == "maps"
@@ -359,7 +327,7 @@ class Trainer:
             if cfg.task != "colorize" or cfg.space != "lab":
                 raise ConfigError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
             bins = (self.G.bins if self.G.bins is not None else ab_bins()).to(self.device)
-            self.weight_table = weight_table(rebalance_weights(ab_prior(self.train_set, bins), cfg.rebalance), bins)
+            self.weight_table = weight_table(rebalance_weights(ab_prior(self.train_set.targets_at(PRIOR_SIZE), bins), cfg.rebalance), bins)
         self.palette: torch.Tensor | None = None
         if cfg.lambda_palette > 0:
             if not self.G.palette:
