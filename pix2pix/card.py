@@ -39,9 +39,10 @@ def describe(config: dict[str, Any]) -> str:
 
 
 def inline(value: Any) -> str:
-    """A recorded value on one line: a dict as `key value` pairs, a list as JSON, anything else as it is."""
+    """A recorded value on one line: a dict as `key value` pairs by name (as config.json stores them), a list as JSON,
+    anything else as it is."""
     if isinstance(value, dict):
-        return ", ".join(f"{k} {inline(v)}" for k, v in value.items())
+        return ", ".join(f"{k} {inline(v)}" for k, v in sorted(value.items()))
     return json.dumps(value) if isinstance(value, list) else str(value)
 
 

@@ -99,14 +99,14 @@ def test_the_card_lays_out_a_run_s_long_records_as_lists_and_tables(tmp_path):
     tune = {"psnr_db": 22.3, "ciede2000": 12.85, "colourfulness_ratio": 0.372, "targets_met": 3}
     first = {"model": "a six-artist stage", "date": "2026-11-28", "device": "1 x NVIDIA H200", "data": "paintings: six artists",
              "train_images": 1714, "schedule": "32 + 30 epochs", "steps": 6634, "batch_size": 16, "recipe": "python -m train.colorize ..."}
-    info = {"epochs": 2, "kept_epoch": 2, "final_losses": {"L1": 0.078}, "judged": [{"epoch": 1, **tune}, {"epoch": 2, **tune}],
+    info = {"epochs": 2, "kept_epoch": 2, "final_losses": {"L1": 0.078, "D": 0.61}, "judged": [{"epoch": 1, **tune}, {"epoch": 2, **tune}],
             "gain_fit": {"split": "tune paintings of Salvador Dali (8, --tune-percent 10)", "tried": {"1": tune, "1.25": tune}},
             "fine_tuned_from": {"model": "a soup", "data": "paintings: Salvador Dali", "soup_of": {"r1": {}, "r2": {}},
                                 "fine_tuned_from": first},
             "heldout": {"psnr_db": 22.37, "split": "held-out paintings of Salvador Dali (19)"}}
     tiny_model().save(tmp_path / "m", train_info=info)
     card = (tmp_path / "m" / "README.md").read_text()
-    assert "- **final_losses**: L1 0.078\n" in card and '"epoch"' not in card and "{" not in card.split("## How it was trained")[1]
+    assert "- **final_losses**: D 0.61, L1 0.078\n" in card and '"epoch"' not in card and "{" not in card.split("## How it was trained")[1]
     assert "### Each epoch on the tune paintings\n\n| epoch | PSNR dB | CIEDE2000 | colourfulness ratio | targets met |" in card
     assert "| 2 | 22.3 | 12.85 | 0.372 | 3 |" in card and "| 1.25 | 22.3 | 12.85 | 0.372 | 3 |" in card
     assert "1. **a soup**: " in card and "the average of 2 runs (r1, r2)" in card  # the latest start first, then its own start
