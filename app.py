@@ -251,7 +251,7 @@ class Studio:
                     facts += f", fine-tuned from a run{data} of {start.get('schedule')}, batch {start.get('batch_size')}, on {start.get('device')}"
                     start = start.get("fine_tuned_from")
                 if held:
-                    scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))
+                    scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict)).replace("*", "\\*")
                     facts += f"; held-out ({held.get('split')}): {scores}"
                     if isinstance(held.get("with_palette"), dict):
                         facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())

@@ -49,6 +49,8 @@ from .palette import DELTA, learn_palette
 
 PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
 GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)  # the colour gains --fit-gain tries
+TARGETS = ("PSNR over gray", "PSNR over the mean a*b*", "CIEDE2000 under gray", "CIEDE2000 under the mean a*b*",
+           f"colourfulness {RATIO_TARGET[0]:g}-{RATIO_TARGET[1]:g}")  # what every Lab colorizer should reach on held-out paintings
 MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
 Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
 
@@ -194,12 +196,18 @@ def colorize_rows(
     return rows, paintings, facts
 
 
-def targets_met(row: Row, gray: Row, mean: Row) -> int:
-    """How many of the five colorization targets `row` meets: PSNR above each baseline's, colour error below each
-    one's, and a colourfulness ratio within 0.7-1.3 (neither gray nor garish)."""
+def missed_targets(row: Row, gray: Row, mean: Row) -> list[str]:
+    """The colorization targets `row` misses, of the five in `TARGETS`: PSNR above each baseline's, colour error
+    below each one's, and a colourfulness ratio within the target band (neither gray nor garish)."""
     ratio = colourfulness_ratio(row)
-    return (sum(row.mean("psnr") > b.mean("psnr") for b in (gray, mean)) + sum(row.mean("ciede2000") < b.mean("ciede2000") for b in (gray, mean))
-            + int(RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1]))
+    met = (*(row.mean("psnr") > b.mean("psnr") for b in (gray, mean)), *(row.mean("ciede2000") < b.mean("ciede2000") for b in (gray, mean)),
+           RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1])
+    return [name for name, ok in zip(TARGETS, met) if not ok]
+
+
+def targets_met(row: Row, gray: Row, mean: Row) -> int:
+    """How many of the five colorization targets `row` meets (`missed_targets`)."""
+    return len(TARGETS) - len(missed_targets(row, gray, mean))
 
 
 def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Judge:
@@ -242,11 +250,17 @@ def colourfulness_ratio(row: Row) -> float:
     return row.mean("colourful_fake") / max(row.mean("colourful_real"), 1e-9)
 
 
-def colorize_table(rows: list[Row]) -> str:
-    lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | ms / image |", "|---|---:|---:|---:|---:|---:|"]
-    for r in rows:
+def targets_cell(row: Row, gray: Row, mean: Row) -> str:
+    missed = missed_targets(row, gray, mean)
+    return f"{len(TARGETS) - len(missed)} of {len(TARGETS)}" + (f" (missed: {', '.join(missed)})" if missed else "")
+
+
+def colorize_table(gray: Row, mean: Row, models: list[Row]) -> str:
+    """The baselines' and the models' scores, with the targets each model meets against those baselines."""
+    lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | ms / image | targets met |", "|---|---:|---:|---:|---:|---:|---|"]
+    for r, targets in [(gray, ""), (mean, ""), *((m, targets_cell(m, gray, mean)) for m in models)]:
         lines.append(f"| {r.name} | {r.mean('psnr'):.2f} | {r.mean('ciede2000'):.2f} | {r.mean('ssim'):.3f} | {colourfulness_ratio(r):.3f} "
-                     f"| {1000 * np.mean(r.seconds):.0f} |")  # fmt: skip
+                     f"| {1000 * np.mean(r.seconds):.0f} | {targets} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -300,7 +314,7 @@ def fit_gain(data: Path, artist: str, models: list[str], tune_percent: int, gain
         tried = {f"{g:g}": tune_scores(r, k) for g, r, k in zip(gains, rows, met)}
         command = f"python -m pix2pix.evaluate --data {data} --artist {shlex.quote(artist)} --model {m} --tune-percent {tune_percent} --fit-gain"
         write_gain(m, gains[best], {"split": split, "rule": "the most targets met, then the lowest CIEDE2000", "tried": tried, "command": command})
-        text += [colorize_table([gray, mean, *rows]),
+        text += [colorize_table(gray, mean, rows),
                  f"{m}: colour gain {gains[best]:g} stored ({met[best]} targets met on the tune paintings); score it again on"
                  " the held-out paintings with --write"]
     return "\n\n".join(text)
@@ -445,14 +459,15 @@ def evaluate_colorize(
     rows, paintings, facts = colorize_rows(data, artist, methods, limit, tune_percent)
     what = f"tune paintings ({tune_percent}% of the training split)" if tune_percent else "held-out paintings"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
-            f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(rows)}")  # fmt: skip
+            f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(rows[0], rows[1], rows[2:])}")  # fmt: skip
     if fig:
         figure(paintings[:4], methods, paintings[:4], gray=True, path=fig)
     if write:
         temperature = temperatures[0] if temperatures else None  # main() lets --write through with one at most
         for m in models:
             row = model_row(rows, m)
-            write_scores(m, {"split": f"held-out paintings of {facts['artist']} ({facts['paintings']})", **colorize_scores(row)}, temperature)
+            write_scores(m, {"split": f"held-out paintings of {facts['artist']} ({facts['paintings']})", **colorize_scores(row),
+                             "targets": targets_cell(row, rows[0], rows[1])}, temperature)
     return text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -53,8 +54,11 @@ def test_colorize_table_figure_and_written_scores(paintings, tmp_path, capsys):
     assert [r.split("|")[1].strip() for r in rows] == ["baseline: gray (a*b* = 0)", "baseline: the artist's mean a*b*",
                                                        "monet-lab: Claude Monet colorization (Lab)", "monet-rgb: Claude Monet colorization (RGB)"]
     assert rows[0].split("|")[5].strip() == "0.000"  # gray: no colourfulness
+    assert [r.split("|")[7].strip() for r in rows[:2]] == ["", ""]  # the baselines are what the targets are met against
+    assert re.fullmatch(r"[0-5] of 5( \(missed: .+\))?", rows[2].split("|")[7].strip())
     held = json.loads((tmp_path / "monet-lab" / "config.json").read_text())["train_info"]["heldout"]
-    assert set(held) == {"split", "psnr_db", "ciede2000", "ssim", "colourfulness_ratio", "ms_per_image"}
+    assert set(held) == {"split", "psnr_db", "ciede2000", "ssim", "colourfulness_ratio", "ms_per_image", "targets"}
+    assert held["targets"] == rows[2].split("|")[7].strip()
     assert f"{held['colourfulness_ratio']:.3f}" == rows[2].split("|")[5].strip()  # stored as printed: three places, so 0.696 is no 0.70
     assert "Held-out scores" in (tmp_path / "monet-lab" / "README.md").read_text() and "ciede2000" in (tmp_path / "monet-lab" / "README.md").read_text()
     assert Image.open(fig).width > 4 * 256  # input | grayscale | two models | real
@@ -164,6 +168,10 @@ def test_targets_met_counts_the_five_targets_against_both_baselines():
     assert ev.targets_met(row(20.5, 11.5, 6.0), gray, mean) == 2  # over gray on both, under the mean on both, too gray
     assert ev.targets_met(row(21.0, 11.0, 14.0), gray, mean) == 2  # ties with the mean count for nothing; garish
     assert ev.targets_met(gray, gray, mean) == 0
+    assert ev.missed_targets(row(20.5, 11.5, 6.0), gray, mean) == ["PSNR over the mean a*b*", "CIEDE2000 under the mean a*b*", "colourfulness 0.7-1.3"]
+    assert ev.targets_cell(row(22.0, 10.0, 8.0), gray, mean) == "5 of 5"
+    assert ev.targets_cell(row(21.0, 11.0, 14.0), gray, mean) == ("2 of 5 (missed: PSNR over the mean a*b*, CIEDE2000 under the mean a*b*,"
+                                                                 " colourfulness 0.7-1.3)")
 
 
 def test_the_tune_judge_scores_a_model_as_the_tune_table_does(paintings, tmp_path, capsys):

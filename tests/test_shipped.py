@@ -39,6 +39,8 @@ def test_every_shipped_model_is_trained_evaluated_and_small(registry):
     assert len(sizes) == 9 and max(sizes) <= 50e6 and sum(p.stat().st_size for p in WEIGHTS.rglob("*") if p.is_file()) <= 300e6
     about = app.Studio(registry).about()
     assert "untrained" not in about and "held-out" in about
+    for e in registry.of_task("colorize"):  # which targets each colorizer meets, Markdown-escaped (a*b* is no emphasis)
+        assert f"targets {e.config['train_info']['heldout']['targets']}".replace("*", "\\*") in about
     for e in registry.entries.values():  # a fine-tuned model names each run it started from, in About and its card
         info = e.config["train_info"]
         if kept := info.get("kept_epoch"):  # a run that kept its best epoch says which, in About and its card
@@ -121,6 +123,7 @@ def test_every_config_records_its_held_out_scores():
     for cfg in WEIGHTS.glob("*/config.json"):
         held = json.loads(cfg.read_text())["train_info"]["heldout"]
         assert "split" in held and ("ciede2000" in held or "accuracy_delta5" in held), cfg
+        assert "accuracy_delta5" in held or held["targets"].endswith(" of 5") or "(missed: " in held["targets"], cfg
 
 
 def test_the_artist_menu_opens_on_the_lab_model_with_the_lowest_held_out_colour_error(registry):
