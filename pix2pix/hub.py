@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from huggingface_hub import ModelCard, PyTorchModelHubMixin, snapshot_download
+from huggingface_hub import ModelCard, PyTorchModelHubMixin, hf_hub_download, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 from safetensors import SafetensorError
 from safetensors.torch import save_file
@@ -160,6 +160,30 @@ class Pix2PixGenerator(
         params = {name for name, _ in self.named_parameters()}
         state = {k: (v.half() if k in params else v).detach().contiguous().cpu() for k, v in self.state_dict().items()}
         save_file(state, str(save_directory / WEIGHTS_FILE), metadata={"format": "pt"})
+
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir: str | Path | None,
+        force_download: bool,
+        local_files_only: bool,
+        token: str | bool | None,
+        map_location: str = "cpu",
+        strict: bool = False,
+        **model_kwargs: Any,
+    ) -> Pix2PixGenerator:
+        """The mixin's loader, from model.safetensors only: where a repo has none, the mixin's would unpickle
+        pytorch_model.bin, which can run code. Unlike the mixin's, it prints nothing: a command's stdout is its output
+        (the evaluation's Markdown tables)."""
+        if Path(model_id).is_dir():
+            file = str(Path(model_id) / WEIGHTS_FILE)
+        else:
+            file = hf_hub_download(repo_id=model_id, filename=WEIGHTS_FILE, revision=revision, cache_dir=cache_dir,
+                                   force_download=force_download, token=token, local_files_only=local_files_only)
+        return cls._load_as_safetensor(cls(**model_kwargs), file, map_location, strict)
 
     def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:
         return ModelCard(model_card(self.config))

@@ -135,6 +135,32 @@ def test_load_from_hub_cache_offline(tmp_path, monkeypatch):
         load_generator("someone/not-cached", local_files_only=True)
 
 
+def test_loading_never_unpickles_and_prints_nothing(tmp_path, monkeypatch, capsys):
+    """A Hub repo without model.safetensors is refused, where the mixin's own loader would fall back to unpickling its
+    pytorch_model.bin; and a load writes nothing to stdout, which is the commands' output."""
+    from huggingface_hub import hub_mixin
+    from huggingface_hub.errors import EntryNotFoundError
+
+    from pix2pix import hub
+
+    tiny_model().save(tmp_path / "m")
+    assert load_generator(tmp_path / "m").space == "lab" and capsys.readouterr().out == ""
+    torch.save({"not": "weights"}, tmp_path / "pytorch_model.bin")
+
+    def download(repo_id, filename, **kwargs):  # a repo holding a config and a pickle only
+        if filename == "config.json":
+            return str(tmp_path / "m" / "config.json")
+        if filename == "pytorch_model.bin":
+            return str(tmp_path / "pytorch_model.bin")
+        raise EntryNotFoundError(f"{filename} is not in {repo_id}")
+
+    monkeypatch.setattr(hub_mixin, "hf_hub_download", download)
+    monkeypatch.setattr(hub, "hf_hub_download", download)
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("a pickle was loaded"))
+    with pytest.raises(EntryNotFoundError, match="model.safetensors"):
+        Pix2PixGenerator.from_pretrained("someone/pickled")
+
+
 def test_bad_model_folders_give_errors_naming_the_file(tmp_path):
     tiny_model().save(tmp_path / "m")
     cfg = tmp_path / "m" / "config.json"
