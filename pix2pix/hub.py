@@ -211,13 +211,18 @@ def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0
     return C.train()
 
 
+def hub_offline() -> bool:
+    """Whether HF_HUB_OFFLINE is set, read when asked (a test or a command may set it after import)."""
+    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+
+
 def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Path:
     """A local model folder as is, or a Hub repo id downloaded (or taken from the cache when offline)."""
     path = Path(name_or_path)
     if path.is_dir():
         return path
     if local_files_only is None:
-        local_files_only = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
+        local_files_only = hub_offline()
     try:
         return Path(
             snapshot_download(

@@ -41,7 +41,7 @@ from .data import (
     source_width,
 )
 from .errors import UserError
-from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, load_generator, with_class_head
+from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, hub_offline, load_generator, with_class_head
 from .infer import Translator, bf16_supported, to_tensor
 from .losses import PRIOR_SIZE, ab_prior, class_loss, palette_loss, pixel_weights, spread_loss, weight_table
 from .models import PatchDiscriminator
@@ -282,7 +282,7 @@ def check_config(cfg: TrainConfig) -> None:
         raise ConfigError(f"--lambda-spread must be at least 0, got {cfg.lambda_spread:g}")
     if cfg.lambda_spread and (cfg.task != "colorize" or cfg.space != "lab"):
         raise ConfigError("--lambda-spread is for Lab colorizers (it compares the spread of predicted and real a*b*)")
-    if cfg.push_to_hub and os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+    if cfg.push_to_hub and hub_offline():
         raise ConfigError(f"--push-to-hub {cfg.push_to_hub}: HF_HUB_OFFLINE is set, so the Hub cannot be reached")
     if cfg.push_to_hub and not get_token():  # found now, not after hours of training
         raise ConfigError(f"--push-to-hub {cfg.push_to_hub} needs a Hub token: set HF_TOKEN in the environment (or run `hf auth login`)")
