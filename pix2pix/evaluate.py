@@ -457,9 +457,10 @@ def evaluate_colorize(
     colorizers at each of `temperatures` (one when writing: the scores and that temperature are stored)."""
     methods = model_methods(models, temperatures=temperatures)  # loaded once (per temperature), for the table and the figure
     rows, paintings, facts = colorize_rows(data, artist, methods, limit, tune_percent)
+    gray, mean, *_ = rows  # colorize_rows puts the two baselines first
     what = f"tune paintings ({tune_percent}% of the training split)" if tune_percent else "held-out paintings"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
-            f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(rows[0], rows[1], rows[2:])}")  # fmt: skip
+            f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(gray, mean, rows[2:])}")  # fmt: skip
     if fig:
         figure(paintings[:4], methods, paintings[:4], gray=True, path=fig)
     if write:
@@ -467,7 +468,7 @@ def evaluate_colorize(
         for m in models:
             row = model_row(rows, m)
             write_scores(m, {"split": f"held-out paintings of {facts['artist']} ({facts['paintings']})", **colorize_scores(row),
-                             "targets": targets_cell(row, rows[0], rows[1])}, temperature)
+                             "targets": targets_cell(row, gray, mean)}, temperature)
     return text
 
 
