@@ -20,8 +20,9 @@ FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all
     1: {"models", "color", "images", "palette", "card"},
     2: {"data", "hub", "losses"},
     3: {"infer"},
-    4: {"train", "predict", "registry", "evaluate"},
-    5: {"cli"},  # the training commands' shared options, mapped onto the trainer's config
+    4: {"snap"},  # fitting a maps model's palette snap through the Translator, as training ends and on demand
+    5: {"train", "predict", "registry", "evaluate"},
+    6: {"cli"},  # the training commands' shared options, mapped onto the trainer's config
 }
 FLOOR = {name: floor for floor, names in FLOORS.items() for name in names}
 

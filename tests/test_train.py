@@ -246,7 +246,7 @@ def test_calibrate_relearns_the_palette_and_refits_the_snap_in_place_keeping_the
     assert maps_main(["--calibrate", str(tmp_path / "back"), "--data", str(ab_dataset)]) == 2
     assert "only aerial -> map models snap to a palette" in capsys.readouterr().err
     assert maps_main(["--calibrate", str(tmp_path / "m"), "--data", str(ab_dataset), "--palette", "0"]) == 2
-    assert "error: a palette needs at least one colour" in capsys.readouterr().err
+    assert "error: --calibrate needs a palette of at least one colour, got --palette 0" in capsys.readouterr().err
 
 
 def test_ema_averages_the_generator_and_is_what_is_saved_and_resumed(ab_dataset, tmp_path):

@@ -21,7 +21,8 @@ from pix2pix.cli import config_from_args, training_parser
 from pix2pix.data import download_maps
 from pix2pix.errors import reports_user_errors
 from pix2pix.options import POSITIVE, WEIGHT, number
-from pix2pix.train import recalibrate, train
+from pix2pix.snap import recalibrate
+from pix2pix.train import ConfigError, train
 
 
 @reports_user_errors
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.download:
         data = str(download_maps(Path(args.data).parent))
     if args.calibrate:
+        if args.palette < 1:
+            raise ConfigError(f"--calibrate needs a palette of at least one colour, got --palette {args.palette}")
         recalibrate(args.calibrate, data, args.palette)
         print(f"palette snap refitted and saved in {args.calibrate}; re-run pix2pix.evaluate --write for its scores")
         return 0
