@@ -97,7 +97,7 @@ def check_strength(strength: float) -> float:
 
 def muted_hint(entry: ModelEntry) -> str | None:
     """For a Lab model whose held-out results were greyer than the target band: what the colour strength can do."""
-    ratio = ((entry.config.get("train_info") or {}).get("heldout") or {}).get("colourfulness_ratio")
+    ratio = entry.heldout.get("colourfulness_ratio")
     if not isinstance(ratio, (int, float)) or ratio >= RATIO_TARGET[0]:
         return None
     return (f"this model's colours are muted: on paintings it never saw they were {ratio:.0%} as colourful as the real ones."
@@ -238,7 +238,7 @@ class Studio:
         lines = ["## Models", ""]
         for e in self.registry.entries.values():
             info = e.config.get("train_info") or {}
-            held = info.get("heldout") or {}
+            held = e.heldout
             if not info:
                 facts = "**untrained**: no training facts recorded"
             else:

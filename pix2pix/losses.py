@@ -34,7 +34,7 @@ def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, 
 def class_loss(logits: torch.Tensor, real: torch.Tensor, bins: torch.Tensor, sigma: float = 5.0, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Cross-entropy of the a*b* class scores against the real a*b* soft-encoded over the classes (a Gaussian of
     `sigma` a*b* units around it, as Zhang et al.), so a pixel whose colour could be either of two learns both.
-    `weights` (B, 1, H, W): each pixel's term is weighted (rebalancing, `Trainer.pixel_weights`)."""
+    `weights` (B, 1, H, W): each pixel's term is weighted (rebalancing, `pixel_weights`)."""
     with torch.no_grad():
         target = torch.softmax(-ab_distances(real, bins) / (2 * (sigma / AB_SCALE) ** 2), dim=1)
     loss = -(target * torch.log_softmax(logits.float(), dim=1)).sum(1, keepdim=True)

@@ -38,6 +38,11 @@ class ModelEntry:
         return bool(self.config.get("train_info"))
 
     @property
+    def heldout(self) -> dict[str, Any]:
+        """The scores `pix2pix.evaluate --write` stored (empty where the model has not been evaluated)."""
+        return (self.config.get("train_info") or {}).get("heldout") or {}
+
+    @property
     def label(self) -> str:
         return describe(self.config) + ("" if self.trained else " [untrained]")
 
@@ -79,8 +84,7 @@ class Registry:
     def best_artist(self) -> str | None:
         """The menu's first choice: the artist whose Lab colorizer has the lowest held-out colour error (CIEDE2000),
         so a newcomer starts with the strongest model; the first artist where none has been evaluated."""
-        scored = [(e.config["train_info"]["heldout"]["ciede2000"], e.artist) for e in self.of_task("colorize")
-                  if e.config.get("space") == "lab" and "ciede2000" in (e.config.get("train_info") or {}).get("heldout", {})]  # fmt: skip
+        scored = [(e.heldout["ciede2000"], e.artist) for e in self.of_task("colorize") if e.config.get("space") == "lab" and "ciede2000" in e.heldout]
         return min(scored)[1] if scored else next(iter(self.artists()), None)
 
     def find_colorizer(self, artist: str, space: str) -> ModelEntry | None:

@@ -40,12 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calibrate", metavar="MODEL", help="AtoB: only re-learn MODEL's palette (--palette colours) and refit "
                    "its snapping on the training pairs of --data, then save MODEL in place")
     args = p.parse_args(argv)
+    if args.calibrate and args.palette < 1:  # before any download
+        raise ConfigError(f"--calibrate needs a palette of at least one colour, got --palette {args.palette}")
     data = args.data
     if args.download:
         data = str(download_maps(Path(args.data).parent))
     if args.calibrate:
-        if args.palette < 1:
-            raise ConfigError(f"--calibrate needs a palette of at least one colour, got --palette {args.palette}")
         recalibrate(args.calibrate, data, args.palette)
         print(f"palette snap refitted and saved in {args.calibrate}; re-run pix2pix.evaluate --write for its scores")
         return 0
