@@ -11,10 +11,10 @@ T0=$(date +%s)
 SIX="--artist monet --artist picasso --artist titian --artist warhol --artist dali --artist malevich"
 
 say() { echo "[$(($(date +%s) - T0)) s] $*"; }
-train() {  # train NAME OPTIONS...: one colorizer into $W/NAME, its log in $LOGS/NAME.log
+train() {  # train NAME OPTIONS...: one colorizer into $W/NAME (OPTIONS override the defaults), its log in $LOGS/NAME.log
   local name=$1
   shift
-  python3 -m train.colorize "$@" --data .gpu/paintings --tune-percent 10 --batch-size 16 --checkpoint-every 600 \
+  python3 -m train.colorize --data .gpu/paintings --tune-percent 10 --batch-size 16 --checkpoint-every 600 "$@" \
     --out "$W/$name" ${DRY:-} > "$LOGS/$name.log" 2>&1
   say "$name: exit $?"
 }
