@@ -148,7 +148,7 @@ def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the
     assert calibration["tiles"] == 4 and 0 < calibration["pixels_matched"] <= 1
     t = Trainer(tiny(ab_dataset, tmp_path / "b", init=str(tmp_path / "a"), lambda_gan=0, lambda_palette=1.0, lr=1e-3))
     saved = load_generator(tmp_path / "a").state_dict()  # as stored (fp16 parameters)
-    assert all(torch.equal(a, b) for a, b in zip(t.G.state_dict().values(), saved.values()))
+    assert all(torch.equal(a.cpu(), b) for a, b in zip(t.G.state_dict().values(), saved.values()))
     d_before = [p.clone() for p in t.D.parameters()]
     stats = t.train_step(t.images[:2])
     assert set(stats) == {"L1", "palette"} and stats["palette"] > 0
@@ -204,7 +204,7 @@ def test_a_regression_colorizer_fine_tuned_into_ab_classes_keeps_all_but_its_out
     old, new = load_generator(tmp_path / "reg").state_dict(), t.G.state_dict()
     head = {k for k in new if k not in old or new[k].shape != old[k].shape}
     assert head == {"up.4.1.weight", "up.4.1.bias"} and new["up.4.1.weight"].shape == (261, 16, 1, 1)
-    assert all(torch.equal(new[k], v) for k, v in old.items() if k not in head)
+    assert all(torch.equal(new[k].cpu(), v) for k, v in old.items() if k not in head)
     reg = load_generator(tmp_path / "reg")
     with torch.no_grad():  # a model that always predicts one colour: its class version starts around that colour
         reg.up[-1][1].weight.zero_()
@@ -260,11 +260,11 @@ def test_ema_averages_the_generator_and_is_what_is_saved_and_resumed(ab_dataset,
     saved = load_generator(tmp_path / "e")
     assert saved.train_info["ema"] == 0.9
     for name, p in saved.named_parameters():  # stored in fp16: equal to the average at that precision
-        torch.testing.assert_close(p, dict(g.named_parameters())[name].half().float())
+        torch.testing.assert_close(p, dict(g.named_parameters())[name].half().float().cpu())
     assert any(not torch.equal(a, b) for a, b in zip(g.parameters(), t.G.parameters()))  # not the last weights
     last = load_generator(tmp_path / "e" / "train" / RAW)  # the last weights too, to compare the average with
     for name, p in last.named_parameters():
-        torch.testing.assert_close(p, dict(t.G.named_parameters())[name].half().float())
+        torch.testing.assert_close(p, dict(t.G.named_parameters())[name].half().float().cpu())
     assert "ema" not in last.train_info and "not the --ema 0.9 average" in last.train_info["weights"]
     resumed = Trainer(tiny(ab_dataset, tmp_path / "e", ema=0.9, resume=True))
     assert all(torch.equal(a, b) for a, b in zip(resumed.G_ema.state_dict().values(), g.state_dict().values()))
@@ -286,7 +286,8 @@ def test_rebalancing_weighs_each_pixel_by_the_rarity_of_its_real_colour_and_is_r
     torch.testing.assert_close(prior.sum(), torch.tensor(1.0))
     assert prior[(bins**2).sum(1).argmin()] > 10 / len(bins)  # the real photos' greys are common ...
     _, real = t.train_set.to_pair(t.images)
-    w = pixel_weights(t.weight_table, real)[:, 0]
+    w = pixel_weights(t.weight_table, real)[:, 0].cpu()  # on the trainer's device (CUDA where there is one)
+    real = real.cpu()
     chroma = real.norm(dim=1) * AB_SCALE
     assert w[chroma > 30].mean() > 2 * w[chroma < 5].mean()  # ... their saturated colours rare, and weighed up
     rounded = (real * AB_SCALE).round() / AB_SCALE  # the lookup table is the nearest class of a*b* in whole units
@@ -349,7 +350,7 @@ def scripted_judge(errors: list[float]):
     seen: list[dict] = []
 
     def judge(G):
-        seen.append({k: v.detach().clone() for k, v in G.state_dict().items()})
+        seen.append({k: v.detach().cpu().clone() for k, v in G.state_dict().items()})
         e = errors[len(seen) - 1]
         return [-1, e], {"targets_met": 1, "ciede2000": e}
 
