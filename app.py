@@ -16,10 +16,17 @@ import logging
 import os
 import signal
 import socket
+import sys
 import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
+
+try:  # Gradio int()s GRADIO_SERVER_PORT as it is imported, and a bad value stops it with a traceback: refuse it first
+    int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+except ValueError:
+    print(f"python app.py: error: GRADIO_SERVER_PORT={os.environ['GRADIO_SERVER_PORT']!r} is not a TCP port (1-65535)", file=sys.stderr)
+    raise SystemExit(2) from None
 
 import gradio as gr
 import numpy as np

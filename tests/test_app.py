@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import gradio as gr
@@ -186,6 +189,14 @@ def test_settings_the_app_cannot_serve_with_are_refused_in_one_line(argv, messag
         app.main([*argv, "--weights", "no-such-folder"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_port_in_the_environment_that_is_no_number_is_refused_in_one_line():
+    """Gradio reads GRADIO_SERVER_PORT as it is imported, before app.main could check it: app.py refuses it first."""
+    env = {**os.environ, "GRADIO_SERVER_PORT": "abc"}
+    done = subprocess.run([sys.executable, "app.py"], cwd=Path(app.__file__).parent, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "GRADIO_SERVER_PORT='abc' is not a TCP port (1-65535)" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_unreachable_hub_repo_falls_back_to_local(weights, caplog):
