@@ -23,9 +23,8 @@ from tqdm import tqdm
 
 from .color import mean_chroma, to_condition, to_target
 from .errors import UserError
-from .images import load_image
+from .images import IMAGE_SUFFIXES, image_files, load_image
 
-IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 MAPS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/maps.tar.gz"
 DIRECTIONS = ("AtoB", "BtoA")
 MIN_CHROMA = 3.0  # mean Lab chroma below this: a drawing or grayscale reproduction, nothing to learn colour from
@@ -36,12 +35,12 @@ class DataError(UserError, FileNotFoundError):
 
 
 def list_images(folder: Path) -> list[Path]:
-    """Every image file below `folder`, sorted (a stable order on every machine), or a DataError saying why none."""
+    """Every image file below `folder` (`images.image_files`), or a DataError saying why there is none."""
     if not folder.is_dir():
         raise DataError(f"dataset folder not found: {folder}")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
+    files = image_files(folder)
     if not files:
-        raise DataError(f"no images ({', '.join(IMAGE_EXTS)}) found in {folder}")
+        raise DataError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {folder}")
     return files
 
 

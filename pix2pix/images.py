@@ -26,6 +26,11 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".ti
 ImageInput = str | os.PathLike | bytes | Image.Image | np.ndarray
 
 
+def image_files(folder: Path) -> list[Path]:
+    """Every file below `folder` with an image suffix (`IMAGE_SUFFIXES`), sorted: a stable order on every machine."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
 class ImageError(UserError, ValueError):
     """An input that cannot be used as an image, with a message fit to show a user."""
 

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from .errors import reports_user_errors
 from .hub import file_in_the_way
-from .images import IMAGE_SUFFIXES, ImageError, load_image, side_by_side
+from .images import ImageError, image_files, load_image, side_by_side
 from .infer import Result, Translator
 from .options import number
 
@@ -75,7 +75,7 @@ def collect(inputs: list[Path]) -> list[tuple[Path, Path]]:
     found = []
     for item in inputs:
         if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            files = image_files(item)
             found += [(p, Path(item.resolve().name) / p.relative_to(item).with_suffix("")) for p in files]
         else:
             found.append((item, Path(item.stem)))

@@ -4,7 +4,7 @@ import tarfile
 import pytest
 import torch
 
-from pix2pix.data import DataError, Paintings, PairedImages, augment, center_crop, download_maps, painting_files
+from pix2pix.data import DataError, Paintings, PairedImages, augment, center_crop, download_maps, list_images, painting_files
 
 
 def test_paired_layout_splits_a_and_b_and_respects_direction(ab_dataset):
@@ -56,6 +56,13 @@ def test_clear_errors_for_missing_empty_and_unknown(tmp_path, paintings):
         PairedImages(tmp_path)
     with pytest.raises(DataError, match="'Vermeer' has no images.*Claude Monet, Gustav Klimt"):
         Paintings(paintings, ["Vermeer"])
+
+
+def test_a_dataset_folder_lists_the_image_files_the_cli_reads_and_nothing_else(tmp_path):
+    for name in ("b/2.TIF", "a.jpg", "c.gif", "notes.txt", "z.png/readme.md"):  # z.png is a folder
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    assert [p.relative_to(tmp_path).as_posix() for p in list_images(tmp_path)] == ["a.jpg", "b/2.TIF", "c.gif"]
 
 
 def test_augment_crops_and_flips_reproducibly():
