@@ -315,8 +315,8 @@ def fit_gain(data: Path, artist: str, models: list[str], tune_percent: int, gain
         command = f"python -m pix2pix.evaluate --data {data} --artist {shlex.quote(artist)} --model {m} --tune-percent {tune_percent} --fit-gain"
         write_gain(m, gains[best], {"split": split, "rule": "the most targets met, then the lowest CIEDE2000", "tried": tried, "command": command})
         text += [colorize_table(gray, mean, rows),
-                 f"{m}: colour gain {gains[best]:g} stored ({met[best]} targets met on the tune paintings); score it again on"
-                 " the held-out paintings with --write"]
+                 (f"{m}: colour gain {gains[best]:g} stored ({met[best]} targets met on the tune paintings); score it again on"
+                  " the held-out paintings with --write")]
     return "\n\n".join(text)
 
 

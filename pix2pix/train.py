@@ -533,7 +533,7 @@ class Trainer:
         data = self.val_or_train()
         l1, psnr = [], []
         for i in range(0, len(data), 16):
-            cond, fake, real = self.generate(data.images[i : i + 16])
+            _, fake, real = self.generate(data.images[i : i + 16])
             l1.append((fake - real).abs().mean((1, 2, 3)) * 2)
             mse = ((fake - real) ** 2).mean((1, 2, 3)).clamp(min=1e-10)
             psnr.append(10 * torch.log10(1 / mse))
