@@ -22,7 +22,7 @@ tags:
 - image-to-image
 - gan
 ---"""
-RATIO_TARGET = (0.7, 1.3)  # colourfulness generated / real a colorizer should reach: neither gray nor garish
+RATIO_TARGET = (0.8, 1.2)  # colourfulness generated / real a colorizer should reach: neither gray nor garish
 SECTIONS = ("fine_tuned_from", "judged", "gain_fit", "soup_of")  # train_info records with a section of their own
 
 

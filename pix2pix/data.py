@@ -165,7 +165,7 @@ class PairedImages(ImageSet):
         return src * 2 - 1, dst * 2 - 1
 
 
-def _artist_of(path: Path) -> str:
+def painter_of(path: Path) -> str:
     """`Claude_Monet_12.jpg` -> "Claude Monet"."""
     return re.sub(r"_\d+$", "", path.stem).replace("_", " ")
 
@@ -210,9 +210,9 @@ def painting_files(
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     files = list_images(Path(root) / "images")
-    available = sorted({_artist_of(p) for p in files})
+    available = sorted({painter_of(p) for p in files})
     names = available if artists is None else resolve_artists(artists, available)
-    files = [p for p in files if _artist_of(p) in names]
+    files = [p for p in files if painter_of(p) in names]
     if split != "all":
         files = [p for p in files if split_of(p, val_percent, tune_percent) == split]
     if not files:
@@ -220,13 +220,33 @@ def painting_files(
     return names, files
 
 
-class Paintings(ImageSet):
-    """The "Best Artworks of All Time" layout: `root/images/**/<Artist_Name>_<n>.jpg` (+ optional artists.csv).
+class ColourImages(ImageSet):
+    """Colour images for a colorizer, decoded once. `space="lab"` yields (L, ab); `space="rgb"` yields (gray, rgb),
+    both scaled to [-1, 1]. Images whose mean Lab chroma is below `min_chroma` (drawings, grayscale reproductions,
+    black-and-white photos) are left out and listed in `colorless`: a colorizer must not learn "no colour" from
+    them, nor be scored on them."""
 
-    `space="lab"` yields (L, ab); `space="rgb"` yields (gray, rgb), both scaled to [-1, 1]. Images whose mean
-    Lab chroma is below `min_chroma` (drawings, grayscale reproductions) are left out and listed in `colorless`:
-    a colorizer must not learn "no colour" from them, nor be scored on them.
-    """
+    artists: list[str]
+
+    def _keep_colour(self, files: list[Path], size: int, space: str, split: str, min_chroma: float) -> None:
+        if space not in ("lab", "rgb"):
+            raise ValueError(f"space must be lab or rgb, got {space!r}")
+        self.space = space
+        images = self._load(files, size, f"decoding {split}")
+        keep = [mean_chroma(im.permute(1, 2, 0).numpy()) >= min_chroma for im in images]
+        self.colorless = [p for p, k in zip(files, keep) if not k]
+        self.files = [p for p, k in zip(files, keep) if k]
+        if not self.files:
+            raise DataError(f"the {split} split of {', '.join(self.artists)} has no images in colour ({len(keep)} colorless)")
+        self.images = images[torch.tensor(keep)]
+
+    def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        rgb = batch.float() / 255
+        return to_condition(rgb, "colorize", self.space), to_target(rgb, self.space)
+
+
+class Paintings(ColourImages):
+    """The "Best Artworks of All Time" layout: `root/images/**/<Artist_Name>_<n>.jpg` (+ optional artists.csv)."""
 
     def __init__(
         self,
@@ -240,21 +260,44 @@ class Paintings(ImageSet):
         min_chroma: float = MIN_CHROMA,
         tune_percent: int = 0,
     ) -> None:
-        if space not in ("lab", "rgb"):
-            raise ValueError(f"space must be lab or rgb, got {space!r}")
-        self.space = space
         self.artists, files = painting_files(root, artists, split, val_percent, tune_percent)
-        images = self._load(files[:limit], size, f"decoding {split}")
-        keep = [mean_chroma(im.permute(1, 2, 0).numpy()) >= min_chroma for im in images]
-        self.colorless = [p for p, k in zip(files, keep) if not k]
-        self.files = [p for p, k in zip(files, keep) if k]
-        if not self.files:
-            raise DataError(f"the {split} split of {', '.join(self.artists)} has no images in colour ({len(keep)} colorless)")
-        self.images = images[torch.tensor(keep)]
+        self._keep_colour(files[:limit], size, space, split, min_chroma)
 
-    def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        rgb = batch.float() / 255
-        return to_condition(rgb, "colorize", self.space), to_target(rgb, self.space)
+
+PHOTOS = "photos"  # the name a photo-trained model gives its data where a painter's model names its artist
+
+
+def photo_files(root: str | Path, split: str = "train", val_percent: int = 5, tune_percent: int = 0) -> list[Path]:
+    """The colour photos of `split` below `root`: any folder tree of images. Where `root` has `train/` and
+    `heldout/` folders (as ../shared/tools/stage_photos.py writes them) those are the train and "val" splits;
+    otherwise a fixed `val_percent`% is held out by file name, as for paintings. "tune" is drawn from train."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+    root = Path(root)
+    staged = (root / "train").is_dir() and (root / "heldout").is_dir()
+    if staged:
+        files = list_images(root) if split == "all" else list_images(root / ("heldout" if split == "val" else "train"))
+        if split in ("train", "tune"):
+            files = [p for p in files if held_out(p, tune_percent, salt="tune:") == (split == "tune")]
+    else:
+        files = [p for p in list_images(root) if split == "all" or split_of(p, val_percent, tune_percent) == split]
+    if not files:
+        raise DataError(f"the {split} split of the photos in {root} is empty")
+    return files
+
+
+class Photos(ColourImages):
+    """Colour photographs in any folder tree (see `photo_files` for the splits), for a natural-colour model."""
+
+    def __init__(
+        self, root: str | Path, split: str = "train", size: int = 286, space: str = "lab", limit: int | None = None,
+        min_chroma: float = MIN_CHROMA, tune_percent: int = 0,
+    ) -> None:
+        self.artists = [PHOTOS]
+        files = photo_files(root, split, tune_percent=tune_percent)
+        if limit and limit < len(files):  # evenly spread, so that every source of a mixed tree is represented
+            files = [files[i * len(files) // limit] for i in range(limit)]
+        self._keep_colour(files, size, space, split, min_chroma)
 
 
 def download_maps(root: str | Path, url: str = MAPS_URL) -> Path:

@@ -2,19 +2,22 @@
 
     python -m pix2pix.evaluate --data ../shared/data/paintings --artist Titian --model weights/titian-lab --model weights/titian-rgb
     python -m pix2pix.evaluate --task maps --data ../shared/data/maps --model weights/maps-aerial2map --model weights/maps-map2aerial
-    python -m pix2pix.evaluate --all --paintings ../shared/data/paintings --maps ../shared/data/maps --write
+    python -m pix2pix.evaluate --data ../shared/data/paintings --artist Monet --model weights/claude-monet-lab --photos ../photos
+    python -m pix2pix.evaluate --artist photos --photos ../photos --model weights/photo-lab
+    python -m pix2pix.evaluate --all --paintings ../shared/data/paintings --photos ../photos --maps ../shared/data/maps --write
 
 Every image goes through the app's own `Translator` (bf16 where the CPU runs it natively), so the numbers
 are what users get. Colorization: the artist's held-out paintings (the 10% the trainer never saw, colourless
-ones left out), at most 512 px per side; PSNR and SSIM on RGB, the mean CIEDE2000 colour error, and the
-colourfulness (Hasler and Suesstrunk 2003) of the generated images over that of the real ones. Maps: the
-val pairs, translated at their own 600 px and scored at 256x256 like the GcGAN / DistanceGAN papers:
+ones left out), at most 512 px per side, or, for the natural-colour model, held-out photos (`--photos`). Colour
+is judged as the colorization literature judges it: the colourfulness (Hasler and Suesstrunk 2003) of the
+generated images over that of the real ones, and the palette distance (Jensen-Shannon divergence, in bits, of
+the pooled a*b* histograms: `hues`); PSNR, SSIM and the mean CIEDE2000 colour error stay as guards, since
+per-pixel error rewards grey. With `--photos`, each painter's model also colours held-out photos and a palette
+classifier trained on every painter's training paintings says how many come out in that painter's palette.
+Maps: the val pairs, translated at their own 600 px and scored at 256x256 like the GcGAN / DistanceGAN papers:
 RMSE and PSNR on 0..255 RGB, SSIM, and the share of pixels within delta = 5 on every channel.
 `--figure` writes a few held-out images as input | grayscale | each model | real; `--write` stores the
-scores in each model's config.json and model card (the app's About tab shows them). `--temperature T`
-(repeatable) scores colorizers with a*b* classes at T instead of their own; with `--write` it stores T too.
-`--tune-percent P --fit-gain` chooses each Lab colorizer's colour gain (the factor its a*b* are scaled by) on
-the tune paintings and stores it; the held-out paintings are never used for it.
+scores in each model's config.json and model card (the app's About tab shows them).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -39,18 +41,21 @@ from tqdm import tqdm
 
 from .card import RATIO_TARGET, model_card
 from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
-from .data import MIN_CHROMA, DataError, list_images, painting_files, read_pair
+from .data import MIN_CHROMA, PHOTOS, DataError, list_images, painter_of, painting_files, photo_files, read_pair
 from .errors import reports_user_errors
 from .hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, read_config, resolve
+from .hues import PaletteClassifier, ab_histogram, palette_distance
 from .images import load_image, side_by_side
-from .infer import Translator, to_image, to_tensor, with_strength
-from .options import COUNT, PERCENT, POSITIVE
+from .infer import Translator, to_image, to_tensor
+from .options import COUNT, PERCENT
 from .palette import DELTA, learn_palette
 
 PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
-GAINS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0)  # the colour gains --fit-gain tries
-TARGETS = ("PSNR over gray", "PSNR over the mean a*b*", "CIEDE2000 under gray", "CIEDE2000 under the mean a*b*",
-           f"colourfulness {RATIO_TARGET[0]:g}-{RATIO_TARGET[1]:g}")  # what every Lab colorizer should reach on held-out paintings
+PALETTE_TARGET = (0.05, 0.08)  # the most palette distance a colorizer may show; the second where under 25 images are held out
+ERROR_TARGET = {"paintings": 1.25, "photos": 1.15}  # the most CIEDE2000 a colorizer may show, as a multiple of gray's
+TARGETS = (f"colourfulness {RATIO_TARGET[0]:g}-{RATIO_TARGET[1]:g}", "palette distance", "CIEDE2000 near gray's")
+PHOTO_SAMPLE = 500  # held-out (and training) photos scored by default, spread over every source
+PALETTE_PHOTOS = 200  # held-out photos a painter colours for the palette classifier
 MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
 Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
 
@@ -96,6 +101,9 @@ class Row:
     name: str
     scores: dict[str, list[float]] = field(default_factory=dict)
     seconds: list[float] = field(default_factory=list)
+    hist_fake: np.ndarray | float = 0.0  # the pooled a*b* histograms of the outputs and of the real images
+    hist_real: np.ndarray | float = 0.0
+    kind: str = "paintings"  # or "photos": what was scored, for the colour error target
 
     def add(self, **values: float) -> None:
         for k, v in values.items():
@@ -131,40 +139,32 @@ def mean_ab(files: list[Path]) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def model_methods(models: list[str | Path], snap: bool = False, temperatures: list[float] | None = None) -> dict[str, Method]:
+def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Method]:
     """Each model as a method named "<folder>: <what it does>" (the whole path where two folders share a name);
-    with `snap`, also its palette-snapped variant; with `temperatures`, each class-head colorizer once at each."""
+    with `snap`, also its palette-snapped variant."""
     names = [Path(m).name for m in models]
-    out, classes = {}, False
+    out = {}
     for m, name in zip(models, names):
         t = Translator.load(m, fast=True)
-        at = temperatures if temperatures and t.model.bins is not None else [None]  # a regression model: once
-        classes |= at[0] is not None
-        for k, temperature in enumerate(at):
-            if k:
-                t = Translator.load(m, fast=True)  # a model of its own for each temperature
-            label = f"{name if names.count(name) == 1 else m}: {t.name}"
-            if temperature is not None:
-                t.model.set_temperature(temperature)
-                label += f" at temperature {temperature:g}"
-            out[label] = translator_method(t)
-            if snap and t.can_snap:
-                out[f"{label} + palette"] = translator_method(t, snap=True)
-    if temperatures and not classes:
-        raise ModelError("--temperature: none of the models scores a*b* classes (only those have a temperature)")
+        label = f"{name if names.count(name) == 1 else m}: {t.name}"
+        out[label] = translator_method(t)
+        if snap and t.can_snap:
+            out[f"{label} + palette"] = translator_method(t, snap=True)
     return out
 
 
 # --- colorization --------------------------------------------------------------------------------------
 
-def score(name: str, method: Method, paintings: list[np.ndarray]) -> Row:
+def score(name: str, method: Method, paintings: list[np.ndarray], kind: str = "paintings") -> Row:
     """One method's colorization scores and timings over `paintings` (each one's grayscale is its input)."""
-    row = Row(name)
+    row = Row(name, kind=kind)
     for real in tqdm(paintings, desc=name, leave=False):
         start = time.perf_counter()
         fake = method(real)
         row.seconds.append(time.perf_counter() - start)
         row.add(**colorize_metrics(fake, real))
+        row.hist_fake = row.hist_fake + ab_histogram(fake)
+        row.hist_real = row.hist_real + ab_histogram(real)
     return row
 
 
@@ -196,18 +196,26 @@ def colorize_rows(
     return rows, paintings, facts
 
 
-def missed_targets(row: Row, gray: Row, mean: Row) -> list[str]:
-    """The colorization targets `row` misses, of the five in `TARGETS`: PSNR above each baseline's, colour error
-    below each one's, and a colourfulness ratio within the target band (neither gray nor garish)."""
+def missed_targets(row: Row, gray: Row, mean: Row | None = None) -> list[str]:
+    """The colorization targets `row` misses, of the three in `TARGETS`: colourfulness within the band (neither gray
+    nor garish), a palette close to the real one (`PALETTE_TARGET`), and a colour error at most `ERROR_TARGET` times
+    gray's (colour may be a plausible guess, not noise). Per-pixel error guards; it is not the master, since it
+    rewards grey."""
     ratio = colourfulness_ratio(row)
-    met = (*(row.mean("psnr") > b.mean("psnr") for b in (gray, mean)), *(row.mean("ciede2000") < b.mean("ciede2000") for b in (gray, mean)),
-           RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1])
+    most = PALETTE_TARGET[0] if len(row.seconds) >= 25 else PALETTE_TARGET[1]
+    met = (RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1], palette_of(row) <= most,
+           row.mean("ciede2000") <= ERROR_TARGET[row.kind] * gray.mean("ciede2000"))
     return [name for name, ok in zip(TARGETS, met) if not ok]
 
 
-def targets_met(row: Row, gray: Row, mean: Row) -> int:
-    """How many of the five colorization targets `row` meets (`missed_targets`)."""
+def targets_met(row: Row, gray: Row, mean: Row | None = None) -> int:
+    """How many of the colorization targets `row` meets (`missed_targets`)."""
     return len(TARGETS) - len(missed_targets(row, gray, mean))
+
+
+def palette_of(row: Row) -> float:
+    """The palette distance (bits) between what the method painted and the real images, pooled over the set."""
+    return palette_distance(np.asarray(row.hist_fake), np.asarray(row.hist_real))
 
 
 def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Judge:
@@ -235,14 +243,14 @@ def tune_set(data: Path, artists: list[str], tune_percent: int) -> tuple[list[st
 
 
 def rule_key(row: Row, met: int) -> list[float]:
-    """The rule between candidates as a sort key (lower is better): the most targets met, then the lower CIEDE2000."""
-    return [-met, row.mean("ciede2000")]
+    """The rule between candidates as a sort key (lower is better): the most targets met, then the closer palette."""
+    return [-met, round(palette_of(row), 4)]
 
 
 def tune_scores(row: Row, met: int) -> dict[str, float]:
     """A candidate's scores on the tune paintings as stored (three places for the colour error and the ratio)."""
     return {"targets_met": met, "psnr_db": round(row.mean("psnr"), 2), "ciede2000": round(row.mean("ciede2000"), 3),
-            "colourfulness_ratio": round(colourfulness_ratio(row), 3)}
+            "colourfulness_ratio": round(colourfulness_ratio(row), 3), "palette_distance": round(palette_of(row), 4)}
 
 
 def colourfulness_ratio(row: Row) -> float:
@@ -257,10 +265,11 @@ def targets_cell(row: Row, gray: Row, mean: Row) -> str:
 
 def colorize_table(gray: Row, mean: Row, models: list[Row]) -> str:
     """The baselines' and the models' scores, with the targets each model meets against those baselines."""
-    lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | ms / image | targets met |", "|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | palette distance | ms / image | targets met |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r, targets in [(gray, ""), (mean, ""), *((m, targets_cell(m, gray, mean)) for m in models)]:
         lines.append(f"| {r.name} | {r.mean('psnr'):.2f} | {r.mean('ciede2000'):.2f} | {r.mean('ssim'):.3f} | {colourfulness_ratio(r):.3f} "
-                     f"| {1000 * np.mean(r.seconds):.0f} | {targets} |")  # fmt: skip
+                     f"| {palette_of(r):.3f} | {1000 * np.mean(r.seconds):.0f} | {targets} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -270,54 +279,9 @@ def colorize_scores(row: Row) -> dict[str, float]:
         "ciede2000": round(row.mean("ciede2000"), 2),
         "ssim": round(row.mean("ssim"), 3),
         "colourfulness_ratio": round(colourfulness_ratio(row), 3),
+        "palette_distance": round(palette_of(row), 3),
         "ms_per_image": round(1000 * float(np.mean(row.seconds))),
     }
-
-
-def gain_rows(model: str | Path, paintings: list[np.ndarray], gains: tuple[float, ...]) -> list[Row]:
-    """A Lab colorizer scored at each colour gain; its network runs once per painting, since a gain only rescales
-    the predicted a*b* (`infer.with_strength` on its output at gain 1, as `Translator` would at that gain)."""
-    t = Translator.load(model, fast=True)
-    t.model.set_colour_gain(1.0)
-    rows = [Row(f"{Path(model).name}: {t.name} at colour gain {g:g}") for g in gains]
-    for real in tqdm(paintings, desc=f"{Path(model).name} at {len(gains)} colour gains", leave=False):
-        start = time.perf_counter()
-        lab = t(real).lab
-        seconds = time.perf_counter() - start
-        for g, row in zip(gains, rows):
-            start = time.perf_counter()
-            fake = np.asarray(with_strength(lab, g))
-            row.seconds.append(seconds + time.perf_counter() - start)
-            row.add(**colorize_metrics(fake, real))
-    return rows
-
-
-def fit_gain(data: Path, artist: str, models: list[str], tune_percent: int, gains: tuple[float, ...] = GAINS) -> str:
-    """Choose each Lab colorizer's colour gain on the tune paintings by the rule used between candidates (the most
-    targets met, then the lower CIEDE2000; ties to the lower gain) and store it. Its held-out scores, measured at
-    the old gain, are dropped from its config: score it again with --write."""
-    for m in models:  # checked all before any is scored or written
-        config = read_config(resolve(m))
-        if config.get("space") != "lab":
-            raise ModelError(f"{m} is an RGB model: only a Lab colorizer's colour can be scaled apart from its lightness")
-        trained_with = config.get("train_info", {}).get("tune_percent")
-        if trained_with != tune_percent:  # tune paintings a model trained on would flatter it
-            raise ModelError(f"{m} was trained with --tune-percent {trained_with}, not {tune_percent}: its tune paintings are"
-                             " not the ones kept out of its training")
-    names, paintings, colourless, gray, mean = tune_set(data, [artist], tune_percent)
-    split = f"tune paintings of {names[0]} ({len(paintings)}, --tune-percent {tune_percent})"
-    text = [f"### {names[0]}: {len(paintings)} tune paintings ({tune_percent}% of the training split, {colourless} colourless left out)"]
-    for m in models:
-        rows = gain_rows(m, paintings, gains)
-        met = [targets_met(r, gray, mean) for r in rows]
-        best = min(range(len(rows)), key=lambda i: rule_key(rows[i], met[i]))  # min keeps the first of equals
-        tried = {f"{g:g}": tune_scores(r, k) for g, r, k in zip(gains, rows, met)}
-        command = f"python -m pix2pix.evaluate --data {data} --artist {shlex.quote(artist)} --model {m} --tune-percent {tune_percent} --fit-gain"
-        write_gain(m, gains[best], {"split": split, "rule": "the most targets met, then the lowest CIEDE2000", "tried": tried, "command": command})
-        text += [colorize_table(gray, mean, rows),
-                 (f"{m}: colour gain {gains[best]:g} stored ({met[best]} targets met on the tune paintings); score it again on"
-                  " the held-out paintings with --write")]
-    return "\n\n".join(text)
 
 
 # --- maps ------------------------------------------------------------------------------------------------
@@ -414,25 +378,11 @@ def figure(inputs: list[np.ndarray], methods: dict[str, Method], reals: list[np.
     return path
 
 
-def write_scores(model: str | Path, scores: dict, temperature: float | None = None) -> None:
-    """Store held-out scores in the model's config.json (train_info.heldout) and refresh its model card; with
-    `temperature`, also the temperature they were scored at, which the model then uses."""
+def write_scores(model: str | Path, scores: dict, key: str = "heldout") -> None:
+    """Store held-out scores in the model's config.json (train_info[key]) and refresh its model card."""
     folder = Path(model)
     config = read_config(folder)
-    config.setdefault("train_info", {})["heldout"] = scores
-    if temperature is not None:
-        config["temperature"] = temperature
-    store_config(folder, config)
-
-
-def write_gain(model: str | Path, gain: float, fit: dict) -> None:
-    """Store a fitted colour gain and how it was chosen; held-out scores measured at another gain go."""
-    folder = Path(model)
-    config = read_config(folder)
-    config["colour_gain"] = gain
-    info = config.setdefault("train_info", {})
-    info.pop("heldout", None)
-    info["gain_fit"] = fit
+    config.setdefault("train_info", {})[key] = scores
     store_config(folder, config)
 
 
@@ -447,28 +397,100 @@ def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row 
     return next((r for r in rows if r.name.startswith(prefixes) and r.name.endswith(" + palette") == snapped), None)
 
 
+# --- photos and palettes ---------------------------------------------------------------------------------
+
+def spread(files: list[Path], limit: int | None) -> list[Path]:
+    """At most `limit` of `files`, evenly spread (a sorted tree keeps its sources together: every one is sampled)."""
+    if not limit or limit >= len(files):
+        return files
+    return [files[i * len(files) // limit] for i in range(limit)]
+
+
+def coloured_images(files: list[Path]) -> tuple[list[np.ndarray], int]:
+    """The images of `files` that are in colour (at most `PAINTING_SIDE` px), and how many were left out."""
+    decoded = [load_image(f, PAINTING_SIDE)[0] for f in tqdm(files, desc="decoding", leave=False)]
+    coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]
+    return coloured, len(decoded) - len(coloured)
+
+
+def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOTO_SAMPLE) -> tuple[list[Row], list[np.ndarray], dict]:
+    """Score the baselines (gray; the mean a*b* of the training photos) and `models` on the held-out photos."""
+    coloured, colourless = coloured_images(spread(photo_files(photos, "val"), limit))
+    baselines = {"baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
+                 "baseline: the photos' mean a*b*": lab_baseline(mean_ab(spread(photo_files(photos, "train"), limit or PHOTO_SAMPLE)))}
+    rows = [score(name, method, coloured, kind="photos") for name, method in (baselines | models).items()]
+    return rows, coloured, {"artist": PHOTOS, "paintings": len(coloured), "colourless_left_out": colourless}
+
+
+def palette_classifier(paintings: Path) -> tuple[PaletteClassifier, float]:
+    """The nearest-centroid palette classifier over every painter's training paintings in colour, and its own
+    accuracy on their held-out paintings (what "painted in Monet's palette" can be trusted to)."""
+    artists, train = painting_files(paintings, None, "train")
+    _, val = painting_files(paintings, None, "val")
+
+    def histograms(files: list[Path]) -> dict[str, list[np.ndarray]]:
+        out: dict[str, list[np.ndarray]] = {a: [] for a in artists}
+        for f in tqdm(files, desc="a*b* histograms of the paintings", leave=False):
+            rgb = load_image(f, PAINTING_SIDE)[0]
+            if mean_chroma(rgb) >= MIN_CHROMA:
+                out[painter_of(f)].append(ab_histogram(rgb))
+        return out
+
+    classifier = PaletteClassifier(histograms(train))
+    held = histograms(val)
+    accuracy = float(np.mean([classifier.predict(h) == a for a, hs in held.items() for h in hs]))
+    return classifier, accuracy
+
+
+def photo_palette_share(classifier: PaletteClassifier, artist: str, method: Method, photos: list[np.ndarray]) -> float:
+    """The share of `photos` that `method` paints in `artist`'s palette, by `classifier`."""
+    return classifier.share([ab_histogram(method(p)) for p in tqdm(photos, desc=f"{artist}'s palette on photos", leave=False)], artist)
+
+
+def palette_photos(photos: Path, limit: int = PALETTE_PHOTOS) -> list[np.ndarray]:
+    return coloured_images(spread(photo_files(photos, "val"), limit))[0]
+
+
 # --- the command -----------------------------------------------------------------------------------------
 
 def evaluate_colorize(
-    data: Path, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0,
-    temperatures: list[float] | None = None,
+    data: Path | None, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0,
+    photos: Path | None = None, classifier: tuple[PaletteClassifier, float] | None = None,
 ) -> str:
-    """The table (and figure) on the held-out paintings, or with `tune_percent` on the tune split instead; class-head
-    colorizers at each of `temperatures` (one when writing: the scores and that temperature are stored)."""
-    methods = model_methods(models, temperatures=temperatures)  # loaded once (per temperature), for the table and the figure
-    rows, paintings, facts = colorize_rows(data, artist, methods, limit, tune_percent)
-    gray, mean, *_ = rows  # colorize_rows puts the two baselines first
-    what = f"tune paintings ({tune_percent}% of the training split)" if tune_percent else "held-out paintings"
+    """The table (and figure) on the held-out paintings (with `tune_percent`, on the tune split instead), or on the
+    held-out photos for the natural-colour model (`artist` PHOTOS); with `photos` and `classifier`, also the share of
+    held-out photos each painter's model paints in its painter's palette."""
+    methods = model_methods(models)  # loaded once, for the table and the figure
+    if artist == PHOTOS:
+        if photos is None:
+            raise DataError("the natural-colour model is scored on held-out photos: give --photos")
+        rows, images, facts = photo_rows(photos, methods, limit or PHOTO_SAMPLE)
+    else:
+        if data is None:
+            raise DataError(f"{artist}'s models are scored on held-out paintings: give --data (or --paintings)")
+        rows, images, facts = colorize_rows(data, artist, methods, limit, tune_percent)
+    gray, mean, *_ = rows  # both put the two baselines first
+    what = f"tune paintings ({tune_percent}% of the training split)" if tune_percent else f"held-out {'photos' if artist == PHOTOS else 'paintings'}"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(gray, mean, rows[2:])}")  # fmt: skip
+    shares = {}
+    if photos is not None and classifier is not None and artist != PHOTOS:
+        pictures = palette_photos(photos)
+        shares = {label: photo_palette_share(classifier[0], facts["artist"], m, pictures) for label, m in methods.items()}
+        text += (f"\n\nPainted in {facts['artist']}'s palette, of {len(pictures)} held-out photos (the palette classifier: "
+                 f"{classifier[1]:.0%} right on held-out real paintings, chance {1 / len(classifier[0].names):.0%}): "
+                 + ", ".join(f"{label.split(':')[0]} {share:.0%}" for label, share in shares.items()))
     if fig:
-        figure(paintings[:4], methods, paintings[:4], gray=True, path=fig)
+        figure(images[:4], methods, images[:4], gray=True, path=fig)
     if write:
-        temperature = temperatures[0] if temperatures else None  # main() lets --write through with one at most
         for m in models:
             row = model_row(rows, m)
-            write_scores(m, {"split": f"held-out paintings of {facts['artist']} ({facts['paintings']})", **colorize_scores(row),
-                             "targets": targets_cell(row, gray, mean)}, temperature)
+            scores = {"split": f"{what} of {facts['artist']} ({facts['paintings']})", **colorize_scores(row), "targets": targets_cell(row, gray, mean)}
+            label = next((k for k in shares if k.startswith(f"{Path(m).name}: ") or k.startswith(f"{m}: ")), None)
+            if label is not None:
+                scores["photos_in_palette"] = round(shares[label], 3)
+                scores["palette_classifier_accuracy"] = round(classifier[1], 3)
+            write_scores(m, scores)
     return text
 
 
@@ -515,55 +537,56 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=["colorize", "maps"], default="colorize")
     p.add_argument("--data", help="paintings folder (images/ + artists.csv) or maps folder (train/ + val/)")
-    p.add_argument("--artist", help="colorize: whose held-out paintings to score on")
+    p.add_argument("--artist", help=f"colorize: whose held-out paintings to score on ({PHOTOS!r}: the held-out photos of --photos)")
+    p.add_argument("--photos", type=Path, help="colorize: a photo tree (train/ + heldout/, or any tree): the natural-colour "
+                   "model is scored on its held-out photos, and each painter's model by the share of them it paints in its "
+                   "painter's palette (needs the paintings of every painter, --data or --paintings, for the classifier)")
     p.add_argument("--model", action="append", default=[], help="model folder or Hub repo id (repeatable)")
-    p.add_argument("--all", action="store_true", help="every model in --weights, each on its own artist or on the maps")
+    p.add_argument("--all", action="store_true", help="every model in --weights, each on its own artist, the photos or the maps")
     p.add_argument("--weights", default="weights", help="with --all: the folder of model folders")
     p.add_argument("--paintings", default="data/best-artworks", help="with --all: the paintings folder")
     p.add_argument("--maps", default="data/maps", help="with --all: the maps folder")
-    p.add_argument("--limit", type=COUNT, help="score at most this many held-out images (quick runs)")
+    p.add_argument("--limit", type=COUNT, help=f"score at most this many held-out images (photos: {PHOTO_SAMPLE} by default)")
     p.add_argument("--figure", type=Path, help="write a few held-out examples side by side to this PNG")
     p.add_argument("--write", action="store_true", help="store the scores in each model's config.json and model card")
     p.add_argument("--tune-percent", type=PERCENT, default=0, metavar="P", help="colorize: score on the tune split of "
                    "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
-    p.add_argument("--temperature", type=POSITIVE, action="append", metavar="T", help="colorize: score models with a*b* "
-                   "classes at this temperature instead of their own (repeatable; with --write, once: it is stored too)")
-    p.add_argument("--fit-gain", action="store_true", help="colorize, with --tune-percent: choose each Lab model's colour gain on the "
-                   f"tune paintings ({', '.join(f'{g:g}' for g in GAINS)}; the most targets met, then the lowest CIEDE2000) and store it")
     args = p.parse_args(argv)
     if args.figure and (blocker := file_in_the_way(args.figure.parent)):
         p.error(f"--figure {args.figure}: {blocker} is a file, not a folder")
-    if args.fit_gain and (not args.tune_percent or args.write or args.all or args.temperature or args.task == "maps"):
-        p.error("--fit-gain chooses on the tune paintings of given colorizers: give --tune-percent P (never the held-out"
-                " paintings), and not --write, --all, --temperature or --task maps")
-    if args.temperature and (args.all or args.task == "maps" or (args.write and len(args.temperature) > 1)):
-        p.error("--temperature is for given colorizers, and --write stores one temperature")
     if args.tune_percent and (args.write or args.all or args.task == "maps"):
         p.error("--tune-percent scores given colorizers for choosing between them: not with --write, --all or --task maps")
     if args.all:
-        artists, maps = shipped(Path(args.weights))
-        if not artists and not maps:
-            raise ModelError(f"--all: no model folders (config.json + model.safetensors) in {args.weights}")
-        for artist, models in artists.items():
-            fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
-            try:
-                print(evaluate_colorize(Path(args.paintings), artist, models, args.limit, fig, args.write) + "\n", flush=True)
-            except DataError as e:  # one artist missing from the data does not stop the others
-                print(f"### {artist}: not evaluated ({e})\n", flush=True)
-        if maps:
-            print(evaluate_maps(Path(args.maps), maps, args.limit, args.figure, args.write), flush=True)
-    elif not args.data or not args.model:
+        return evaluate_all(args)
+    if not args.model or (not args.data and args.artist != PHOTOS):
         p.error("give --data and at least one --model (or --all)")
-    elif args.task == "maps":
+    if args.task == "maps":
         print(evaluate_maps(Path(args.data), args.model, args.limit, args.figure, args.write))
-    else:
-        if not args.artist:
-            p.error("colorize needs --artist")
-        if args.fit_gain:
-            print(fit_gain(Path(args.data), args.artist, args.model, args.tune_percent))
-            return 0
-        print(evaluate_colorize(Path(args.data), args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
-                                args.temperature))
+        return 0
+    if not args.artist:
+        p.error("colorize needs --artist")
+    data = Path(args.data) if args.data else None
+    classifier = palette_classifier(data) if args.photos and data and args.artist != PHOTOS else None
+    print(evaluate_colorize(data, args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent, args.photos, classifier))
+    return 0
+
+
+def evaluate_all(args: argparse.Namespace) -> int:
+    """Every model in `args.weights`: each colorizer on its artist's held-out paintings (or the photos), the maps models."""
+    artists, maps = shipped(Path(args.weights))
+    if not artists and not maps:
+        raise ModelError(f"--all: no model folders (config.json + model.safetensors) in {args.weights}")
+    paintings = Path(args.paintings)
+    classifier = palette_classifier(paintings) if args.photos and paintings.is_dir() else None
+    for artist, models in artists.items():
+        fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
+        try:
+            print(evaluate_colorize(paintings, artist, models, args.limit, fig, args.write, photos=args.photos, classifier=classifier) + "\n",
+                  flush=True)
+        except DataError as e:  # one artist missing from the data does not stop the others
+            print(f"### {artist}: not evaluated ({e})\n", flush=True)
+    if maps:
+        print(evaluate_maps(Path(args.maps), maps, args.limit, args.figure, args.write), flush=True)
     return 0
 
 

@@ -27,7 +27,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
 from .color import ab_bins, condition_to_rgb, output_to_rgb, rebalance_weights
-from .data import MIN_CHROMA, DataError, ImageSet, Paintings, PairedImages, augment, center_crop
+from .data import MIN_CHROMA, ColourImages, DataError, ImageSet, Paintings, Photos, PairedImages, augment, center_crop
 from .errors import UserError
 from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, hub_offline, load_generator, with_class_head
 from .infer import bf16_supported
@@ -50,7 +50,7 @@ class TrainConfig:
     """Everything a run depends on; stored in the checkpoint so `--resume` continues the same run."""
 
     task: str  # "maps" or "colorize"
-    data: str  # maps: folder with train/ (and val/); colorize: folder with images/ (+ artists.csv)
+    data: str  # maps: folder with train/ (and val/); colorize: images/ (+ artists.csv) with artists, else any photo tree
     out: str  # model folder written at the end (weights/<name>); checkpoints and samples go to out/train
     space: str = "rgb"  # colorize: "lab" (L -> ab) or "rgb" (gray -> RGB); maps always "rgb"
     artists: list[str] = field(default_factory=list)
@@ -123,11 +123,14 @@ def load_datasets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
         except DataError:
             val = None
     elif cfg.task == "colorize":
-        if not cfg.artists:
-            raise ConfigError("colorize needs at least one artist")
-        train = Paintings(cfg.data, cfg.artists, "train", cfg.load_size, cfg.space, limit=cfg.limit, tune_percent=cfg.tune_percent)
+        def images(split: str, size: int, limit: int | None, tune: int = 0) -> ColourImages:
+            if cfg.artists:
+                return Paintings(cfg.data, cfg.artists, split, size, cfg.space, limit=limit, tune_percent=tune)
+            return Photos(cfg.data, split, size, cfg.space, limit=limit, tune_percent=tune)
+
+        train = images("train", cfg.load_size, cfg.limit, cfg.tune_percent)
         try:
-            val = Paintings(cfg.data, cfg.artists, "val", cfg.image_size, cfg.space, limit=cfg.eval_images)
+            val = images("val", cfg.image_size, cfg.eval_images)
         except DataError:
             val = None
     else:

@@ -17,7 +17,7 @@ from pix2pix.train import ConfigError
 PACKAGE = Path(__file__).parents[1] / "pix2pix"
 FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all
     0: {"errors", "options"},  # what every command shares: the kinds of user error, the range-checked options
-    1: {"models", "color", "images", "palette", "card"},
+    1: {"models", "color", "images", "palette", "card", "hues"},
     2: {"data", "hub", "losses"},
     3: {"infer"},
     4: {"snap"},  # fitting a maps model's palette snap through the Translator, as training ends and on demand

@@ -2,6 +2,7 @@
 
     python -m train.colorize --artist "Claude Monet"                  # Lab: L in, a*b* out (default)
     python -m train.colorize --artist "Claude Monet" --space rgb       # gray in, RGB out
+    python -m train.colorize --photos --data ../photos --out weights/photo-lab   # natural colours, from any photo tree
     python -m train.colorize --artist Monet --artist Renoir --out weights/impressionists-lab
     python -m train.colorize --artist Dali --tune-percent 10 --keep-best   # save the epoch that scores best on the tune paintings
     python -m train.colorize --artist Warhol --init weights/andy-warhol-lab --classes --lambda-l1 0 --lambda-gan 0 \\
@@ -28,7 +29,10 @@ from pix2pix.train import train
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = training_parser("python -m train.colorize", __doc__)
-    p.add_argument("--artist", action="append", required=True, help='artist name, e.g. "Claude Monet" or Monet (repeatable)')
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--artist", action="append", help='artist name, e.g. "Claude Monet" or Monet (repeatable)')
+    who.add_argument("--photos", action="store_true", help="train on every colour image below --data (any folder tree; its "
+                     "train/ and heldout/ folders are the splits where it has both, else a fixed 5%% is held out)")
     p.add_argument("--space", choices=["lab", "rgb"], default="lab", help="lab: predict a*b* from L; rgb: predict RGB from gray")
     p.add_argument("--data", default="data/best-artworks", help="folder with images/ (and artists.csv)")
     p.add_argument("--out", help="model folder to write (default weights/<artist>-<space>)")
@@ -57,11 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--rebalance needs --space lab")
     if args.lambda_spread and args.space != "lab":
         p.error("--lambda-spread needs --space lab")
+    if args.keep_best and args.photos:
+        p.error("--keep-best judges on tune paintings: it needs --artist")
     if args.keep_best and not args.tune_percent:
         p.error("--keep-best needs --tune-percent: the epochs are judged on paintings kept out of training")
-    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(args.artist).lower()).strip("-")
+    artists = [] if args.photos else args.artist
+    slug = re.sub(r"[^a-z0-9]+", "-", "-".join(artists or ["photo"]).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
-    train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=args.artist, tune_percent=args.tune_percent,
+    train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=artists, tune_percent=args.tune_percent,
                            classes=args.classes, lambda_class=args.lambda_class, temperature=args.temperature,
                            rebalance=args.rebalance, min_scale=args.min_scale, lambda_spread=args.lambda_spread),
           tune_judge(Path(args.data), args.artist, args.tune_percent) if args.keep_best else None)
