@@ -264,8 +264,6 @@ class Studio:
                         facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
                 if e.config.get("colour_gain", 1.0) != 1.0:
                     facts += f"; colour gain {e.config['colour_gain']:g} (its a\\*b\\* scaled by it; fitted on the tune paintings, not the held-out ones)"
-                if e.config.get("ab_bins"):
-                    facts += f"; scores {len(e.config['ab_bins'])} a\\*b\\* colour classes, shown at temperature {e.config.get('temperature')}"
                 if isinstance(snap := info.get("snap_calibration"), dict):
                     facts += f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority vote)"
             lines.append(f"- **{e.label}** (`{e.name}`): {facts}")

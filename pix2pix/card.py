@@ -103,13 +103,6 @@ def model_card(config: dict[str, Any]) -> str:
     notes = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping." if config.get("palette") else ""
     if config.get("palette_bias"):
         notes += f" Snapping uses a per-colour bias and a {config.get('snap_window', 1)} px majority vote, both fitted on training maps."
-    if config.get("ab_bins"):
-        notes += (f" It scores {len(config['ab_bins'])} a*b* colour classes (Zhang et al. 2016) and outputs their annealed mean"
-                  f" at temperature {config.get('temperature', 1.0):g}.")
-    if info.get("rebalance"):
-        notes += f" Each pixel's loss was weighted by the rarity of its real colour (Zhang et al.'s rebalancing, prior share {info['rebalance']:g})."
-    if info.get("lambda_spread"):
-        notes += f" Its loss added {info['lambda_spread']:g} x the gap between the spread of each image's predicted and real a*b*."
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     tuned = ""
@@ -118,8 +111,7 @@ def model_card(config: dict[str, Any]) -> str:
         tuned = (f"\nIt was then fine-tuned with {runs} from the start below, and their weights averaged."
                  if "fine_tuned_from" in info else f"\nIts weights are the average of {runs}.")
     elif "fine_tuned_from" in info:
-        terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1), "palette cross-entropy": info.get("lambda_palette"),
-                 "a*b* class cross-entropy": info.get("lambda_class"), "a*b* spread": info.get("lambda_spread")}
+        terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1), "palette cross-entropy": info.get("lambda_palette")}
         losses = " + ".join(name for name, weight in terms.items() if weight)
         tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below, then the runs it started from)."
     if info.get("kept_epoch"):

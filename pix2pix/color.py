@@ -127,38 +127,3 @@ def output_to_rgb(output: torch.Tensor, condition: torch.Tensor, space: str) -> 
 def condition_to_rgb(condition: torch.Tensor) -> torch.Tensor:
     """A generator input shown as an image: RGB passes through, one channel becomes gray RGB."""
     return ((condition.float() + 1) / 2).clamp(0, 1).expand(-1, 3, -1, -1)
-
-
-# --- a*b* as classes (Zhang, Isola and Efros 2016) --------------------------------------------
-
-def ab_bins(grid: float = 10.0, levels: int = 64) -> torch.Tensor:
-    """Centres (Q, 2) of the `grid`-wide cells of the a*b* plane that hold an sRGB colour at some lightness (261 at
-    grid 10, the quantisation of Zhang et al.), in the model's a*b* scaling. Fixed by the gamut, so any artist can use them."""
-    axis = torch.linspace(0, 1, levels)
-    rgb = torch.cartesian_prod(axis, axis, axis).T[None, :, :, None]  # (1, 3, levels^3, 1)
-    ab = rgb_to_lab(rgb)[0, 1:, :, 0].T
-    return torch.unique(torch.round(ab / grid), dim=0) * grid / AB_SCALE
-
-
-def annealed_mean(logits: torch.Tensor, bins: torch.Tensor, temperature: float) -> torch.Tensor:
-    """(B, Q, H, W) class scores -> (B, 2, H, W) a*b*: the mean of the distribution sharpened by `temperature`.
-    1 is the plain mean (the most accurate, but greyish where colours compete); towards 0 it becomes the mode
-    (vivid, but it commits to one colour)."""
-    probs = torch.softmax(logits.float() / temperature, dim=1)
-    return torch.einsum("bqhw,qc->bchw", probs, bins.to(probs))
-
-
-def ab_distances(ab: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
-    """Squared distances (B, Q, H, W) from each pixel's a*b* (B, 2, H, W) to each class centre (Q, 2)."""
-    bins = bins.to(ab)
-    return (ab**2).sum(1, keepdim=True) - 2 * torch.einsum("bchw,qc->bqhw", ab, bins) + (bins**2).sum(1)[None, :, None, None]
-
-
-def rebalance_weights(prior: torch.Tensor, share: float) -> torch.Tensor:
-    """Zhang et al.'s class weights: the inverse of the colour prior mixed with a uniform one, `share` the prior's
-    part (their 1 - lambda; 0.5 in the paper; 0 weighs every colour alike), scaled so the mean weight of a pixel
-    is 1. Rare, saturated colours then count more than the common near-greys that dominate most paintings."""
-    if not 0 <= share < 1:
-        raise ValueError(f"the prior's share must be at least 0 and below 1 (a colour never seen would weigh infinitely), got {share}")
-    w = 1 / (share * prior + (1 - share) / len(prior))
-    return w / (prior * w).sum()

@@ -12,15 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import torch
-import torch.nn.functional as F
 from huggingface_hub import ModelCard, PyTorchModelHubMixin, hf_hub_download, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 from safetensors import SafetensorError
 from safetensors.torch import save_file
 
 from .card import model_card
-from .color import AB_SCALE, ab_bins, annealed_mean
 from .errors import UserError
 from .models import UNetGenerator
 
@@ -78,46 +75,23 @@ class Pix2PixGenerator(
         palette: list[list[int]] | None = None,
         palette_bias: list[float] | None = None,
         snap_window: int = 1,
-        ab_bins: list[list[float]] | None = None,
-        temperature: float = 1.0,
         colour_gain: float = 1.0,
         train_info: dict | None = None,
     ) -> None:
         """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
         learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
-        snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `ab_bins`: a Lab colorizer
-        that scores these a*b* classes (`color.ab_bins`) instead of regressing a*b*, and returns their annealed mean
-        at `temperature`; `colour_gain`: a Lab colorizer's calibration, the factor its predicted a*b* are scaled by
+        snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_gain`: a Lab colorizer's calibration, the factor its predicted a*b* are scaled by
         when colouring (fitted on held-back paintings after training: `pix2pix.evaluate --fit-gain`)."""
-        classes = len(ab_bins) if ab_bins else 0
-        super().__init__(in_channels, out_channels, ngf, depth, norm, dropout, classes)
+        super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
-        if classes and (space != "lab" or out_channels != 2 or temperature <= 0):
-            raise ValueError("a*b* classes need a Lab colorizer (2 output channels) and a temperature above 0")
         check_gain(colour_gain, space)
-        self.bins = torch.tensor(ab_bins) if classes else None  # fp32 on the CPU whatever the weights become
-        self.temperature, self.colour_gain = temperature, colour_gain
+        self.colour_gain = colour_gain
         self.task, self.space, self.direction, self.artist = task, space, direction, artist
         self.image_size, self.scale = image_size, scale
         self.palette, self.palette_bias, self.snap_window = palette, palette_bias, snap_window
         self.train_info = train_info or {}
-
-    def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
-        """The output (a*b*, RGB or a map); a class-head colorizer's half-resolution scores themselves with `logits`."""
-        y = super().forward(x)
-        return y if self.bins is None or logits else self.ab_from_scores(y, x.shape[-2:], self.temperature)
-
-    def ab_from_scores(self, scores: torch.Tensor, size: tuple[int, int], temperature: float) -> torch.Tensor:
-        """A class-head colorizer's a*b*: the annealed mean of its half-resolution scores, upsampled to `size`."""
-        return F.interpolate(annealed_mean(scores, self.bins, temperature), size=size, mode="bilinear", align_corners=False)
-
-    def set_temperature(self, temperature: float) -> None:
-        """How a class-head colorizer turns its scores into a*b* (see `color.annealed_mean`); stored in its config."""
-        if self.bins is None or temperature <= 0:
-            raise ValueError("only a colorizer with a*b* classes has a temperature, and it must be above 0")
-        self.temperature = self._hub_mixin_config["temperature"] = temperature
 
     def set_colour_gain(self, gain: float) -> None:
         """Record the factor a Lab colorizer's a*b* are scaled by when colouring; 1 after anything that changes the
@@ -191,24 +165,6 @@ class Pix2PixGenerator(
 
 # Scores a generator for choosing between candidates (keep-best epochs): its sort key (lower is better) and its scores.
 Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]
-
-
-def with_class_head(G: Pix2PixGenerator, temperature: float, sigma: float = 10.0) -> Pix2PixGenerator:
-    """A Lab colorizer that scores a*b* classes, starting from a regression one: every weight but the output layer's
-    is copied, and the new output layer starts as a Gaussian of `sigma` a*b* units around the old one's prediction
-    (its transposed conv averaged over each 2x2 block, Tanh taken as linear), so training starts from what it knew.
-
-    Scores -|ab - c|^2 / (2 sigma^2) are linear in ab = W f + b: weight c.W / sigma^2, bias (c.b - |c|^2 / 2) / sigma^2."""
-    C = Pix2PixGenerator(**G.architecture | {"ab_bins": ab_bins().tolist(), "temperature": temperature}, train_info=G.train_info)
-    old_out, new_out = G.up[-1][1], C.up[-1][1]
-    old = {k: v for k, v in G.state_dict().items() if not k.startswith(f"up.{G.depth - 1}.")}
-    C.load_state_dict(old, strict=False)
-    with torch.no_grad():
-        w = old_out.weight.sum((2, 3)).T / 4  # (2, in): the transposed conv's mean over the 4 output phases
-        bins, s2 = C.bins, (sigma / AB_SCALE) ** 2
-        new_out.weight.copy_((bins @ w / s2)[:, :, None, None])
-        new_out.bias.copy_((bins @ old_out.bias - (bins**2).sum(1) / 2) / s2)
-    return C.train()
 
 
 def hub_offline() -> bool:

@@ -35,10 +35,7 @@ class UNetGenerator(nn.Module):
         depth: int = 8,
         norm: str = "batch",
         dropout: float = 0.5,
-        classes: int = 0,
     ) -> None:
-        """`classes`: instead of the paper's output layer (Tanh of a strided transposed conv), a 1x1 conv scoring this
-        many classes at half resolution: scores are smooth, and at full size they would weigh `classes` images."""
         super().__init__()
         if depth < 2:
             raise ValueError("depth must be at least 2")
@@ -59,8 +56,7 @@ class UNetGenerator(nn.Module):
         for i in reversed(range(depth)):
             cin = chans[i] if i == depth - 1 else 2 * chans[i]
             if i == 0:
-                out = nn.Conv2d(cin, classes, 1) if classes else nn.ConvTranspose2d(cin, out_channels, 4, 2, 1)
-                layers = [nn.ReLU(), out] + ([] if classes else [nn.Tanh()])
+                layers = [nn.ReLU(), nn.ConvTranspose2d(cin, out_channels, 4, 2, 1), nn.Tanh()]
             else:
                 layers = [nn.ReLU(), nn.ConvTranspose2d(cin, chans[i - 1], 4, 2, 1, bias=bias), Norm(chans[i - 1])]
                 if i >= depth - 3 and dropout > 0:

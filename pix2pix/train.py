@@ -26,17 +26,17 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
-from .color import ab_bins, condition_to_rgb, output_to_rgb, rebalance_weights
+from .color import condition_to_rgb, output_to_rgb
 from .data import MIN_CHROMA, ColourImages, DataError, ImageSet, Paintings, Photos, PairedImages, augment, center_crop
 from .errors import UserError
-from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, hub_offline, load_generator, with_class_head
+from .hub import Judge, Pix2PixGenerator, PushError, file_in_the_way, hub_offline, load_generator
 from .infer import bf16_supported
-from .losses import PRIOR_SIZE, ab_prior, class_loss, palette_loss, pixel_weights, spread_loss, weight_table
+from .losses import palette_loss
 from .models import PatchDiscriminator
 from .snap import calibrate_snap, map_palette
 
 CHECKPOINT = "checkpoint.pt"
-RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size", "classes")  # same to resume
+RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size")  # same to resume
 RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
 
 
@@ -63,11 +63,6 @@ class TrainConfig:
     lambda_l1: float = 100.0
     lambda_gan: float = 1.0  # weight of the adversarial term; 0 drops the discriminator (and its cost) altogether
     lambda_palette: float = 0.0  # aerial -> map: weight of `palette_loss` (needs the model's palette)
-    classes: bool = False  # Lab colorize: score a*b* classes (`color.ab_bins`) instead of regressing a*b* (Zhang et al.)
-    lambda_class: float = 1.0  # with a*b* classes: weight of `class_loss`
-    temperature: float = 0.38  # with a*b* classes: the annealed mean the saved model outputs (Zhang et al.'s 0.38)
-    rebalance: float = 0.0  # Lab colorize: weigh each pixel's L1 (or class) loss by the rarity of its real colour (0: off)
-    lambda_spread: float = 0.0  # Lab colorize: weight of `spread_loss` (each image's a*b* spread against the real one's)
     ema: float = 0.0  # decay of an exponential moving average of G's weights, which is then what is saved (0: off)
     init: str | None = None  # start the generator from this saved model (fine-tuning); its config is kept
     image_size: int = 256
@@ -158,8 +153,6 @@ def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
 
 def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
     maps = cfg.task == "maps"
-    if cfg.classes and (maps or cfg.space != "lab"):
-        raise ConfigError("--classes is for Lab colorizers (they predict a*b*, which the classes quantise)")
     scale = (cfg.scale or cfg.load_size / train.source_width) if maps else 1.0
     if cfg.init:
         G = initial_generator(cfg)
@@ -168,7 +161,7 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
         if not maps:  # a colorizer fine-tuned on other paintings now serves their artists, uncalibrated
             G.set_artist(", ".join(train.artists))
             G.set_colour_gain(1.0)
-        return with_class_head(G, cfg.temperature) if cfg.classes and G.bins is None else G
+        return G
     x, y = train[0]
     palette = None
     if maps and cfg.direction == "AtoB" and cfg.palette > 0:
@@ -184,8 +177,6 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
         image_size=cfg.image_size,
         scale=scale,
         palette=palette,
-        ab_bins=ab_bins().tolist() if cfg.classes else None,
-        temperature=cfg.temperature if cfg.classes else 1.0,
     )
 
 
@@ -226,10 +217,6 @@ def check_config(cfg: TrainConfig) -> None:
         raise ConfigError(f"--min-scale must be between 0 and 1, got {cfg.min_scale:g}")
     if cfg.min_scale and cfg.task == "maps":
         raise ConfigError("--min-scale is for colorizers: a maps model is trained and run at one ground scale")
-    if cfg.lambda_spread < 0:
-        raise ConfigError(f"--lambda-spread must be at least 0, got {cfg.lambda_spread:g}")
-    if cfg.lambda_spread and (cfg.task != "colorize" or cfg.space != "lab"):
-        raise ConfigError("--lambda-spread is for Lab colorizers (it compares the spread of predicted and real a*b*)")
     if cfg.push_to_hub and hub_offline():
         raise ConfigError(f"--push-to-hub {cfg.push_to_hub}: HF_HUB_OFFLINE is set, so the Hub cannot be reached")
     if cfg.push_to_hub and not get_token():  # found now, not after hours of training
@@ -270,12 +257,6 @@ class Trainer:
         self.G = build_generator(cfg, self.train_set).to(self.device)
         x, y = self.train_set[0]
         self.D = PatchDiscriminator(x.shape[0] + y.shape[0], cfg.ndf, norm=cfg.norm).to(self.device)
-        self.weight_table: torch.Tensor | None = None  # with --rebalance: each whole a*b* value's pixel weight
-        if cfg.rebalance > 0:
-            if cfg.task != "colorize" or cfg.space != "lab":
-                raise ConfigError("--rebalance is for Lab colorizers (it weighs pixels by the rarity of their a*b*)")
-            bins = (self.G.bins if self.G.bins is not None else ab_bins()).to(self.device)
-            self.weight_table = weight_table(rebalance_weights(ab_prior(self.train_set.targets_at(PRIOR_SIZE), bins), cfg.rebalance), bins)
         self.palette: torch.Tensor | None = None
         if cfg.lambda_palette > 0:
             if not self.G.palette:
@@ -326,15 +307,12 @@ class Trainer:
         if self.channels_last:
             cond, real = cond.contiguous(memory_format=torch.channels_last), real.contiguous(memory_format=torch.channels_last)
         with self.autocast():
-            out = self.G_run(cond, logits=True)  # a class-head colorizer's scores; otherwise the output itself
-        # the L1 and GAN terms see the plain mean of the classes: the temperature only sharpens what users get
-        fake = out if self.G.bins is None else self.G.ab_from_scores(out, real.shape[-2:], 1.0)
+            fake = self.G_run(cond)
         stats = self.discriminator_step(cond, real, fake) if self.cfg.lambda_gan > 0 else {}
 
         self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
-        error = (fake.float() - real).abs()
-        loss_l1 = error.mean() if self.weight_table is None else (error * pixel_weights(self.weight_table, real)).mean()
+        loss_l1 = (fake.float() - real).abs().mean()
         loss = self.cfg.lambda_l1 * loss_l1
         stats["L1"] = loss_l1.detach()
         if self.cfg.lambda_gan > 0:
@@ -343,16 +321,6 @@ class Trainer:
             loss_gan = F.binary_cross_entropy_with_logits(pred, torch.ones_like(pred))
             loss = loss + self.cfg.lambda_gan * loss_gan
             stats["G_gan"] = loss_gan.detach()
-        if self.G.bins is not None and self.cfg.lambda_class > 0:
-            half = F.avg_pool2d(real, 2)  # scored at the head's half resolution
-            weights = None if self.weight_table is None else pixel_weights(self.weight_table, half)
-            loss_class = class_loss(out, half, self.G.bins, weights=weights)
-            loss = loss + self.cfg.lambda_class * loss_class
-            stats["class"] = loss_class.detach()
-        if self.cfg.lambda_spread > 0:
-            loss_spread = spread_loss(fake, real)
-            loss = loss + self.cfg.lambda_spread * loss_spread
-            stats["spread"] = loss_spread.detach()
         if self.palette is not None:
             loss_palette = palette_loss(fake, real, self.palette)
             loss = loss + self.cfg.lambda_palette * loss_palette
@@ -467,9 +435,6 @@ class Trainer:
                 "lambda_l1": cfg.lambda_l1,
                 **({"lambda_gan": cfg.lambda_gan} if cfg.lambda_gan != 1 else {}),
                 **({"lambda_palette": cfg.lambda_palette} if cfg.lambda_palette else {}),
-                **({"lambda_class": cfg.lambda_class, "ab_classes": len(self.G.bins)} if self.G.bins is not None else {}),
-                **({"rebalance": cfg.rebalance} if cfg.rebalance else {}),
-                **({"lambda_spread": cfg.lambda_spread} if cfg.lambda_spread else {}),
                 **({"ema": cfg.ema} if cfg.ema else {}),
                 **({"tune_percent": cfg.tune_percent} if cfg.tune_percent else {}),
                 **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),

@@ -127,18 +127,6 @@ def test_clear_errors_for_bad_input(studio, tmp_path, photos):
         studio.colorize(None, "Claude Monet", "lab", progress=noprogress)
 
 
-def test_a_colorizer_with_ab_classes_works_in_the_app_and_says_so(photos, tmp_path):
-    from pix2pix.color import ab_bins
-    from pix2pix.hub import Pix2PixGenerator
-
-    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Titian", image_size=64, ab_bins=ab_bins().tolist(),
-                     temperature=0.4).save(tmp_path / "titian-lab", {"epochs": 0, "note": "test fixture, not a real model"})
-    studio = app.Studio(Registry(tmp_path, hub_repos=[]))
-    orig, gray, gen, *_ = studio.colorize(str(photos / "chelsea.png"), "Titian", "lab", progress=noprogress)
-    assert gen.size == orig.size == (451, 300)
-    assert "scores 261 a\\*b\\* colour classes, shown at temperature 0.4" in studio.about()
-
-
 def test_the_about_tab_shows_a_fitted_colour_gain(tmp_path):
     from pix2pix.hub import Pix2PixGenerator
 

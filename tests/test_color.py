@@ -1,19 +1,13 @@
 import cv2
 import numpy as np
-import pytest
 import torch
 
 from pix2pix.color import (
-    AB_SCALE,
-    ab_bins,
-    ab_distances,
-    annealed_mean,
     cv_lab_to_rgb,
     cv_rgb_to_lab,
     denormalize_lab,
     lab_to_rgb,
     normalize_lab,
-    rebalance_weights,
     rgb_to_gray,
     rgb_to_lab,
 )
@@ -67,32 +61,3 @@ def test_opencv_fast_paths_agree_with_the_exact_ones(photos):
     assert (cv_lab_to_rgb(out_of_gamut) - lab_to_rgb(out_of_gamut)).abs().max() < 1e-3
 
 
-def test_ab_classes_cover_every_colour_of_a_photo_and_anneal_from_the_mean_to_the_mode(photos):
-    bins = ab_bins()
-    assert bins.shape == (261, 2)  # 10-unit cells of the a*b* plane that sRGB reaches
-    ab = rgb_to_lab(_t(_photo(photos, "chelsea.png")))[0, 1:].flatten(1).T / AB_SCALE
-    nearest = torch.cdist(ab, bins).min(1).values * AB_SCALE
-    assert nearest.max() <= 5 * 2**0.5 + 1e-3  # within half a cell's diagonal
-    logits = torch.full((1, 261, 1, 1), -30.0)
-    logits[0, 0], logits[0, 1] = 2.0, 1.0  # two plausible colours, the first more likely
-    p = torch.softmax(torch.tensor([2.0, 1.0]), 0)
-    torch.testing.assert_close(annealed_mean(logits, bins, 1.0)[0, :, 0, 0], p @ bins[:2])  # the plain mean
-    torch.testing.assert_close(annealed_mean(logits, bins, 0.01)[0, :, 0, 0], bins[0])  # the mode
-
-
-def test_rebalancing_weighs_rare_colours_up_keeps_a_pixels_mean_weight_at_one_and_is_off_at_share_zero():
-    prior = torch.tensor([0.7, 0.2, 0.09, 0.01])  # a near-grey painted everywhere, one rare colour
-    w = rebalance_weights(prior, 0.5)
-    assert (w.diff() > 0).all()  # the rarer the colour, the heavier
-    torch.testing.assert_close((prior * w).sum(), torch.tensor(1.0))
-    assert w[-1] / w[0] < 1 + 0.5 * 0.7 * 4 / 0.5  # mixing in the uniform prior bounds the ratio (Zhang et al.)
-    torch.testing.assert_close(rebalance_weights(prior, 0.0), torch.ones(4))
-    with pytest.raises(ValueError, match="below 1"):
-        rebalance_weights(torch.tensor([1.0, 0.0]), 1.0)  # the unseen colour would weigh infinitely
-
-
-def test_ab_distances_find_each_pixels_nearest_class(photos):
-    bins = ab_bins()
-    ab = rgb_to_lab(_t(_photo(photos, "coffee.png"))[..., :40, :40])[:, 1:] / AB_SCALE
-    flat = ab[0].flatten(1).T
-    assert torch.equal(ab_distances(ab, bins).argmin(1).flatten(), torch.cdist(flat, bins).argmin(1))

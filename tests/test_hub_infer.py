@@ -43,31 +43,6 @@ def test_save_stores_fp16_parameters_and_load_restores_fp32(tmp_path):
     assert loaded.artist == "Claude Monet" and loaded.train_info == {"epochs": 3} and not loaded.training
 
 
-def test_a_colorizer_with_ab_classes_outputs_their_annealed_mean_and_keeps_its_temperature(tmp_path):
-    from pix2pix.color import ab_bins, annealed_mean
-
-    m = Pix2PixGenerator(1, 2, ngf=8, depth=5, space="lab", task="colorize", ab_bins=ab_bins().tolist(), temperature=0.5).eval()
-    x = torch.randn(1, 1, 64, 64)
-    with torch.no_grad():
-        scores = m(x, logits=True)
-        assert scores.shape == (1, 261, 32, 32)  # scored at half resolution ...
-        out = m(x)
-        assert out.shape == (1, 2, 64, 64)  # ... and the a*b* brought back to the input's size
-        torch.testing.assert_close(torch.nn.functional.avg_pool2d(out, 2), annealed_mean(scores, m.bins, 0.5), atol=0.02, rtol=0)
-    m.set_temperature(0.3)
-    m.save(tmp_path / "c", train_info={"epochs": 1})
-    loaded = load_generator(tmp_path / "c")
-    assert loaded.temperature == 0.3 and loaded.bins.shape == (261, 2)
-    assert "scores 261 a*b* colour classes" in (tmp_path / "c" / "README.md").read_text()
-    with torch.no_grad():
-        torch.testing.assert_close(loaded(x), m(x), rtol=1e-2, atol=1e-3)
-    assert m.to(torch.bfloat16).bins.dtype == torch.float32  # bf16 weights (the fast path) keep exact class centres
-    with pytest.raises(ValueError, match="only a colorizer with a\\*b\\* classes"):
-        tiny_model().set_temperature(0.5)
-    with pytest.raises(ValueError, match="need a Lab colorizer"):
-        Pix2PixGenerator(1, 3, ngf=8, depth=5, space="rgb", task="colorize", ab_bins=ab_bins().tolist())
-
-
 def test_a_colour_gain_scales_the_predicted_ab_and_travels_with_the_weights(photos, tmp_path):
     m = tiny_model().eval()
     plain = Translator(m)(photos / "chelsea.png")

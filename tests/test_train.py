@@ -10,9 +10,8 @@ import torch
 
 from bench.appserver import free_port
 from pix2pix.cli import training_parser
-from pix2pix.color import AB_SCALE, ab_bins, ab_distances, rebalance_weights
-from pix2pix.hub import load_generator, with_class_head
-from pix2pix.losses import PRIOR_SIZE, ab_prior, class_loss, palette_loss, pixel_weights, spread_loss
+from pix2pix.hub import load_generator
+from pix2pix.losses import palette_loss
 from pix2pix.train import (
     CHECKPOINT,
     RAW,
@@ -179,52 +178,6 @@ def test_a_colorizer_fine_tuned_on_another_artist_serves_that_artist(paintings, 
         Trainer(tiny(paintings, tmp_path / "rgb", artists=["klimt"], init=str(tmp_path / "monet"), **{**base, "space": "rgb"}))
 
 
-def test_class_loss_rewards_the_real_colours_class_and_its_gradient_moves_towards_it():
-    bins = ab_bins()
-    real = bins[[10, 200]].T.reshape(1, 2, 1, 2) + 2 / AB_SCALE  # two pixels, each 2 units off a class centre
-    right, wrong = torch.zeros(1, 261, 1, 2), torch.zeros(1, 261, 1, 2)
-    right[0, 10, 0, 0] = right[0, 200, 0, 1] = 5.0
-    wrong[0, 200, 0, 0] = wrong[0, 10, 0, 1] = 5.0
-    assert class_loss(right, real, bins) + 2 < class_loss(wrong, real, bins)
-    flat = torch.zeros(1, 261, 1, 2, requires_grad=True)
-    class_loss(flat, real, bins).backward()
-    grad = flat.grad[0, :, 0, 0]
-    assert grad.argmin() == 10  # descent raises the pixel's own class most ...
-    distance = torch.cdist(real[0, :, 0, :1].T, bins)[0] * AB_SCALE
-    assert (grad[distance < 10] < 0).all() and (grad[distance > 15] > 0).all()  # ... its neighbours a little, no others
-    only_first = torch.tensor([2.0, 0.0]).reshape(1, 1, 1, 2)  # rebalancing weights: the second pixel counts for nothing
-    torch.testing.assert_close(class_loss(wrong, real, bins, weights=only_first), class_loss(wrong[..., :1], real[..., :1], bins))
-
-
-def test_a_regression_colorizer_fine_tuned_into_ab_classes_keeps_all_but_its_output_layer(paintings, tmp_path):
-    base = dict(task="colorize", space="lab", artists=["Claude Monet"], image_size=32, load_size=32)
-    train(tiny(paintings, tmp_path / "reg", **base))
-    t = Trainer(tiny(paintings, tmp_path / "cls", init=str(tmp_path / "reg"), classes=True, temperature=0.5,
-                     lambda_l1=0, lambda_gan=0, lr=1e-3, **base))
-    old, new = load_generator(tmp_path / "reg").state_dict(), t.G.state_dict()
-    head = {k for k in new if k not in old or new[k].shape != old[k].shape}
-    assert head == {"up.4.1.weight", "up.4.1.bias"} and new["up.4.1.weight"].shape == (261, 16, 1, 1)
-    assert all(torch.equal(new[k].cpu(), v) for k, v in old.items() if k not in head)
-    reg = load_generator(tmp_path / "reg")
-    with torch.no_grad():  # a model that always predicts one colour: its class version starts around that colour
-        reg.up[-1][1].weight.zero_()
-        reg.up[-1][1].bias.copy_(torch.tensor([0.3, -0.2]))
-        start = with_class_head(reg, 1.0).eval()(torch.randn(1, 1, 32, 32))
-    torch.testing.assert_close(start.mean((0, 2, 3)), torch.tanh(torch.tensor([0.3, -0.2])), atol=0.02, rtol=0)
-    assert set(t.train_step(t.images[:2])) == {"L1", "class"}
-    losses = [t.train_step(t.images[:2])["class"].item() for _ in range(30)]
-    assert sum(losses[-5:]) < sum(losses[:5])
-    g = t.fit()
-    saved = load_generator(tmp_path / "cls")
-    assert saved.temperature == 0.5 and len(saved.config["ab_bins"]) == 261 and saved.config["out_channels"] == 2
-    info = saved.train_info
-    assert info["lambda_class"] == 1.0 and info["ab_classes"] == 261 and info["fine_tuned_from"]["model"] == str(tmp_path / "reg")
-    assert "fine-tuned with a*b* class cross-entropy loss" in (tmp_path / "cls" / "README.md").read_text()  # L1 and GAN off
-    assert g(torch.zeros(1, 1, 32, 32)).shape == (1, 2, 32, 32)
-    with pytest.raises(ValueError, match="for Lab colorizers"):
-        Trainer(tiny(paintings, tmp_path / "rgb", classes=True, **{**base, "space": "rgb"}))
-
-
 def test_calibrate_relearns_the_palette_and_refits_the_snap_in_place_keeping_the_weights(ab_dataset, tmp_path, capsys):
     from train.maps import main as maps_main
 
@@ -278,28 +231,6 @@ def test_a_tune_split_stays_out_of_training_and_is_recorded(paintings, tmp_path)
     assert load_generator(tmp_path / "t").train_info["tune_percent"] == 50
 
 
-def test_rebalancing_weighs_each_pixel_by_the_rarity_of_its_real_colour_and_is_recorded(paintings, tmp_path):
-    base = dict(task="colorize", space="lab", artists=["Claude Monet"], image_size=32, load_size=32)
-    t = Trainer(tiny(paintings, tmp_path / "rb", rebalance=0.5, lambda_gan=0, **base))
-    bins = ab_bins()
-    prior = ab_prior(t.train_set.targets_at(PRIOR_SIZE), bins)
-    torch.testing.assert_close(prior.sum(), torch.tensor(1.0))
-    assert prior[(bins**2).sum(1).argmin()] > 10 / len(bins)  # the real photos' greys are common ...
-    _, real = t.train_set.to_pair(t.images)
-    w = pixel_weights(t.weight_table, real)[:, 0].cpu()  # on the trainer's device (CUDA where there is one)
-    real = real.cpu()
-    chroma = real.norm(dim=1) * AB_SCALE
-    assert w[chroma > 30].mean() > 2 * w[chroma < 5].mean()  # ... their saturated colours rare, and weighed up
-    rounded = (real * AB_SCALE).round() / AB_SCALE  # the lookup table is the nearest class of a*b* in whole units
-    assert torch.equal(w, rebalance_weights(prior, 0.5)[ab_distances(rounded, bins).argmin(1)])
-    t.fit()
-    saved = load_generator(tmp_path / "rb")
-    assert saved.train_info["rebalance"] == 0.5
-    assert "weighted by the rarity of its real colour" in (tmp_path / "rb" / "README.md").read_text()
-    with pytest.raises(ValueError, match="for Lab colorizers"):
-        Trainer(tiny(paintings, tmp_path / "rgb", rebalance=0.5, **{**base, "space": "rgb"}))
-
-
 def test_zoom_augmentation_trains_a_colorizer_and_is_recorded_but_refused_for_maps(paintings, ab_dataset, tmp_path):
     cfg = tiny(paintings, tmp_path / "z", task="colorize", space="lab", artists=["Monet"], min_scale=0.5, epochs=1, epochs_decay=0)
     t = Trainer(cfg)
@@ -311,38 +242,6 @@ def test_zoom_augmentation_trains_a_colorizer_and_is_recorded_but_refused_for_ma
         Trainer(tiny(ab_dataset, tmp_path / "m", min_scale=0.5))
     with pytest.raises(ValueError, match="between 0 and 1"):
         Trainer(tiny(paintings, tmp_path / "w", task="colorize", artists=["Monet"], min_scale=1.5))
-
-
-def test_the_spread_loss_asks_for_the_real_amount_of_colour(paintings, ab_dataset, tmp_path):
-    torch.manual_seed(0)
-    real = torch.randn(2, 2, 16, 16) * 0.2
-    assert spread_loss(real, real) == 0 and spread_loss(real + 0.3, real) < 1e-6  # a shift keeps the spread
-    grey = (0.5 * real).requires_grad_(True)
-    torch.testing.assert_close(spread_loss(grey, real), 0.5 * real.std(dim=(2, 3)).mean())
-    spread_loss(grey, real).backward()
-    assert ((grey.grad * grey).sum() < 0).item()  # descent scales the greyish prediction up
-    t = Trainer(tiny(paintings, tmp_path / "s", task="colorize", space="lab", artists=["Monet"], lambda_spread=50.0, epochs=1, epochs_decay=0))
-    t.fit()
-    assert load_generator(tmp_path / "s").train_info["lambda_spread"] == 50.0
-    assert "added 50 x the gap between the spread" in (tmp_path / "s" / "README.md").read_text()
-    with pytest.raises(ValueError, match="for Lab colorizers"):
-        Trainer(tiny(ab_dataset, tmp_path / "m", lambda_spread=1.0))
-    with pytest.raises(ValueError, match="at least 0"):
-        Trainer(tiny(paintings, tmp_path / "n", task="colorize", space="lab", artists=["Monet"], lambda_spread=-1.0))
-
-
-@pytest.mark.parametrize(("options", "error"), [(["--space", "rgb", "--classes"], "needs --space lab"),
-                                                (["--space", "rgb", "--rebalance", "0.5"], "needs --space lab"),
-                                                (["--rebalance", "1"], "below 1"),
-                                                (["--min-scale", "2"], "between 0 and 1"),
-                                                (["--space", "rgb", "--lambda-spread", "10"], "needs --space lab"),
-                                                (["--lambda-spread", "-1"], "at least 0")])
-def test_colour_class_options_are_checked_before_any_data_is_read(options, error, capsys):
-    from train.colorize import main as colorize_main
-
-    with pytest.raises(SystemExit) as exit_info:
-        colorize_main(["--artist", "Titian", "--data", "/nonexistent", *options])
-    assert exit_info.value.code == 2 and error in capsys.readouterr().err
 
 
 def scripted_judge(errors: list[float]):
@@ -451,3 +350,15 @@ def test_an_out_folder_behind_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "a-file").write_text("")
     with pytest.raises(ConfigError, match="a-file is a file, not a folder"):
         Trainer(tiny(tmp_path / "no-data-needed", tmp_path / "a-file" / "model"))
+
+
+@pytest.mark.parametrize(("options", "error"), [(["--artist", "Titian", "--min-scale", "2"], "between 0 and 1"),
+                                                (["--artist", "Titian", "--photos"], "not allowed with argument"),
+                                                (["--photos", "--keep-best", "--tune-percent", "10"], "needs --artist"),
+                                                ([], "one of the arguments --artist --photos is required")])
+def test_colorize_options_are_checked_before_any_data_is_read(options, error, capsys):
+    from train.colorize import main as colorize_main
+
+    with pytest.raises(SystemExit) as exit_info:
+        colorize_main(["--data", "/nonexistent", *options])
+    assert exit_info.value.code == 2 and error in capsys.readouterr().err

@@ -5,8 +5,6 @@
     python -m train.colorize --photos --data ../photos --out weights/photo-lab   # natural colours, from any photo tree
     python -m train.colorize --artist Monet --artist Renoir --out weights/impressionists-lab
     python -m train.colorize --artist Dali --tune-percent 10 --keep-best   # save the epoch that scores best on the tune paintings
-    python -m train.colorize --artist Warhol --init weights/andy-warhol-lab --classes --lambda-l1 0 --lambda-gan 0 \\
-        --out runs/warhol-classes   # a*b* as 261 colour classes, fine-tuned from the regression model
 
 The data folder holds images/<Artist_Name>_<n>.jpg (any depth below images/) and optionally artists.csv.
 A fixed 10% of each artist's paintings (chosen by file name) is held out for evaluation; `--tune-percent`
@@ -22,7 +20,7 @@ from pathlib import Path
 from pix2pix.cli import config_from_args, training_parser
 from pix2pix.errors import reports_user_errors
 from pix2pix.evaluate import tune_judge
-from pix2pix.options import PERCENT, POSITIVE, WEIGHT, number
+from pix2pix.options import PERCENT, number
 from pix2pix.train import train
 
 
@@ -43,24 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                    "met against the gray and mean a*b* baselines, then the lower CIEDE2000 (as python -m pix2pix.evaluate scores)")
     p.add_argument("--min-scale", type=number(float, 0, 1), default=0.0, metavar="F", help="zoom augmentation: each training window's "
                    "side is a random fraction F..1 of the loaded painting, resized to --image-size (0: pix2pix's fixed crop)")
-    c = p.add_argument_group("a*b* classes (Lab; Zhang, Isola and Efros 2016)")
-    c.add_argument("--classes", action="store_true", help="score 261 a*b* colour classes with a cross-entropy loss instead "
-                   "of regressing a*b*; the model outputs their annealed mean (with --init: a new output layer, the rest copied)")
-    c.add_argument("--lambda-class", type=WEIGHT, default=1.0, help="weight of the class cross-entropy")
-    c.add_argument("--temperature", type=POSITIVE, default=0.38, help="annealed mean the saved model outputs: 1 the plain "
-                   "mean, lower more vivid (re-set it later with python -m pix2pix.evaluate --temperature T --write)")
-    p.add_argument("--rebalance", type=number(float, 0, 1, below=True), default=0.0, metavar="SHARE", help="Lab: weigh each pixel's L1 (or class) "
-                   "loss by the rarity of its real colour in the training paintings, as Zhang et al.: SHARE is the colour "
-                   "prior's part in the mix with a uniform one (0: off; 0.5: the paper's)")
-    p.add_argument("--lambda-spread", type=WEIGHT, default=0.0, metavar="W", help="Lab: add W x the gap between the spread "
-                   "(standard deviation) of each image's predicted and real a*b*, against the greyish results of L1 (0: off)")
     args = p.parse_args(argv)
-    if args.classes and args.space != "lab":
-        p.error("--classes needs --space lab")
-    if args.rebalance and args.space != "lab":
-        p.error("--rebalance needs --space lab")
-    if args.lambda_spread and args.space != "lab":
-        p.error("--lambda-spread needs --space lab")
     if args.keep_best and args.photos:
         p.error("--keep-best judges on tune paintings: it needs --artist")
     if args.keep_best and not args.tune_percent:
@@ -69,8 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(artists or ["photo"]).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"
     train(config_from_args(args, task="colorize", data=args.data, out=out, space=args.space, artists=artists, tune_percent=args.tune_percent,
-                           classes=args.classes, lambda_class=args.lambda_class, temperature=args.temperature,
-                           rebalance=args.rebalance, min_scale=args.min_scale, lambda_spread=args.lambda_spread),
+                           min_scale=args.min_scale),
           tune_judge(Path(args.data), args.artist, args.tune_percent) if args.keep_best else None)
     print(f"model written to {out}")
     return 0
