@@ -25,7 +25,10 @@ from pathlib import Path
 try:  # Gradio int()s GRADIO_SERVER_PORT as it is imported, and a bad value stops it with a traceback: refuse it first
     int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
 except ValueError:
-    print(f"python app.py: error: GRADIO_SERVER_PORT={os.environ['GRADIO_SERVER_PORT']!r} is not a TCP port (1-65535)", file=sys.stderr)
+    print(
+        f"python app.py: error: GRADIO_SERVER_PORT={os.environ['GRADIO_SERVER_PORT']!r} is not a TCP port (1-65535)",
+        file=sys.stderr,
+    )
     raise SystemExit(2) from None
 
 import gradio as gr
@@ -35,7 +38,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from pix2pix.card import RATIO_TARGET
+from pix2pix.card import RATIO_TARGET, artist_label
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
 from pix2pix.infer import with_strength
@@ -84,7 +87,10 @@ def raw_upload(image: gr.Image) -> gr.Image:
 
 
 STRENGTH_RANGE = (0.0, 1.5)
-RGB_STRENGTH = "colour strength applies to Lab models only: an RGB model predicts all three channels, so its colour cannot be scaled apart from its lightness"
+RGB_STRENGTH = (
+    "colour strength applies to Lab models only: an RGB model predicts all three channels, "
+    "so its colour cannot be scaled apart from its lightness"
+)
 MAPS_HELP = """The maps models learnt from Google Maps tiles of New York (aerial photo left, map right, 600x600 px each,
 about 1 m of ground per pixel) at the pix2pix paper's scale: every input is resized by the scale recorded with the model,
 translated tile by tile and resized back, so photos work best at about the tiles' own ground resolution (roughly zoom
@@ -96,7 +102,9 @@ def check_strength(strength: float) -> float:
     try:
         value = float(strength)
     except (TypeError, ValueError):
-        raise gr.Error(f"Colour strength must be a number from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {strength!r}") from None
+        raise gr.Error(
+            f"Colour strength must be a number from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {strength!r}"
+        ) from None
     if not STRENGTH_RANGE[0] <= value <= STRENGTH_RANGE[1]:
         raise gr.Error(f"Colour strength must be from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {value:g}")
     return value
@@ -107,8 +115,10 @@ def muted_hint(entry: ModelEntry) -> str | None:
     ratio = entry.heldout.get("colourfulness_ratio")
     if not isinstance(ratio, (int, float)) or ratio >= RATIO_TARGET[0]:
         return None
-    return (f"this model's colours are muted: on paintings it never saw they were {ratio:.0%} as colourful as the real ones."
-            " A colour strength of 1.3 to 1.5 gives bolder colour, though less faithful")
+    return (
+        f"this model's colours are muted: on paintings it never saw they were {ratio:.0%} as colourful as the real ones."
+        " A colour strength of 1.3 to 1.5 gives bolder colour, though less faithful"
+    )
 
 
 class LabCache:
@@ -178,7 +188,7 @@ class Studio:
         slider, PNG file, message. Lab predictions are kept (bounded) so a new colour strength needs no network run."""
         strength = check_strength(strength)
         entry = self._colorizer(artist, space)
-        result, notes = self._run(entry, image, f"{artist} colorization", progress, strength=strength)
+        result, notes = self._run(entry, image, f"{artist_label(artist)} colorization", progress, strength=strength)
         if result.lab is None and strength != 1.0:
             notes.append(RGB_STRENGTH)
         if result.lab is not None and strength <= 1.0 and (hint := muted_hint(entry)):
@@ -206,7 +216,8 @@ class Studio:
         strength = check_strength(strength)
         if image is None:
             raise gr.Error("Please upload an image first.")
-        entries = sorted(self.registry.of_task("colorize"), key=lambda e: (e.artist, e.config.get("space") != "lab"))
+        order = self.registry.artists()  # the natural-colour model first, as in the menu
+        entries = sorted(self.registry.of_task("colorize"), key=lambda e: (order.index(e.artist), e.config.get("space") != "lab"))
         if not entries:
             raise gr.Error("No colorization model is installed. See the About tab for how to train or download one.")
         try:
@@ -250,22 +261,33 @@ class Studio:
                 facts = "**untrained**: no training facts recorded"
             else:
                 kept = f" (epoch {info['kept_epoch']} kept: the best on the tune paintings)" if info.get("kept_epoch") else ""
-                facts = (f"{info.get('train_images')} images, {info.get('schedule') or str(info.get('epochs')) + ' epochs'}{kept}, "
-                         f"batch {info.get('batch_size')}, {info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
+                schedule = info.get("schedule") or f"{info.get('epochs')} epochs"
+                facts = (f"{info.get('train_images')} images, {schedule}{kept}, batch {info.get('batch_size')}, "
+                         f"{info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
                 start = info.get("fine_tuned_from")
                 while isinstance(start, dict):  # each earlier run a fine-tuning run started from, and its data where it differs
-                    data = f" ({start['data']}, {start.get('train_images')} images)" if start.get("data", info.get("data")) != info.get("data") else ""
-                    facts += f", fine-tuned from a run{data} of {start.get('schedule')}, batch {start.get('batch_size')}, on {start.get('device')}"
+                    data = (
+                        f" ({start['data']}, {start.get('train_images')} images)"
+                        if start.get("data", info.get("data")) != info.get("data")
+                        else ""
+                    )
+                    facts += (f", fine-tuned from a run{data} of {start.get('schedule')}, batch {start.get('batch_size')},"
+                              f" on {start.get('device')}")  # fmt: skip
                     start = start.get("fine_tuned_from")
                 if held:
-                    scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict)).replace("*", "\\*")
+                    scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict)).replace(
+                        "*", "\\*"
+                    )
                     facts += f"; held-out ({held.get('split')}): {scores}"
                     if isinstance(held.get("with_palette"), dict):
                         facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
                 if e.config.get("colour_gain", 1.0) != 1.0:
-                    facts += f"; colour gain {e.config['colour_gain']:g} (its a\\*b\\* scaled by it; fitted on the tune paintings, not the held-out ones)"
+                    gain = e.config["colour_gain"]
+                    facts += f"; colour gain {gain:g} (its a\\*b\\* scaled by it; fitted on the tune paintings, not the held-out ones)"
                 if isinstance(snap := info.get("snap_calibration"), dict):
-                    facts += f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority vote)"
+                    facts += (
+                        f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority vote)"
+                    )
             lines.append(f"- **{e.label}** (`{e.name}`): {facts}")
         if not self.registry.entries:
             lines.append(NO_MODELS.format(weights=self.registry.weights_dir))
@@ -276,7 +298,7 @@ class Studio:
             "GAN + 100 x L1 loss. Colorization in Lab predicts only a\\*b\\* from L, so the model has two channels to get "
             "right instead of three, and the result keeps the input's own lightness at full resolution.",
             "",
-            "Train: `python -m train.maps --download` and `python -m train.colorize --artist \"Claude Monet\" --space lab`. "
+            'Train: `python -m train.maps --download` and `python -m train.colorize --artist "Claude Monet" --space lab`. '
             "Every folder in `weights/` appears in the menus.",
             f"Inputs larger than {MAX_SIDE} px per side are downscaled; images over {MAX_PIXELS // 1_000_000} MP are refused.",
         ]
@@ -289,28 +311,48 @@ def snap_info(registry: Registry) -> str:
     palette = (entry.config.get("palette") if entry else None) or []
     if not palette:
         return "Draws every pixel in the flat colours an aerial -> map model learnt from its training maps, where it has them."
-    return (f"Draws every pixel in one of the {len(palette)} flat colours learnt from the training maps (close calls settled as"
-            " fitted on training maps): map-like colours.")
+    return (
+        f"Draws every pixel in one of the {len(palette)} flat colours learnt from the training maps (close calls settled as"
+        " fitted on training maps): map-like colours."
+    )
 
 
 def build_app(registry: Registry) -> gr.Blocks:
     studio = Studio(registry)
     artists = registry.artists()
     with gr.Blocks(title="pix2pix studio", delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)) as demo:
-        gr.Markdown("# pix2pix studio\nImage-to-image translation: aerial photos to maps and back, and colorization in the palette of a painter.")
+        gr.Markdown(
+            "# pix2pix studio\nImage-to-image translation: aerial photos to maps and back, "
+            "and colorization in natural colours or in the palette of a painter."
+        )
         if not registry.entries:
             gr.Markdown(NO_MODELS.format(weights=registry.weights_dir))
         with gr.Tabs():
             with gr.Tab("Colorize"):
                 with gr.Row():
                     with gr.Column():  # the examples beside the upload, where a newcomer looks first
-                        c_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Photo or painting (colour or grayscale)", sources=["upload", "clipboard"], elem_id="colorize-input"))
+                        c_in = raw_upload(
+                            gr.Image(
+                                type="filepath",
+                                image_mode=None,
+                                label="Photo or painting (colour or grayscale)",
+                                sources=["upload", "clipboard"],
+                                elem_id="colorize-input",
+                            )
+                        )
                         gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
                     with gr.Column():
-                        c_artist = gr.Dropdown(artists, value=registry.best_artist(), label="Artist", allow_custom_value=False, elem_id="colorize-artist")
+                        c_artist = gr.Dropdown(
+                            [(artist_label(a), a) for a in artists],
+                            value=registry.best_artist(),
+                            label="Artist",
+                            allow_custom_value=False,
+                            elem_id="colorize-artist",
+                        )
                         c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
                         c_strength = gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
-                                               info=f"0 = gray, 1 = the model's colour, above 1 = more saturated; {RGB_STRENGTH}.", elem_id="colorize-strength")  # fmt: skip
+                                               info=f"0 = gray, 1 = the model's colour, above 1 = more saturated; {RGB_STRENGTH}",
+                                               elem_id="colorize-strength")  # fmt: skip
                         with gr.Row():
                             c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")
                             c_all = gr.Button("Compare all models", elem_id="compare-button")
@@ -318,8 +360,20 @@ def build_app(registry: Registry) -> gr.Blocks:
                 with gr.Row():
                     c_orig = gr.Image(type="pil", label="original", interactive=False)
                     c_gray = gr.Image(type="pil", label="grayscale (model input)", interactive=False)
-                    c_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"], elem_id="colorize-generated")
-                c_slider = gr.ImageSlider(type="pil", format="png", label="grayscale | generated (drag to compare)", interactive=False, elem_id="colorize-slider")
+                    c_gen = gr.Image(
+                        type="pil",
+                        label="generated",
+                        interactive=False,
+                        buttons=["download", "fullscreen"],
+                        elem_id="colorize-generated",
+                    )
+                c_slider = gr.ImageSlider(
+                    type="pil",
+                    format="png",
+                    label="grayscale | generated (drag to compare)",
+                    interactive=False,
+                    elem_id="colorize-slider",
+                )
                 c_file = gr.File(label="Download generated PNG")
                 c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery")
                 c_args = [c_in, c_artist, c_space, c_strength]
@@ -328,19 +382,46 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_all.click(studio.compare, [c_in, c_strength], [c_gallery, c_msg], api_name="compare_all")
             with gr.Tab("Maps"):
                 with gr.Row():
-                    m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map", sources=["upload", "clipboard"], elem_id="maps-input"))
+                    m_in = raw_upload(
+                        gr.Image(
+                            type="filepath",
+                            image_mode=None,
+                            label="Aerial photo or map",
+                            sources=["upload", "clipboard"],
+                            elem_id="maps-input",
+                        )
+                    )
                     with gr.Column():
                         m_dir = gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction")
-                        m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)", info=snap_info(registry))
+                        m_snap = gr.Checkbox(
+                            value=True, label="Draw in the map palette (aerial photo -> map)", info=snap_info(registry)
+                        )
                         m_btn = gr.Button("Translate", variant="primary", elem_id="maps-button")
                         gr.Markdown(MAPS_HELP)
                         m_msg = gr.Markdown()
                 with gr.Row():
                     m_orig = gr.Image(type="pil", label="original", interactive=False)
-                    m_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"], elem_id="maps-generated")
-                m_slider = gr.ImageSlider(type="pil", format="png", label="input | generated (drag to compare)", interactive=False, elem_id="maps-slider")
+                    m_gen = gr.Image(
+                        type="pil",
+                        label="generated",
+                        interactive=False,
+                        buttons=["download", "fullscreen"],
+                        elem_id="maps-generated",
+                    )
+                m_slider = gr.ImageSlider(
+                    type="pil",
+                    format="png",
+                    label="input | generated (drag to compare)",
+                    interactive=False,
+                    elem_id="maps-slider",
+                )
                 m_file = gr.File(label="Download generated PNG")
-                m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg], api_name="translate_map")
+                m_btn.click(
+                    studio.translate_map,
+                    [m_in, m_dir, m_snap],
+                    [m_orig, m_gen, m_slider, m_file, m_msg],
+                    api_name="translate_map",
+                )
             with gr.Tab("About"):
                 gr.Markdown(studio.about())
     return demo
@@ -366,9 +447,12 @@ def serve_problem(host: str, port: int) -> str | None:
             s.bind((host, port))
         except OSError as e:
             if e.errno == errno.EADDRINUSE:
-                return (f"port {port} on {host} is in use (is the app already running there?): pick another with "
-                        f"--port, e.g. --port {port + 1 if port < 65535 else 7861}, or set GRADIO_SERVER_PORT")
-            return f"cannot serve on {host}:{port} ({e.strerror}): --host must be an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
+                return (
+                    f"port {port} on {host} is in use (is the app already running there?): pick another with "
+                    f"--port, e.g. --port {port + 1 if port < 65535 else 7861}, or set GRADIO_SERVER_PORT"
+                )
+            return (f"cannot serve on {host}:{port} ({e.strerror}): --host must be an address of this machine,"
+                    " e.g. 127.0.0.1 or 0.0.0.0")  # fmt: skip
     return None
 
 
@@ -378,10 +462,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"))
     p.add_argument("--share", action="store_true", help="also open a temporary public *.gradio.live link")
     p.add_argument("--weights", default=os.environ.get(WEIGHTS_ENV, "weights"), help=f"model folder (env {WEIGHTS_ENV})")
-    p.add_argument("--concurrency", type=COUNT, default=os.environ.get("PIX2PIX_CONCURRENCY", "1"),
-                   help="requests computed at once, sharing the CPU threads (1 measured best on 2 vCPUs: README)")
-    p.add_argument("--queue-size", type=COUNT, default=os.environ.get("PIX2PIX_QUEUE_SIZE", "64"),
-                   help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)")
+    p.add_argument(
+        "--concurrency",
+        type=COUNT,
+        default=os.environ.get("PIX2PIX_CONCURRENCY", "1"),
+        help="requests computed at once, sharing the CPU threads (1 measured best on 2 vCPUs: README)",
+    )
+    p.add_argument(
+        "--queue-size",
+        type=COUNT,
+        default=os.environ.get("PIX2PIX_QUEUE_SIZE", "64"),
+        help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)",
+    )
     args = p.parse_args(argv)
     problem = serve_problem(args.host, args.port)
     if problem:

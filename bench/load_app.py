@@ -57,7 +57,9 @@ def request(client: Client, i: int, workload: str = "mixed"):
     return client.submit(image, "aerial photo -> map", api_name="/translate_map")
 
 
-def user(url: str, downloads: str, n: int, offset: int, timeout: float, start: threading.Barrier, tally: Tally, workload: str) -> None:
+def user(
+    url: str, downloads: str, n: int, offset: int, timeout: float, start: threading.Barrier, tally: Tally, workload: str
+) -> None:
     client = Client(url, verbose=False, download_files=downloads)
     start.wait()
     for i in range(offset, offset + n):
@@ -81,10 +83,14 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_load(url: str, pid: int, clients: int, requests: int, timeout: float, downloads: str, workload: str) -> tuple[Tally, float, float]:
+def run_load(
+    url: str, pid: int, clients: int, requests: int, timeout: float, downloads: str, workload: str
+) -> tuple[Tally, float, float]:
     """N users at once; returns the tally, wall seconds and the server's peak RSS (MB) while it ran."""
     tally, start = Tally(), threading.Barrier(clients + 1)
-    threads = [threading.Thread(target=user, args=(url, downloads, requests, k, timeout, start, tally, workload)) for k in range(clients)]
+    threads = [
+        threading.Thread(target=user, args=(url, downloads, requests, k, timeout, start, tally, workload)) for k in range(clients)
+    ]
     for t in threads:
         t.start()
     start.wait()
@@ -100,19 +106,26 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(prog="python -m bench.load_app", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.load_app", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
     p.add_argument("--requests", type=int, default=4, help="requests per client")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 2], help="app settings to compare")
     p.add_argument("--timeout", type=float, default=600, help="seconds after which a request counts as lost")
-    p.add_argument("--workload", choices=["mixed", "compare"], default="mixed", help="mixed: colorize + maps; compare: compare all")
+    p.add_argument(
+        "--workload", choices=["mixed", "compare"], default="mixed", help="mixed: colorize + maps; compare: compare all"
+    )
     args = p.parse_args()
 
     import torch
 
     what = ("compare all (every shipped colorizer in weights/ on one photo)" if args.workload == "compare"
             else "alternating colorize (Lab, 256 px model, full-res output) and aerial -> map (tiled at full size)")  # fmt: skip
-    print(f"loopback, {torch.get_num_threads()} CPU threads, torch {torch.__version__}; {args.requests} requests per client, {what}\n")
+    print(
+        f"loopback, {torch.get_num_threads()} CPU threads, torch {torch.__version__}; "
+        f"{args.requests} requests per client, {what}\n"
+    )
     print("| app concurrency | clients | requests | ok | errors | lost | req/s | p50 s | p95 s | max s | server peak RSS MB |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,8 +143,10 @@ def main() -> None:
                 for n in args.clients:
                     tally, wall, peak = run_load(srv.url, srv.proc.pid, n, args.requests, args.timeout, downloads, args.workload)
                     lat = tally.latencies
-                    print(f"| {c} | {n} | {n * args.requests} | {len(lat)} | {len(tally.errors)} | {tally.lost} | {len(lat) / wall:.2f} "
-                          f"| {percentile(lat, 50):.2f} | {percentile(lat, 95):.2f} | {max(lat, default=float('nan')):.2f} | {peak:.0f} |", flush=True)  # fmt: skip
+                    cells = [c, n, n * args.requests, len(lat), len(tally.errors), tally.lost, f"{len(lat) / wall:.2f}",
+                             f"{percentile(lat, 50):.2f}", f"{percentile(lat, 95):.2f}", f"{max(lat, default=float('nan')):.2f}",
+                             f"{peak:.0f}"]  # fmt: skip
+                    print("| " + " | ".join(map(str, cells)) + " |", flush=True)
                     for e in sorted(set(tally.errors)):
                         print(f"|   | error: {e} ({tally.errors.count(e)}x) |")
             finally:

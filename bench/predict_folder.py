@@ -40,7 +40,9 @@ def make_photos(folder: Path, count: int, size: int) -> list[Path]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(prog="python -m bench.predict_folder", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.predict_folder", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--model", default=str(ROOT / "weights" / "titian-lab"))
     p.add_argument("--images", type=int, default=24)
     p.add_argument("--size", type=int, default=512, help="longer side of each photo")
@@ -58,8 +60,14 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, {torch.get_num_threads()} threads; torch {torch.__version__}; {dt.date.today().isoformat()}")
     print(f"model {Path(args.model).name}; {args.images} photos, longer side {args.size} px\n")
     print("| path | seconds | images/s | speed-up |\n|---|---:|---:|---:|")
-    print(f"| single-image path in a loop (`gen_and_print`, model loaded per photo) | {loop_s:.2f} | {len(photos) / loop_s:.2f} | 1.00x |")
-    print(f"| folder run (`python -m pix2pix.predict DIR`, model loaded once) | {folder_s:.2f} | {len(photos) / folder_s:.2f} | {loop_s / folder_s:.2f}x |")
+    print(
+        "| single-image path in a loop (`gen_and_print`, model loaded per photo) "
+        f"| {loop_s:.2f} | {len(photos) / loop_s:.2f} | 1.00x |"
+    )
+    print(
+        "| folder run (`python -m pix2pix.predict DIR`, model loaded once) "
+        f"| {folder_s:.2f} | {len(photos) / folder_s:.2f} | {loop_s / folder_s:.2f}x |"
+    )
 
 
 if __name__ == "__main__":

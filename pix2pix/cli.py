@@ -20,10 +20,22 @@ def training_parser(prog: str, description: str) -> argparse.ArgumentParser:
     g.add_argument("--batch-size", type=COUNT, default=1, help="images per step (per GPU under torchrun)")
     g.add_argument("--lr", type=POSITIVE, default=2e-4, help="Adam learning rate (betas 0.5, 0.999)")
     g.add_argument("--lambda-l1", type=WEIGHT, default=100.0, help="weight of the L1 term next to the GAN term")
-    g.add_argument("--lambda-gan", type=WEIGHT, default=1.0, help="weight of the GAN term (0: no discriminator, L1 only; about 3x faster)")
-    g.add_argument("--ema", type=number(float, 0, 1, below=True), default=0.0, metavar="DECAY", help="keep an exponential moving average of the "
-                   "generator's weights with this decay (e.g. 0.999) and save it instead of the last weights (0: off)")
-    g.add_argument("--init", metavar="MODEL", help="fine-tune: start the generator from this model folder or Hub repo (its architecture is kept)")
+    g.add_argument(
+        "--lambda-gan", type=WEIGHT, default=1.0, help="weight of the GAN term (0: no discriminator, L1 only; about 3x faster)"
+    )
+    g.add_argument(
+        "--ema",
+        type=number(float, 0, 1, below=True),
+        default=0.0,
+        metavar="DECAY",
+        help="keep an exponential moving average of the "
+        "generator's weights with this decay (e.g. 0.999) and save it instead of the last weights (0: off)",
+    )
+    g.add_argument(
+        "--init",
+        metavar="MODEL",
+        help="fine-tune: start the generator from this model folder or Hub repo (its architecture is kept)",
+    )
     g.add_argument("--limit", type=COUNT, help="train on at most this many images (quick CPU runs)")
     m = p.add_argument_group("model")
     m.add_argument("--image-size", type=COUNT, default=256, help="training crop; must be a multiple of 2**depth")
@@ -34,12 +46,19 @@ def training_parser(prog: str, description: str) -> argparse.ArgumentParser:
     m.add_argument("--norm", choices=["batch", "instance"], default="batch")
     r = p.add_argument_group("run")
     r.add_argument("--device", default="auto", help="auto picks cuda, then mps, then cpu")
-    r.add_argument("--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast (used on CUDA and on CPUs with native bf16)")
+    r.add_argument(
+        "--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast (used on CUDA and on CPUs with native bf16)"
+    )
     r.add_argument("--compile", action="store_true", help="torch.compile the networks (CUDA: faster after warm-up)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--time-budget", type=POSITIVE, metavar="MIN", help="minutes for the whole run: the schedule shrinks to fit")
-    r.add_argument("--checkpoint-every", type=WEIGHT, default=0.0, metavar="SEC",
-                   help="seconds between checkpoints and sample grids (0: every epoch; the last epoch always)")
+    r.add_argument(
+        "--checkpoint-every",
+        type=WEIGHT,
+        default=0.0,
+        metavar="SEC",
+        help="seconds between checkpoints and sample grids (0: every epoch; the last epoch always)",
+    )
     r.add_argument("--resume", action="store_true", help="continue from OUT/train/checkpoint.pt if present")
     r.add_argument("--push-to-hub", metavar="REPO", help="push the trained model to this Hub repo (needs HF_TOKEN)")
     return p

@@ -103,6 +103,7 @@ def denormalize_lab(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
 
 # --- What the generator sees and predicts, per task and colour space --------------------------
 
+
 def to_condition(rgb: torch.Tensor, task: str, space: str) -> torch.Tensor:
     """Generator input from RGB in [0, 1]: the image itself (maps), its L channel (lab) or gray (rgb)."""
     if task == "maps":

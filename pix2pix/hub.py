@@ -45,7 +45,9 @@ def file_in_the_way(folder: str | Path) -> Path | None:
 def check_gain(gain: float, space: str) -> None:
     """A colour gain scales predicted a*b*, which only Lab colorizers keep apart from the lightness."""
     if not gain > 0 or (gain != 1 and space != "lab"):
-        raise ValueError(f"a colour gain must be above 0, and only a Lab colorizer's can differ from 1 (got {gain!r} for {space})")
+        raise ValueError(
+            f"a colour gain must be above 0, and only a Lab colorizer's can differ from 1 (got {gain!r} for {space})"
+        )
 
 
 class Pix2PixGenerator(
@@ -81,7 +83,8 @@ class Pix2PixGenerator(
         """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
         learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
-        snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_gain`: a Lab colorizer's calibration, the factor its predicted a*b* are scaled by
+        snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_gain`: a Lab colorizer's
+        calibration, the factor its predicted a*b* are scaled by
         when colouring (fitted on held-back paintings after training: `pix2pix.evaluate --fit-gain`)."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
         if task not in TASKS or space not in SPACES:
@@ -155,8 +158,15 @@ class Pix2PixGenerator(
         if Path(model_id).is_dir():
             file = str(Path(model_id) / WEIGHTS_FILE)
         else:
-            file = hf_hub_download(repo_id=model_id, filename=WEIGHTS_FILE, revision=revision, cache_dir=cache_dir,
-                                   force_download=force_download, token=token, local_files_only=local_files_only)
+            file = hf_hub_download(
+                repo_id=model_id,
+                filename=WEIGHTS_FILE,
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                token=token,
+                local_files_only=local_files_only,
+            )
         return cls._load_as_safetensor(cls(**model_kwargs), file, map_location, strict)
 
     def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:

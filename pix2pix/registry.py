@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .card import artist_of, describe
+from .card import PHOTO_ARTIST, artist_of, describe
 from .hub import CONFIG_FILE, ModelError, read_config, resolve
 from .infer import Translator
 
@@ -79,13 +79,12 @@ class Registry:
         return [e for e in self.entries.values() if e.task == task]
 
     def artists(self) -> list[str]:
-        return sorted({e.artist for e in self.of_task("colorize")})
+        """The colorizers' artists, the natural-colour model first (what a black-and-white photo most often wants)."""
+        return sorted({e.artist for e in self.of_task("colorize")}, key=lambda a: (a != PHOTO_ARTIST, a))
 
     def best_artist(self) -> str | None:
-        """The menu's first choice: the artist whose Lab colorizer has the lowest held-out colour error (CIEDE2000),
-        so a newcomer starts with the strongest model; the first artist where none has been evaluated."""
-        scored = [(e.heldout["ciede2000"], e.artist) for e in self.of_task("colorize") if e.config.get("space") == "lab" and "ciede2000" in e.heldout]
-        return min(scored)[1] if scored else next(iter(self.artists()), None)
+        """The menu's first choice: the natural-colour model where there is one, else the first artist."""
+        return next(iter(self.artists()), None)
 
     def find_colorizer(self, artist: str, space: str) -> ModelEntry | None:
         for e in self.of_task("colorize"):

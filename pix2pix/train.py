@@ -118,6 +118,7 @@ def load_datasets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
         except DataError:
             val = None
     elif cfg.task == "colorize":
+
         def images(split: str, size: int, limit: int | None, tune: int = 0) -> ColourImages:
             if cfg.artists:
                 return Paintings(cfg.data, cfg.artists, split, size, cfg.space, limit=limit, tune_percent=tune)
@@ -157,7 +158,9 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
     if cfg.init:
         G = initial_generator(cfg)
         if abs(G.scale - scale) > 0.01 * G.scale:
-            raise ConfigError(f"{cfg.init} learnt a ground scale of {G.scale:.4g}; this run's data gives {scale:.4g} (adjust --load-size)")
+            raise ConfigError(
+                f"{cfg.init} learnt a ground scale of {G.scale:.4g}; this run's data gives {scale:.4g} (adjust --load-size)"
+            )
         if not maps:  # a colorizer fine-tuned on other paintings now serves their artists, uncalibrated
             G.set_artist(", ".join(train.artists))
             G.set_colour_gain(1.0)
@@ -210,7 +213,9 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.total_epochs < 1 or min(cfg.epochs, cfg.epochs_decay) < 0:
         raise ConfigError(f"the schedule needs at least one epoch, got --epochs {cfg.epochs} --epochs-decay {cfg.epochs_decay}")
     if cfg.load_size < cfg.image_size:
-        raise ConfigError(f"--load-size {cfg.load_size} must be at least --image-size {cfg.image_size}: crops are cut from the loaded images")
+        raise ConfigError(
+            f"--load-size {cfg.load_size} must be at least --image-size {cfg.image_size}: crops are cut from the loaded images"
+        )
     if not cfg.init and cfg.image_size % 2**cfg.depth:
         raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of 2**depth = {2**cfg.depth} (--depth {cfg.depth})")
     if not 0 <= cfg.min_scale <= 1:
@@ -220,7 +225,9 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.push_to_hub and hub_offline():
         raise ConfigError(f"--push-to-hub {cfg.push_to_hub}: HF_HUB_OFFLINE is set, so the Hub cannot be reached")
     if cfg.push_to_hub and not get_token():  # found now, not after hours of training
-        raise ConfigError(f"--push-to-hub {cfg.push_to_hub} needs a Hub token: set HF_TOKEN in the environment (or run `hf auth login`)")
+        raise ConfigError(
+            f"--push-to-hub {cfg.push_to_hub} needs a Hub token: set HF_TOKEN in the environment (or run `hf auth login`)"
+        )
 
 
 class Trainer:
@@ -426,8 +433,11 @@ class Trainer:
                 "train_images": len(self.images),
                 "epochs": cfg.total_epochs,
                 "schedule": f"{cfg.epochs} + {cfg.epochs_decay} epochs"
-                + (f" (planned {self.planned[0]} + {self.planned[1]}, fitted to a {cfg.time_budget:g} min budget)"
-                   if (cfg.epochs, cfg.epochs_decay) != self.planned else ""),
+                + (
+                    f" (planned {self.planned[0]} + {self.planned[1]}, fitted to a {cfg.time_budget:g} min budget)"
+                    if (cfg.epochs, cfg.epochs_decay) != self.planned
+                    else ""
+                ),
                 "batch_size": cfg.batch_size * self.world,
                 "image_size": cfg.image_size,
                 "load_size": cfg.load_size,
@@ -441,7 +451,9 @@ class Trainer:
                 **({"kept_epoch": self.best["epoch"], "judged": self.judged} if self.best is not None else {}),
                 "colorless_left_out": self.colorless,
                 "steps": self.step,
-                "device": f"{self.world} x {torch.cuda.get_device_name(self.device)}" if self.device.type == "cuda" else f"{self.device} ({torch.get_num_threads()} threads)",
+                "device": f"{self.world} x {torch.cuda.get_device_name(self.device)}"
+                if self.device.type == "cuda"
+                else f"{self.device} ({torch.get_num_threads()} threads)",
                 "seconds_this_session": round(time.time() - started, 1),
                 "final_losses": {k: round(v, 4) for k, v in losses.items()},
                 "val": metrics,
@@ -451,7 +463,11 @@ class Trainer:
                 info["snap_calibration"] = calibrate_snap(self.G_out, self.train_set.files, device=self.device)
             self.G_out.save(self.out, train_info=info)
             if self.G_ema is not None:  # the last weights too, as a candidate to compare the average with
-                self.G.save(self.run_dir / RAW, train_info={k: v for k, v in info.items() if k != "ema"} | {"weights": f"the last ones (not the --ema {cfg.ema} average)"})
+                self.G.save(
+                    self.run_dir / RAW,
+                    train_info={k: v for k, v in info.items() if k != "ema"}
+                    | {"weights": f"the last ones (not the --ema {cfg.ema} average)"},
+                )
             if cfg.push_to_hub:
                 self.push(cfg.push_to_hub)
         return self.G_out
@@ -462,7 +478,11 @@ class Trainer:
         self.judged.append({"epoch": self.epoch, **scores})
         tqdm.write(f"epoch {self.epoch} judged: " + "  ".join(f"{k} {v}" for k, v in scores.items()))
         if self.best is None or key < self.best["key"]:
-            self.best = {"key": key, "epoch": self.epoch, "G": {k: v.detach().clone() for k, v in self.G_out.state_dict().items()}}
+            self.best = {
+                "key": key,
+                "epoch": self.epoch,
+                "G": {k: v.detach().clone() for k, v in self.G_out.state_dict().items()},
+            }
 
     def fine_tuned_from(self) -> dict:
         """The starting model's own training facts (without its scores, which no longer apply): G still carries
@@ -506,7 +526,12 @@ class Trainer:
             mse = ((fake - real) ** 2).mean((1, 2, 3)).clamp(min=1e-10)
             psnr.append(10 * torch.log10(1 / mse))
         split = "val" if self.val_set is not None else "train (no held-out split found)"
-        return {"split": split, "images": len(data), "l1_rgb": round(torch.cat(l1).mean().item(), 4), "psnr_db": round(torch.cat(psnr).mean().item(), 2)}
+        return {
+            "split": split,
+            "images": len(data),
+            "l1_rgb": round(torch.cat(l1).mean().item(), 4),
+            "psnr_db": round(torch.cat(psnr).mean().item(), 2),
+        }
 
     # --- checkpoints -------------------------------------------------------------------------------
 
@@ -525,7 +550,9 @@ class Trainer:
             "schedule": [self.cfg.epochs, self.cfg.epochs_decay, *self.planned],
             "rng": self.rng.get_state(),
             "torch_rng": torch.get_rng_state(),
-            "cuda_rng": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else torch.empty(0, dtype=torch.uint8),
+            "cuda_rng": torch.cuda.get_rng_state(self.device)
+            if self.device.type == "cuda"
+            else torch.empty(0, dtype=torch.uint8),
         }
         save_atomic(state, self.run_dir / CHECKPOINT)
 
@@ -536,8 +563,10 @@ class Trainer:
         changed = [f"{k} {saved[k]!r} -> {now[k]!r}" for k in RESUME_FIELDS if k in saved and saved[k] != now[k]]
 
         def other_run(why: str) -> ConfigError:
-            return ConfigError(f"--resume: {path} is from a run with other settings ({why}): resume with that run's "
-                               "options, or train into another --out")
+            return ConfigError(
+                f"--resume: {path} is from a run with other settings ({why}): resume with that run's "
+                "options, or train into another --out"
+            )
 
         if changed:
             raise other_run(", ".join(changed))

@@ -80,8 +80,6 @@ def server(app_weights: Path, tmp_path_factory: pytest.TempPathFactory):
     srv.proc.wait(timeout=30)
 
 
-
-
 SHARED = ROOT.parent / "shared" / "data"
 
 

@@ -15,9 +15,15 @@ def make_weights(folder: Path) -> Path:
     """Tiny random models for app tests: two carry placeholder training facts (marked as a fixture), one has none."""
     torch.manual_seed(0)
     fake_facts = {"epochs": 0, "note": "test fixture, not a real model"}
-    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64).save(folder / "monet-lab", fake_facts)
-    Pix2PixGenerator(1, 3, ngf=8, depth=5, task="colorize", space="rgb", artist="Claude Monet", image_size=64).save(folder / "monet-rgb")
-    Pix2PixGenerator(3, 3, ngf=8, depth=5, task="maps", direction="AtoB", image_size=64).save(folder / "maps-aerial2map", fake_facts)
+    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64).save(
+        folder / "monet-lab", fake_facts
+    )
+    Pix2PixGenerator(1, 3, ngf=8, depth=5, task="colorize", space="rgb", artist="Claude Monet", image_size=64).save(
+        folder / "monet-rgb"
+    )
+    Pix2PixGenerator(3, 3, ngf=8, depth=5, task="maps", direction="AtoB", image_size=64).save(
+        folder / "maps-aerial2map", fake_facts
+    )
     return folder
 
 

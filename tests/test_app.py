@@ -63,8 +63,8 @@ def test_colour_strength_recolours_without_running_the_network(studio, photos, m
         assert np.abs(g0 - g0[..., :1]).max() <= 1 and np.abs(g0 - np.asarray(gray, dtype=int)).mean() < 2  # 0 is gray
         again = studio.recolor(image, "Claude Monet", "lab", 1.0, progress=noprogress)[0]
         assert np.abs(np.asarray(again, dtype=int) - np.asarray(gen1, dtype=int)).max() <= 2  # fp16 cache
-        chroma = [np.asarray(studio.recolor(image, "Claude Monet", "lab", s, progress=noprogress)[0].convert("HSV"))[..., 1].mean()
-                  for s in (0.5, 1.0, 1.5)]  # fmt: skip
+        recoloured = [studio.recolor(image, "Claude Monet", "lab", s, progress=noprogress)[0] for s in (0.5, 1.0, 1.5)]
+        chroma = [np.asarray(im.convert("HSV"))[..., 1].mean() for im in recoloured]
         assert chroma[0] < chroma[1] < chroma[2] and slider[1] is gen0 and "without running the model" in msg
     other = str(photos / "coffee.png")  # never colorized: recolor runs the model
     gen, slider, png, msg = studio.recolor(other, "Claude Monet", "lab", 0.5, progress=noprogress)
@@ -102,7 +102,9 @@ def test_compare_all_runs_every_colorizer_once_loaded(studio, photos):
     with pytest.raises(gr.Error, match="Colour strength must be"):
         studio.compare(str(photos / "coffee.png"), 2, progress=noprogress)
     with pytest.raises(gr.Error, match="No colorization model"):
-        app.Studio(Registry(studio.registry.weights_dir / "nothing-here", hub_repos=[])).compare(str(photos / "coffee.png"), progress=noprogress)
+        app.Studio(Registry(studio.registry.weights_dir / "nothing-here", hub_repos=[])).compare(
+            str(photos / "coffee.png"), progress=noprogress
+        )
 
 
 def test_maps_keeps_size_and_offers_the_slider(studio, photos):
@@ -131,7 +133,8 @@ def test_the_about_tab_shows_a_fitted_colour_gain(tmp_path):
     from pix2pix.hub import Pix2PixGenerator
 
     Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Titian", image_size=64, colour_gain=1.75).save(
-        tmp_path / "titian-lab", {"epochs": 0, "note": "test fixture, not a real model"})
+        tmp_path / "titian-lab", {"epochs": 0, "note": "test fixture, not a real model"}
+    )
     about = app.Studio(Registry(tmp_path, hub_repos=[])).about()
     assert "colour gain 1.75 (its a\\*b\\* scaled by it; fitted on the tune paintings, not the held-out ones)" in about
 
@@ -156,14 +159,20 @@ def test_a_busy_port_is_refused_with_a_hint_before_anything_loads(monkeypatch, c
     assert app.serve_problem("127.0.0.1", port) is None  # free again once closed
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--port", "70000"], "70000 is not a TCP port (1-65535)"),
-    (["--port", "0"], "0 is not a TCP port"),
-    (["--host", "192.0.2.1", "--port", "7860"], "cannot serve on 192.0.2.1:7860"),  # a documentation address: never this machine's
-    (["--host", "no-such-host.invalid"], "host 'no-such-host.invalid' cannot be resolved"),
-    (["--concurrency", "0"], "argument --concurrency: must be at least 1, got 0"),
-    (["--queue-size", "-1"], "argument --queue-size: must be at least 1, got -1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--port", "70000"], "70000 is not a TCP port (1-65535)"),
+        (["--port", "0"], "0 is not a TCP port"),
+        (
+            ["--host", "192.0.2.1", "--port", "7860"],
+            "cannot serve on 192.0.2.1:7860",
+        ),  # a documentation address: never this machine's
+        (["--host", "no-such-host.invalid"], "host 'no-such-host.invalid' cannot be resolved"),
+        (["--concurrency", "0"], "argument --concurrency: must be at least 1, got 0"),
+        (["--queue-size", "-1"], "argument --queue-size: must be at least 1, got -1"),
+    ],
+)
 def test_settings_the_app_cannot_serve_with_are_refused_in_one_line(argv, message, monkeypatch, capsys):
     def offline(host, *args, **kwargs):  # no resolver here: an unknown name fails as it would online, at once
         if host.endswith(".invalid"):
@@ -182,7 +191,9 @@ def test_settings_the_app_cannot_serve_with_are_refused_in_one_line(argv, messag
 def test_a_port_in_the_environment_that_is_no_number_is_refused_in_one_line():
     """Gradio reads GRADIO_SERVER_PORT as it is imported, before app.main could check it: app.py refuses it first."""
     env = {**os.environ, "GRADIO_SERVER_PORT": "abc"}
-    done = subprocess.run([sys.executable, "app.py"], cwd=Path(app.__file__).parent, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "app.py"], cwd=Path(app.__file__).parent, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2 and "GRADIO_SERVER_PORT='abc' is not a TCP port (1-65535)" in done.stderr
     assert "Traceback" not in done.stderr
 
@@ -197,14 +208,18 @@ def test_every_endpoint_over_http(server, photos, tmp_path):
     from gradio_client import Client, handle_file
 
     client = Client(server.url, verbose=False, download_files=str(tmp_path))
-    orig, gray, gen, slider, png, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 0.8,
-                                                       api_name="/colorize")
+    orig, gray, gen, slider, png, msg = client.predict(
+        handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 0.8, api_name="/colorize"
+    )
     assert Image.open(gen).size == Image.open(png).size == (640, 427)
     assert [Image.open(p).size for p in slider] == [(640, 427), (640, 427)]
-    gen, slider, png, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 1.2, api_name="/recolor")
+    gen, slider, png, msg = client.predict(
+        handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 1.2, api_name="/recolor"
+    )
     assert Image.open(png).size == (640, 427)
-    orig, gen, slider, png, msg = client.predict(handle_file(str(photos / "coffee.png")), "aerial photo -> map", True,
-                                                 api_name="/translate_map")
+    orig, gen, slider, png, msg = client.predict(
+        handle_file(str(photos / "coffee.png")), "aerial photo -> map", True, api_name="/translate_map"
+    )
     assert Image.open(png).size == (600, 400) and len(slider) == 2
     gallery, msg = client.predict(handle_file(str(photos / "coffee.png")), 1.0, api_name="/compare_all")
     assert len(gallery) == 4 and "2 models compared" in msg

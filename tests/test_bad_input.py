@@ -99,15 +99,19 @@ def test_exif_rotated_photo_comes_out_upright(studio, tmp_path, cat):
 
 
 def test_grayscale_input_is_colorized_at_its_size(studio, photos):
-    orig, gray, gen, slider, png, msg = studio.colorize(str(photos / "camera.png"), "Claude Monet", "lab", progress=lambda *a, **k: None)
+    orig, gray, gen, slider, png, msg = studio.colorize(
+        str(photos / "camera.png"), "Claude Monet", "lab", progress=lambda *a, **k: None
+    )
     assert gen.size == (512, 512) and gen.mode == "RGB"
 
 
 def test_float_and_wide_integer_images_keep_their_tones(cat):
     gray = np.asarray(cat.convert("L"), dtype=np.float64)
-    for data, why in [(gray.astype(np.float32) / 255, "floats within 0..1 (scientific and HDR tools)"),
-                      (gray.astype(np.float32), "floats on the 0..255 scale"),
-                      (gray.astype(np.int32) * 257, "32-bit integers holding 16-bit values")]:
+    for data, why in [
+        (gray.astype(np.float32) / 255, "floats within 0..1 (scientific and HDR tools)"),
+        (gray.astype(np.float32), "floats on the 0..255 scale"),
+        (gray.astype(np.int32) * 257, "32-bit integers holding 16-bit values"),
+    ]:
         via_file, _ = load_image(encode(Image.fromarray(data), "TIFF"))
         via_array, _ = load_image(data)
         for arr in (via_file, via_array):

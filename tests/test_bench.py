@@ -9,14 +9,39 @@ from pix2pix.infer import bf16_supported
 
 
 def table_rows(out: str) -> list[list[str]]:
-    return [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    return [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in out.splitlines()
+        if line.startswith("| ") and "---" not in line
+    ][1:]
 
 
 def test_train_benchmark_runs_small_on_cpu():
-    args = ["--device", "cpu", "--steps", "2", "--warmup", "1", "--images", "4", "--batch", "2", "--image-size", "32", "--workers", "1"]
-    out = subprocess.run([sys.executable, "-m", "bench.train_gpu", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    args = [
+        "--device",
+        "cpu",
+        "--steps",
+        "2",
+        "--warmup",
+        "1",
+        "--images",
+        "4",
+        "--batch",
+        "2",
+        "--image-size",
+        "32",
+        "--workers",
+        "1",
+    ]
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.train_gpu", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout
     rows = table_rows(out)
-    assert [r[0].split(",")[0] for r in rows] == ["disk decode per step (1 workers)", "device-resident data", "device-resident data"]
+    assert [r[0].split(",")[0] for r in rows] == [
+        "disk decode per step (1 workers)",
+        "device-resident data",
+        "device-resident data",
+    ]
     precision = "bf16 autocast" if bf16_supported() else "fp32"
     assert rows[2][0] == f"device-resident data, batch 2, {precision}"  # CPU: no channels_last or fused Adam claimed
     assert all(float(r[1]) > 0 for r in rows) and rows[0][2] == "1.00x"
@@ -25,7 +50,14 @@ def test_train_benchmark_runs_small_on_cpu():
 
 
 def test_inference_benchmark_covers_every_workload_and_path():
-    out = subprocess.run([sys.executable, "-m", "bench.infer_cpu", "--runs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.infer_cpu", "--runs", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
     rows = table_rows(out)
     assert len(rows) == 9 and len({r[0] for r in rows}) == 3
     assert all(r[1].startswith("app: ") for r in rows[2::3])  # the path the app runs is always measured
@@ -34,7 +66,9 @@ def test_inference_benchmark_covers_every_workload_and_path():
 
 def test_load_benchmark_serves_every_request_at_small_scale():
     args = ["--clients", "3", "--requests", "2", "--concurrency", "1", "--timeout", "300"]
-    out = subprocess.run([sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
+    ).stdout
     idle, row = table_rows(out)
     assert idle[1] == "(idle, models loaded)" and float(idle[-1]) > 0
     concurrency, clients, requests, ok, errors, lost = row[:6]
@@ -43,14 +77,18 @@ def test_load_benchmark_serves_every_request_at_small_scale():
 
 def test_load_benchmark_compare_workload_serves_the_shipped_models():
     args = ["--workload", "compare", "--clients", "1", "--requests", "1", "--concurrency", "1", "--timeout", "300"]
-    out = subprocess.run([sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
+    ).stdout
     idle, row = table_rows(out)
     assert row[:6] == ["1", "1", "1", "1", "0", "0"] and float(row[-1]) >= float(idle[-1]) * 0.9
 
 
 def test_folder_benchmark_compares_the_loop_with_the_folder_run():
     args = ["--images", "3", "--size", "128"]
-    out = subprocess.run([sys.executable, "-m", "bench.predict_folder", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.predict_folder", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout
     rows = table_rows(out)
     assert [r[0].split(" (")[0] for r in rows] == ["single-image path in a loop", "folder run"]
     assert all(float(r[2]) > 0 for r in rows)

@@ -59,5 +59,3 @@ def test_opencv_fast_paths_agree_with_the_exact_ones(photos):
     assert lab.shape == rgb.shape and (lab - rgb_to_lab(rgb)).abs().max() < MAX_LAB_DIFF
     out_of_gamut = torch.cat([lab[:, :1], torch.rand(1, 2, 500, 741) * 220 - 110], dim=1)
     assert (cv_lab_to_rgb(out_of_gamut) - lab_to_rgb(out_of_gamut)).abs().max() < 1e-3
-
-

@@ -100,10 +100,12 @@ def test_download_maps_unpacks_an_archive(tmp_path, ab_dataset):
     assert len(PairedImages(dest, "val", size=32)) == 2
 
 
-
 def test_a_failed_maps_download_says_what_to_do_and_leaves_nothing(tmp_path):
     (tmp_path / "broken.tar.gz").write_bytes(b"not a tar archive")
-    for url, reason in (((tmp_path / "missing.tar.gz").as_uri(), "No such file"), ((tmp_path / "broken.tar.gz").as_uri(), "not a readable .tar.gz archive")):
+    for url, reason in (
+        ((tmp_path / "missing.tar.gz").as_uri(), "No such file"),
+        ((tmp_path / "broken.tar.gz").as_uri(), "not a readable .tar.gz archive"),
+    ):
         with pytest.raises(DataError, match=f"could not download {url} \\(.*{reason}.*\\): fetch it yourself"):
             download_maps(tmp_path / "data", url=url)
         assert list((tmp_path / "data").iterdir()) == []  # no half-written archive or folder
@@ -124,5 +126,7 @@ def test_colourless_paintings_are_left_out_and_counted(paintings, photos, tmp_pa
 def test_artist_names_match_loosely_but_never_ambiguously(paintings):
     for name in ("Claude Monet", "claude monet", "MONET", "  monet "):
         assert Paintings(paintings, [name], "all", size=16).artists == ["Claude Monet"]
-    with pytest.raises(DataError, match="'t' matches several artists: Claude Monet, Gustav Klimt. Artists found: Claude Monet, Gustav Klimt"):
+    with pytest.raises(
+        DataError, match="'t' matches several artists: Claude Monet, Gustav Klimt. Artists found: Claude Monet, Gustav Klimt"
+    ):
         Paintings(paintings, ["t"])

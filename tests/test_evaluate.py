@@ -26,7 +26,10 @@ def test_metrics_on_a_real_photo(cat):
     assert ev.colourfulness(gray) == 0 and ev.colourfulness(cat) > 10  # a gray image has no colourfulness
     assert ev.ciede2000(gray, cat) == pytest.approx(deltaE_ciede2000(rgb2lab(gray), rgb2lab(cat)).mean())
     shifted = np.clip(cat.astype(int) + np.array([4, 0, 0]), 0, 255).astype(np.uint8)
-    assert ev.delta_accuracy(shifted, cat) == 1.0 and ev.delta_accuracy(np.clip(cat.astype(int) + 5, 0, 255).astype(np.uint8), cat) < 0.1
+    assert (
+        ev.delta_accuracy(shifted, cat) == 1.0
+        and ev.delta_accuracy(np.clip(cat.astype(int) + 5, 0, 255).astype(np.uint8), cat) < 0.1
+    )
     assert ev.rmse(shifted, cat) == pytest.approx(np.sqrt(((shifted.astype(float) - cat) ** 2).mean()))
 
 
@@ -39,7 +42,9 @@ def test_lab_baselines_keep_the_lightness(cat):
 
 def tiny(folder, task="colorize", space="lab", **kw):
     io = {"maps": (3, 3), "lab": (1, 2), "rgb": (1, 3)}["maps" if task == "maps" else space]
-    Pix2PixGenerator(*io, ngf=8, depth=5, task=task, space=space, image_size=64, **kw).save(folder, {"epochs": 1, "note": "test fixture"})
+    Pix2PixGenerator(*io, ngf=8, depth=5, task=task, space=space, image_size=64, **kw).save(
+        folder, {"epochs": 1, "note": "test fixture"}
+    )
     return str(folder)
 
 
@@ -47,21 +52,41 @@ def test_colorize_table_figure_and_written_scores(paintings, tmp_path, capsys):
     lab = tiny(tmp_path / "monet-lab", artist="Claude Monet")
     rgb = tiny(tmp_path / "monet-rgb", space="rgb", artist="Claude Monet")
     fig = tmp_path / "fig.png"
-    code = ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--model", rgb, "--figure", str(fig), "--write"])
+    code = ev.main(
+        ["--data", str(paintings), "--artist", "monet", "--model", lab, "--model", rgb, "--figure", str(fig), "--write"]
+    )
     assert code == 0
     table = capsys.readouterr().out
     rows = [r for r in table.splitlines() if r.startswith("| ") and "---" not in r][1:]
-    assert [r.split("|")[1].strip() for r in rows] == ["baseline: gray (a*b* = 0)", "baseline: the artist's mean a*b*",
-                                                       "monet-lab: Claude Monet colorization (Lab)", "monet-rgb: Claude Monet colorization (RGB)"]
+    assert [r.split("|")[1].strip() for r in rows] == [
+        "baseline: gray (a*b* = 0)",
+        "baseline: the artist's mean a*b*",
+        "monet-lab: Claude Monet colorization (Lab)",
+        "monet-rgb: Claude Monet colorization (RGB)",
+    ]
     assert rows[0].split("|")[5].strip() == "0.000"  # gray: no colourfulness
     assert [r.split("|")[8].strip() for r in rows[:2]] == ["", ""]  # the baselines are what the targets are met against
     assert re.fullmatch(r"[0-3] of 3( \(missed: .+\))?", rows[2].split("|")[8].strip())
     held = json.loads((tmp_path / "monet-lab" / "config.json").read_text())["train_info"]["heldout"]
-    assert set(held) == {"split", "psnr_db", "ciede2000", "ssim", "colourfulness_ratio", "palette_distance", "ms_per_image", "targets"}
+    assert set(held) == {
+        "split",
+        "psnr_db",
+        "ciede2000",
+        "ssim",
+        "colourfulness_ratio",
+        "palette_distance",
+        "ms_per_image",
+        "targets",
+    }
     assert held["targets"] == rows[2].split("|")[8].strip()
     assert f"{held['palette_distance']:.3f}" == rows[2].split("|")[6].strip()
-    assert f"{held['colourfulness_ratio']:.3f}" == rows[2].split("|")[5].strip()  # stored as printed: three places, so 0.696 is no 0.70
-    assert "Held-out scores" in (tmp_path / "monet-lab" / "README.md").read_text() and "ciede2000" in (tmp_path / "monet-lab" / "README.md").read_text()
+    assert (
+        f"{held['colourfulness_ratio']:.3f}" == rows[2].split("|")[5].strip()
+    )  # stored as printed: three places, so 0.696 is no 0.70
+    assert (
+        "Held-out scores" in (tmp_path / "monet-lab" / "README.md").read_text()
+        and "ciede2000" in (tmp_path / "monet-lab" / "README.md").read_text()
+    )
     assert Image.open(fig).width > 4 * 256  # input | grayscale | two models | real
 
 
@@ -79,11 +104,31 @@ def test_the_tune_split_scores_candidates_without_the_held_out_paintings(paintin
 def test_maps_tables_baselines_and_palette_rows(ab_dataset, tmp_path, capsys):
     a2m = tiny(tmp_path / "a2m", task="maps", direction="AtoB", palette=[[255, 255, 255], [0, 0, 0], [128, 128, 128]])
     m2a = tiny(tmp_path / "m2a", task="maps", direction="BtoA")
-    assert ev.main(["--task", "maps", "--data", str(ab_dataset), "--model", a2m, "--model", m2a, "--figure", str(tmp_path / "maps.png"), "--write"]) == 0
+    assert (
+        ev.main(
+            [
+                "--task",
+                "maps",
+                "--data",
+                str(ab_dataset),
+                "--model",
+                a2m,
+                "--model",
+                m2a,
+                "--figure",
+                str(tmp_path / "maps.png"),
+                "--write",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "**aerial photo -> map**" in out and "**map -> aerial photo**" in out
     names = [r.split("|")[1].strip() for r in out.splitlines() if r.startswith("| ") and "---" not in r and "method" not in r]
-    assert names[0].startswith("baseline: most common map colour") and names[1:3] == ["a2m: aerial photo -> map", "a2m: aerial photo -> map + palette"]
+    assert names[0].startswith("baseline: most common map colour") and names[1:3] == [
+        "a2m: aerial photo -> map",
+        "a2m: aerial photo -> map + palette",
+    ]
     assert names[3].startswith("baseline: mean aerial colour") and names[4] == "m2a: map -> aerial photo"
     held = json.loads((tmp_path / "a2m" / "config.json").read_text())["train_info"]["heldout"]
     assert 0 <= held["accuracy_delta5"] <= 1 and "with_palette" in held
@@ -94,7 +139,11 @@ def test_two_maps_models_with_one_folder_name_get_a_row_each(ab_dataset, tmp_pat
     first = tiny(tmp_path / "a" / "a2m", task="maps", direction="AtoB")
     second = tiny(tmp_path / "b" / "a2m", task="maps", direction="AtoB")  # e.g. a fine-tuned model and its start
     assert ev.main(["--task", "maps", "--data", str(ab_dataset), "--model", first, "--model", second]) == 0
-    names = [r.split("|")[1].strip() for r in capsys.readouterr().out.splitlines() if r.startswith("| ") and "---" not in r and "method" not in r]
+    names = [
+        r.split("|")[1].strip()
+        for r in capsys.readouterr().out.splitlines()
+        if r.startswith("| ") and "---" not in r and "method" not in r
+    ]
     assert names[1:] == [f"{first}: aerial photo -> map", f"{second}: aerial photo -> map"]
 
 
@@ -115,9 +164,11 @@ def test_clear_errors_without_a_traceback(paintings, tmp_path, capsys):
     assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", str(tmp_path / "nope")]) == 2
     with pytest.raises(SystemExit):
         ev.main(["--data", str(paintings), "--model", lab])  # colorize needs --artist
-    for bad, message in ((["--limit", "0"], "argument --limit: must be at least 1, got 0"),
-                         (["--limit", "-3"], "argument --limit: must be at least 1, got -3"),
-                         (["--tune-percent", "100"], "argument --tune-percent: must be at least 0 and below 100, got 100")):
+    for bad, message in (
+        (["--limit", "0"], "argument --limit: must be at least 1, got 0"),
+        (["--limit", "-3"], "argument --limit: must be at least 1, got -3"),
+        (["--tune-percent", "100"], "argument --tune-percent: must be at least 0 and below 100, got 100"),
+    ):
         with pytest.raises(SystemExit):  # not a traceback, nor all but the last 3 paintings scored
             ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, *bad])
         assert message in capsys.readouterr().err
@@ -144,12 +195,12 @@ def test_the_tune_judge_scores_a_model_as_the_tune_table_does(paintings, tmp_pat
     printed = rows["monet-lab: Claude Monet colorization (Lab)"]
     key, scores = ev.tune_judge(paintings, ["monet"], 50)(load_generator(lab))
     assert f"{scores['psnr_db']:.2f}" == printed[2].strip() and f"{scores['ciede2000']:.2f}" == printed[3].strip()
-    assert f"{scores['colourfulness_ratio']:.3f}" == printed[5].strip() and f"{scores['palette_distance']:.3f}" == printed[6].strip()
+    assert (
+        f"{scores['colourfulness_ratio']:.3f}" == printed[5].strip() and f"{scores['palette_distance']:.3f}" == printed[6].strip()
+    )
     assert key == [-scores["targets_met"], scores["palette_distance"]] and 0 <= scores["targets_met"] <= 3
     with pytest.raises(ev.DataError, match="tune split"):
         ev.tune_judge(paintings, ["monet"], 1)
-
-
 
 
 def row(ciede: float, fake: float, hist_fake: np.ndarray, real: float = 10.0, n: int = 30, kind: str = "paintings") -> ev.Row:

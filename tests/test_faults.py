@@ -21,9 +21,34 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _cmd(data: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "train.maps", "--data", str(data), "--out", str(out), "--epochs", "15", "--epochs-decay", "15",
-            "--batch-size", "2", "--image-size", "64", "--load-size", "72", "--ngf", "16", "--ndf", "16", "--depth", "6",
-            "--device", "cpu", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "train.maps",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--epochs",
+        "15",
+        "--epochs-decay",
+        "15",
+        "--batch-size",
+        "2",
+        "--image-size",
+        "64",
+        "--load-size",
+        "72",
+        "--ngf",
+        "16",
+        "--ndf",
+        "16",
+        "--depth",
+        "6",
+        "--device",
+        "cpu",
+        *extra,
+    ]
 
 
 def test_sigkill_mid_training_then_resume_matches_an_uninterrupted_run(ab_dataset, tmp_path):
@@ -32,7 +57,9 @@ def test_sigkill_mid_training_then_resume_matches_an_uninterrupted_run(ab_datase
     assert straight.returncode == 0, straight.stderr[-2000:]
 
     ckpt = tmp_path / "b" / "train" / CHECKPOINT
-    proc = subprocess.Popen(_cmd(ab_dataset, tmp_path / "b"), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _cmd(ab_dataset, tmp_path / "b"), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.time() + 300
     while not ckpt.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.01)
@@ -45,7 +72,9 @@ def test_sigkill_mid_training_then_resume_matches_an_uninterrupted_run(ab_datase
     state = torch.load(ckpt, weights_only=True)  # the checkpoint on disk is whole
     assert 1 <= state["epoch"] < 30
 
-    resumed = subprocess.run(_cmd(ab_dataset, tmp_path / "b", "--resume"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(
+        _cmd(ab_dataset, tmp_path / "b", "--resume"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"resumed from {ckpt} at epoch" in resumed.stdout + resumed.stderr
     a, b = load_file(tmp_path / "a" / "model.safetensors"), load_file(tmp_path / "b" / "model.safetensors")

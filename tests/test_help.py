@@ -7,8 +7,20 @@ import sys
 
 import pytest
 
-ENTRY_POINTS = ["app", "train.colorize", "train.maps", "train.all", "train.soup", "pix2pix.predict", "pix2pix.evaluate",
-                "bench.infer_cpu", "bench.train_gpu", "bench.load_app", "bench.predict_folder", "bench.gpu_pack"]
+ENTRY_POINTS = [
+    "app",
+    "train.colorize",
+    "train.maps",
+    "train.all",
+    "train.soup",
+    "pix2pix.predict",
+    "pix2pix.evaluate",
+    "bench.infer_cpu",
+    "bench.train_gpu",
+    "bench.load_app",
+    "bench.predict_folder",
+    "bench.gpu_pack",
+]
 
 
 @pytest.mark.parametrize("name", ENTRY_POINTS)

@@ -35,7 +35,10 @@ REFUSED: dict[str, tuple[Callable[[Image.Image], bytes], str]] = {
     "truncated.png": (lambda cat: encode(cat, "PNG")[:3000], "corrupt or truncated"),
     "one-pixel.png": (lambda cat: encode(Image.new("RGB", (1, 1)), "PNG"), "at least 8 pixels"),
     "seven-by-three.png": (lambda cat: encode(Image.new("RGB", (7, 3)), "PNG"), "at least 8 pixels"),
-    "bomb-20000.png": (lambda cat: encode(Image.new("1", (20000, 20000)), "PNG", optimize=True), "too large to decode safely; the limit is 64 MP"),
+    "bomb-20000.png": (
+        lambda cat: encode(Image.new("1", (20000, 20000)), "PNG", optimize=True),
+        "too large to decode safely; the limit is 64 MP",
+    ),
 }
 ACCEPTED: dict[str, tuple[Callable[[Image.Image], bytes], str]] = {
     "rgba.png": (transparent, ""),
@@ -99,13 +102,17 @@ def test_maps_endpoint_refuses_a_non_image_and_keeps_answering(client, photos, t
 
     with pytest.raises(Exception, match="not an image file"):
         client.predict(upload(tmp_path, "tile.png", b"GIF89a but not really"), "aerial photo -> map", api_name="/translate_map")
-    orig, gen, slider, png, msg = client.predict(handle_file(str(photos / "coffee.png")), "aerial photo -> map", api_name="/translate_map")
+    orig, gen, slider, png, msg = client.predict(
+        handle_file(str(photos / "coffee.png")), "aerial photo -> map", api_name="/translate_map"
+    )
     assert Image.open(png).size == (600, 400)
 
 
 def call_raw(url: str, api: str, data: list) -> str:
     """POST to Gradio's REST API without a client (so nothing is uploaded) and return the event stream."""
-    req = urllib.request.Request(f"{url}gradio_api/call/{api}", json.dumps({"data": data}).encode(), {"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{url}gradio_api/call/{api}", json.dumps({"data": data}).encode(), {"Content-Type": "application/json"}
+    )
     event = json.load(urllib.request.urlopen(req, timeout=30))["event_id"]
     return urllib.request.urlopen(f"{url}gradio_api/call/{api}/{event}", timeout=60).read().decode()
 
@@ -128,7 +135,9 @@ def test_uploads_and_results_stay_in_gradio_cache_and_go_at_shutdown(app_weights
         colorize(client, handle_file(str(photos / "rocket.jpg")))
         client.predict(handle_file(str(photos / "coffee.png")), "aerial photo -> map", api_name="/translate_map")
         with pytest.raises(Exception, match="No model for map -> aerial photo"):
-            client.predict(handle_file(str(photos / "coffee.png")), "map -> aerial photo", api_name="/translate_map")  # no BtoA model
+            client.predict(
+                handle_file(str(photos / "coffee.png")), "map -> aerial photo", api_name="/translate_map"
+            )  # no BtoA model
         written = [p for p in srv.uploads.rglob("*") if p.is_file()]
         assert any(p.name == "rocket.jpg" for p in written) and any(p.name.startswith("colorized-") for p in written)
         assert not list(srv.tmp.rglob("*"))  # nothing written outside Gradio's cache
@@ -151,7 +160,9 @@ def test_failed_push_keeps_the_model_and_never_shows_the_token(ab_dataset, tmp_p
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # past the trainer's check; huggingface_hub read "1" at import: the push fails
     cfg = TrainConfig(task="maps", data=str(ab_dataset), out=str(tmp_path / "m"), epochs=1, epochs_decay=0, image_size=32,
                       load_size=36, ngf=4, ndf=4, depth=5, device="cpu", push_to_hub="someone/maps-test")  # fmt: skip
-    with pytest.raises(PushError, match=f"saved in {tmp_path / 'm'}, but pushing it to the Hub repo someone/maps-test failed") as e:
+    with pytest.raises(
+        PushError, match=f"saved in {tmp_path / 'm'}, but pushing it to the Hub repo someone/maps-test failed"
+    ) as e:
         train(cfg)
     assert (tmp_path / "m" / "model.safetensors").is_file()
     out = capsys.readouterr()

@@ -15,8 +15,16 @@ from pix2pix.predict import main as predict_main
 def tiny_model(task="colorize", space="lab", seed=0):
     torch.manual_seed(seed)
     io = {"maps": (3, 3), "lab": (1, 2), "rgb": (1, 3)}["maps" if task == "maps" else space]
-    return Pix2PixGenerator(*io, ngf=8, depth=5, task=task, space=space, artist="Claude Monet" if task != "maps" else None,
-                            direction="AtoB" if task == "maps" else None, image_size=64)
+    return Pix2PixGenerator(
+        *io,
+        ngf=8,
+        depth=5,
+        task=task,
+        space=space,
+        artist="Claude Monet" if task != "maps" else None,
+        direction="AtoB" if task == "maps" else None,
+        image_size=64,
+    )
 
 
 def test_save_stores_fp16_parameters_and_load_restores_fp32(tmp_path):
@@ -47,13 +55,18 @@ def test_a_colour_gain_scales_the_predicted_ab_and_travels_with_the_weights(phot
     m = tiny_model().eval()
     plain = Translator(m)(photos / "chelsea.png")
     m.set_colour_gain(2.5)
-    m.save(tmp_path / "g", train_info={"epochs": 1, "gain_fit": {"split": "tune paintings of Claude Monet (4, --tune-percent 50)"}})
+    m.save(
+        tmp_path / "g", train_info={"epochs": 1, "gain_fit": {"split": "tune paintings of Claude Monet (4, --tune-percent 50)"}}
+    )
     loaded = load_generator(tmp_path / "g")
     assert loaded.colour_gain == 2.5 and "colour_gain" not in loaded.architecture  # a calibration, not part of the network
     gained = Translator(loaded)(photos / "chelsea.png")
     torch.testing.assert_close(gained.lab[:, 0], plain.lab[:, 0])  # the lightness is the input's
     torch.testing.assert_close(gained.lab[:, 1:], 2.5 * plain.lab[:, 1:], atol=0.05, rtol=0.01)  # fp16-stored weights
-    assert "then scaled by 2.5 when colouring (its colour gain, fitted on tune paintings of Claude Monet" in (tmp_path / "g" / "README.md").read_text()
+    assert (
+        "then scaled by 2.5 when colouring (its colour gain, fitted on tune paintings of Claude Monet"
+        in (tmp_path / "g" / "README.md").read_text()
+    )
     for bad in (0.0, -1.0):
         with pytest.raises(ValueError, match="colour gain must be above 0"):
             tiny_model().set_colour_gain(bad)
@@ -72,20 +85,46 @@ def test_untrained_model_card_says_so(tmp_path):
 
 def test_the_card_lays_out_a_run_s_long_records_as_lists_and_tables(tmp_path):
     tune = {"psnr_db": 22.3, "ciede2000": 12.85, "colourfulness_ratio": 0.372, "targets_met": 3}
-    first = {"model": "a six-artist stage", "date": "2026-11-28", "device": "1 x NVIDIA H200", "data": "paintings: six artists",
-             "train_images": 1714, "schedule": "32 + 30 epochs", "steps": 6634, "batch_size": 16, "recipe": "python -m train.colorize ..."}
-    info = {"epochs": 2, "kept_epoch": 2, "final_losses": {"L1": 0.078, "D": 0.61}, "judged": [{"epoch": 1, **tune}, {"epoch": 2, **tune}],
-            "gain_fit": {"split": "tune paintings of Salvador Dali (8, --tune-percent 10)", "tried": {"1": tune, "1.25": tune}},
-            "fine_tuned_from": {"model": "a soup", "data": "paintings: Salvador Dali", "soup_of": {"r1": {}, "r2": {}},
-                                "fine_tuned_from": first},
-            "heldout": {"psnr_db": 22.37, "split": "held-out paintings of Salvador Dali (19)"}}
+    first = {
+        "model": "a six-artist stage",
+        "date": "2026-11-28",
+        "device": "1 x NVIDIA H200",
+        "data": "paintings: six artists",
+        "train_images": 1714,
+        "schedule": "32 + 30 epochs",
+        "steps": 6634,
+        "batch_size": 16,
+        "recipe": "python -m train.colorize ...",
+    }
+    info = {
+        "epochs": 2,
+        "kept_epoch": 2,
+        "final_losses": {"L1": 0.078, "D": 0.61},
+        "judged": [{"epoch": 1, **tune}, {"epoch": 2, **tune}],
+        "gain_fit": {"split": "tune paintings of Salvador Dali (8, --tune-percent 10)", "tried": {"1": tune, "1.25": tune}},
+        "fine_tuned_from": {
+            "model": "a soup",
+            "data": "paintings: Salvador Dali",
+            "soup_of": {"r1": {}, "r2": {}},
+            "fine_tuned_from": first,
+        },
+        "heldout": {"psnr_db": 22.37, "split": "held-out paintings of Salvador Dali (19)"},
+    }
     tiny_model().save(tmp_path / "m", train_info=info)
     card = (tmp_path / "m" / "README.md").read_text()
-    assert "- **final_losses**: D 0.61, L1 0.078\n" in card and '"epoch"' not in card and "{" not in card.split("## How it was trained")[1]
+    assert (
+        "- **final_losses**: D 0.61, L1 0.078\n" in card
+        and '"epoch"' not in card
+        and "{" not in card.split("## How it was trained")[1]
+    )
     assert "### Each epoch on the tune paintings\n\n| epoch | PSNR dB | CIEDE2000 | colourfulness ratio | targets met |" in card
     assert "| 2 | 22.3 | 12.85 | 0.372 | 3 |" in card and "| 1.25 | 22.3 | 12.85 | 0.372 | 3 |" in card
     assert "1. **a soup**: " in card and "the average of 2 runs (r1, r2)" in card  # the latest start first, then its own start
-    assert "2. **a six-artist stage**: 2026-11-28, 1 x NVIDIA H200; paintings: six artists (1714 images); 32 + 30 epochs, 6634 steps of 16." in card
+    assert (
+        "2. **a six-artist stage**: 2026-11-28, 1 x NVIDIA H200; paintings: six artists (1714 images); "
+        "32 + 30 epochs, 6634 steps of 16."
+        in card
+    )
     assert "   Recipe: python -m train.colorize ..." in card
     assert card.index("- **split**: held-out") < card.index("- **psnr_db**: 22.37")  # where the scores come from, first
     assert card == model_card(json.loads((tmp_path / "m" / "config.json").read_text()))  # what the file says, as re-written later
@@ -180,8 +219,17 @@ def test_translator_keeps_odd_sizes(photos, task, space):
 def test_predict_cli_end_to_end_on_an_odd_sized_real_image(photos, tmp_path):
     tiny_model().save(tmp_path / "model")
     Image.open(photos / "chelsea.png").convert("RGB").resize((333, 517)).save(tmp_path / "in.png")
-    code = predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "in.png"), "--real",
-                         str(photos / "chelsea.png"), "--out", str(tmp_path / "out" / "fig.png")])
+    code = predict_main(
+        [
+            "--model",
+            str(tmp_path / "model"),
+            str(tmp_path / "in.png"),
+            "--real",
+            str(photos / "chelsea.png"),
+            "--out",
+            str(tmp_path / "out" / "fig.png"),
+        ]
+    )
     assert code == 0
     assert Image.open(tmp_path / "out" / "fig_generated.png").size == (333, 517)
     fig = Image.open(tmp_path / "out" / "fig.png")
@@ -198,7 +246,16 @@ def test_predict_cli_reports_bad_input_without_a_traceback(photos, tmp_path, cap
     assert predict_main(["--model", str(tmp_path / "nope"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "o")]) == 2
     for out in ("fake.jpg", "fake.jpg/fig.png"):  # a file where the output folder should be
         with pytest.raises(SystemExit):
-            predict_main(["--model", str(tmp_path / "model"), str(photos / "chelsea.png"), str(photos / "coffee.png"), "--out", str(tmp_path / out)])
+            predict_main(
+                [
+                    "--model",
+                    str(tmp_path / "model"),
+                    str(photos / "chelsea.png"),
+                    str(photos / "coffee.png"),
+                    "--out",
+                    str(tmp_path / out),
+                ]
+            )
         assert "fake.jpg is a file, not a folder" in capsys.readouterr().err
 
 
@@ -212,11 +269,21 @@ def test_predict_cli_translates_folders_skips_bad_files_and_never_overwrites_inp
     (album / "trip" / "broken.jpg").write_bytes((photos / "rocket.jpg").read_bytes()[:2000])
     (album / "notes.txt").write_text("not an image, not even looked at")
     out = tmp_path / "out"
-    code = predict_main(["--model", str(tmp_path / "model"), str(album), str(photos / "coffee.png"), "--out", str(out), "--strength", "0.5"])
+    code = predict_main(
+        ["--model", str(tmp_path / "model"), str(album), str(photos / "coffee.png"), "--out", str(out), "--strength", "0.5"]
+    )
     assert code == 0
     made = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
-    assert made == ["album/chelsea_figure.png", "album/chelsea_generated.png", "album/rocket_figure.png", "album/rocket_generated.png",
-                    "album/trip/camera_figure.png", "album/trip/camera_generated.png", "coffee_figure.png", "coffee_generated.png"]
+    assert made == [
+        "album/chelsea_figure.png",
+        "album/chelsea_generated.png",
+        "album/rocket_figure.png",
+        "album/rocket_generated.png",
+        "album/trip/camera_figure.png",
+        "album/trip/camera_generated.png",
+        "coffee_figure.png",
+        "coffee_generated.png",
+    ]
     assert Image.open(out / "album" / "rocket_generated.png").size == (640, 427)
     captured = capsys.readouterr()
     assert "skipped" in captured.err and "broken.jpg" in captured.err and "corrupt or truncated" in captured.err
@@ -238,13 +305,24 @@ def test_predict_cli_keeps_every_result_when_inputs_share_a_name(photos, tmp_pat
     out = tmp_path / "out"
     assert predict_main(["--model", str(tmp_path / "model"), str(album), "--out", str(out)]) == 0
     made = sorted(str(p.relative_to(out)) for p in out.rglob("*_generated.png"))
-    assert made == ["album/cat_GIF_generated.png", "album/cat_png_generated.png", "album/cat_tif_generated.png", "album/dog_generated.png"]
+    assert made == [
+        "album/cat_GIF_generated.png",
+        "album/cat_png_generated.png",
+        "album/cat_tif_generated.png",
+        "album/dog_generated.png",
+    ]
     assert "4 translated" in capsys.readouterr().out
     # the same file name in two folders, both given as files: the first is written, the second refused, none replaced
     cat.save(other / "cat.png")
-    assert predict_main(["--model", str(tmp_path / "model"), str(album / "cat.png"), str(other / "cat.png"), "--out", str(out)]) == 0
+    assert (
+        predict_main(["--model", str(tmp_path / "model"), str(album / "cat.png"), str(other / "cat.png"), "--out", str(out)]) == 0
+    )
     captured = capsys.readouterr()
-    assert "1 translated" in captured.out and "1 skipped" in captured.out and "would overwrite another input's result" in captured.err
+    assert (
+        "1 translated" in captured.out
+        and "1 skipped" in captured.out
+        and "would overwrite another input's result" in captured.err
+    )
 
 
 def test_fast_bf16_path_stays_within_tolerance_of_fp32(photos, monkeypatch):

@@ -22,7 +22,7 @@ FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all
     3: {"infer"},
     4: {"snap"},  # fitting a maps model's palette snap through the Translator, as training ends and on demand
     5: {"train", "predict", "registry", "evaluate"},
-    6: {"cli"},  # the training commands' shared options, mapped onto the trainer's config
+    6: {"cli", "showcase"},  # the training commands' shared options; the figure of every colorizer on the test photos
 }
 FLOOR = {name: floor for floor, names in FLOORS.items() for name in names}
 
@@ -57,8 +57,16 @@ def test_modules_import_only_from_floors_below(name):
     assert not other & {"app", "train", "bench"}, f"pix2pix.{name} imports a command"
 
 
-@pytest.mark.parametrize("kind,base", [(DataError, FileNotFoundError), (ImageError, ValueError), (ModelError, RuntimeError),
-                                       (PushError, RuntimeError), (ConfigError, ValueError)])
+@pytest.mark.parametrize(
+    "kind,base",
+    [
+        (DataError, FileNotFoundError),
+        (ImageError, ValueError),
+        (ModelError, RuntimeError),
+        (PushError, RuntimeError),
+        (ConfigError, ValueError),
+    ],
+)
 def test_user_errors_keep_their_builtin_base(kind, base):
     assert issubclass(kind, UserError) and issubclass(kind, base)  # callers that catch the builtin still catch it
 

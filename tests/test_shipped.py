@@ -55,11 +55,19 @@ def test_every_shipped_model_is_trained_evaluated_and_small(registry):
             start = start.get("fine_tuned_from")
     a2m = registry.find_maps("AtoB")  # its palette snap was fitted on training pairs: About and the card say so
     snap = a2m.config["train_info"]["snap_calibration"]
-    assert f"palette snap fitted on {snap['tiles']} training pairs" in about and len(a2m.config["palette_bias"]) == len(a2m.config["palette"])
+    assert f"palette snap fitted on {snap['tiles']} training pairs" in about and len(a2m.config["palette_bias"]) == len(
+        a2m.config["palette"]
+    )
     assert "bias and a" in (a2m.path / "README.md").read_text()
-    infos = [c["props"].get("info") for c in app.build_app(registry).config["components"] if c["props"].get("label", "").startswith("Draw in the map palette")]
-    assert infos == [f"Draws every pixel in one of the {len(a2m.config['palette'])} flat colours learnt from the training maps"
-                     " (close calls settled as fitted on training maps): map-like colours."]  # the Maps tab counts the shipped palette
+    infos = [
+        c["props"].get("info")
+        for c in app.build_app(registry).config["components"]
+        if c["props"].get("label", "").startswith("Draw in the map palette")
+    ]
+    assert infos == [
+        f"Draws every pixel in one of the {len(a2m.config['palette'])} flat colours learnt from the training maps"
+        " (close calls settled as fitted on training maps): map-like colours."
+    ]  # the Maps tab counts the shipped palette
 
 
 def test_shipped_weights_are_fp16_on_disk_and_fp32_once_loaded(registry):
@@ -127,7 +135,11 @@ def test_every_config_records_its_held_out_scores():
 
 
 def test_the_artist_menu_opens_on_the_lab_model_with_the_lowest_held_out_colour_error(registry):
-    errors = {e.artist: e.config["train_info"]["heldout"]["ciede2000"] for e in registry.of_task("colorize") if e.config["space"] == "lab"}
+    errors = {
+        e.artist: e.config["train_info"]["heldout"]["ciede2000"]
+        for e in registry.of_task("colorize")
+        if e.config["space"] == "lab"
+    }
     assert registry.best_artist() == min(errors, key=errors.get)
 
 

@@ -13,17 +13,40 @@ from train import soup
 
 def tiny(folder, seed: int, facts: dict, ngf: int = 8, gain: float = 1.0) -> str:
     torch.manual_seed(seed)
-    model = Pix2PixGenerator(1, 2, ngf=ngf, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64, colour_gain=gain)
+    model = Pix2PixGenerator(
+        1, 2, ngf=ngf, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64, colour_gain=gain
+    )
     model.save(folder, facts)
     return str(folder)
 
 
 def test_a_soup_is_the_mean_of_its_ingredients_and_lists_them(tmp_path, capsys):
     start = {"model": "weights/start", "epochs": 10}
-    a = tiny(tmp_path / "a", 0, {"data": "paintings: Claude Monet", "train_images": 9, "steps": 100, "lambda_l1": 200.0,
-                                 "seconds_this_session": 10.0, "fine_tuned_from": start})
-    b = tiny(tmp_path / "b", 1, {"data": "paintings: Claude Monet", "train_images": 9, "steps": 120, "lambda_l1": 500.0,
-                                 "seconds_this_session": 12.5, "fine_tuned_from": start}, gain=2.0)  # a colour gain: fitted on b alone
+    a = tiny(
+        tmp_path / "a",
+        0,
+        {
+            "data": "paintings: Claude Monet",
+            "train_images": 9,
+            "steps": 100,
+            "lambda_l1": 200.0,
+            "seconds_this_session": 10.0,
+            "fine_tuned_from": start,
+        },
+    )
+    b = tiny(
+        tmp_path / "b",
+        1,
+        {
+            "data": "paintings: Claude Monet",
+            "train_images": 9,
+            "steps": 120,
+            "lambda_l1": 500.0,
+            "seconds_this_session": 12.5,
+            "fine_tuned_from": start,
+        },
+        gain=2.0,
+    )  # a colour gain: fitted on b alone
     assert soup.main(["--out", str(tmp_path / "soup"), a, b]) == 0
     assert "warning" not in capsys.readouterr().err  # one start: a soup proper
     ga, gb, gs = (load_generator(tmp_path / n) for n in ("a", "b", "soup"))
@@ -31,8 +54,10 @@ def test_a_soup_is_the_mean_of_its_ingredients_and_lists_them(tmp_path, capsys):
         if wa.is_floating_point():  # weights are stored as fp16: the mean of the loaded ones, to fp16 precision
             assert torch.allclose(ws, (wa + wb) / 2, atol=2e-3), name
     info = json.loads((tmp_path / "soup" / "config.json").read_text())["train_info"]
-    assert info["soup_of"] == {"a": {"lambda_l1": 200.0, "steps": 100, "seconds_this_session": 10.0},
-                               "b": {"lambda_l1": 500.0, "steps": 120, "seconds_this_session": 12.5}}
+    assert info["soup_of"] == {
+        "a": {"lambda_l1": 200.0, "steps": 100, "seconds_this_session": 10.0},
+        "b": {"lambda_l1": 500.0, "steps": 120, "seconds_this_session": 12.5},
+    }
     assert info["steps"] == 220 and info["seconds_this_session"] == 22.5 and info["fine_tuned_from"] == start
     assert gb.colour_gain == 2.0 and gs.colour_gain == 1.0  # new weights, not yet calibrated
     assert info["schedule"] == "the average of 2 runs" and info["data"] == "paintings: Claude Monet" and info["train_images"] == 9

@@ -26,8 +26,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tiny(data, out, **kw) -> TrainConfig:
-    base = dict(task="maps", data=str(data), out=str(out), epochs=2, epochs_decay=2, batch_size=2,
-                image_size=32, load_size=40, ngf=8, ndf=8, depth=5, eval_images=2)
+    base = dict(
+        task="maps",
+        data=str(data),
+        out=str(out),
+        epochs=2,
+        epochs_decay=2,
+        batch_size=2,
+        image_size=32,
+        load_size=40,
+        ngf=8,
+        ndf=8,
+        depth=5,
+        eval_images=2,
+    )
     return TrainConfig(**{**base, **kw})
 
 
@@ -37,8 +49,17 @@ def test_lr_schedule_is_constant_then_linear_decay_like_the_reference():
 
 
 def test_overfits_a_tiny_fixed_batch(paintings, tmp_path):
-    cfg = tiny(paintings, tmp_path, task="colorize", artists=["Claude Monet"], space="lab",
-               image_size=32, load_size=32, limit=2, lambda_l1=100)
+    cfg = tiny(
+        paintings,
+        tmp_path,
+        task="colorize",
+        artists=["Claude Monet"],
+        space="lab",
+        image_size=32,
+        load_size=32,
+        limit=2,
+        lambda_l1=100,
+    )
     t = Trainer(cfg)
     batch = t.images[:2]
     l1 = [t.train_step(batch)["L1"].item() for _ in range(120)]
@@ -89,10 +110,41 @@ def test_resume_continues_with_identical_state(ab_dataset, tmp_path, monkeypatch
 
 def test_ddp_under_torchrun_with_two_gloo_processes(ab_dataset, tmp_path):
     out = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-           "--master_port", str(free_port()), "-m", "train.maps", "--data", str(ab_dataset), "--out", str(out),
-           "--epochs", "1", "--epochs-decay", "1", "--batch-size", "1", "--image-size", "32", "--load-size", "40",
-           "--ngf", "8", "--ndf", "8", "--depth", "5", "--device", "cpu"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(free_port()),
+        "-m",
+        "train.maps",
+        "--data",
+        str(ab_dataset),
+        "--out",
+        str(out),
+        "--epochs",
+        "1",
+        "--epochs-decay",
+        "1",
+        "--batch-size",
+        "1",
+        "--image-size",
+        "32",
+        "--load-size",
+        "40",
+        "--ngf",
+        "8",
+        "--ndf",
+        "8",
+        "--depth",
+        "5",
+        "--device",
+        "cpu",
+    ]
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert r.returncode == 0, r.stderr[-3000:]
     info = json.loads((out / "config.json").read_text())["train_info"]
@@ -123,6 +175,7 @@ def test_a_time_budget_ends_a_long_run_early_and_says_so(ab_dataset, tmp_path):
 
 def test_palette_loss_rewards_the_real_pixels_palette_colour_and_ignores_fringes():
     palette = torch.tensor([[240.0, 240.0, 230.0], [170.0, 210.0, 160.0], [250.0, 160.0, 50.0]])
+
     def pixels(rgb: list[list[float]]) -> torch.Tensor:  # a row of RGB pixels as (1, 3, 1, N) in [-1, 1]
         return torch.tensor(rgb, dtype=torch.float32).T.reshape(1, 3, 1, len(rgb)) / 127.5 - 1
 
@@ -224,7 +277,9 @@ def test_ema_averages_the_generator_and_is_what_is_saved_and_resumed(ab_dataset,
 
 
 def test_a_tune_split_stays_out_of_training_and_is_recorded(paintings, tmp_path):
-    cfg = tiny(paintings, tmp_path / "t", task="colorize", space="lab", artists=["Monet"], tune_percent=50, epochs=1, epochs_decay=0)
+    cfg = tiny(
+        paintings, tmp_path / "t", task="colorize", space="lab", artists=["Monet"], tune_percent=50, epochs=1, epochs_decay=0
+    )
     t = Trainer(cfg)
     assert {p.name for p in t.train_set.files} == {"Claude_Monet_3.jpg", "Claude_Monet_5.jpg"}  # _2 is the tune painting
     t.fit()
@@ -232,7 +287,9 @@ def test_a_tune_split_stays_out_of_training_and_is_recorded(paintings, tmp_path)
 
 
 def test_zoom_augmentation_trains_a_colorizer_and_is_recorded_but_refused_for_maps(paintings, ab_dataset, tmp_path):
-    cfg = tiny(paintings, tmp_path / "z", task="colorize", space="lab", artists=["Monet"], min_scale=0.5, epochs=1, epochs_decay=0)
+    cfg = tiny(
+        paintings, tmp_path / "z", task="colorize", space="lab", artists=["Monet"], min_scale=0.5, epochs=1, epochs_decay=0
+    )
     t = Trainer(cfg)
     t.fit()
     saved = load_generator(tmp_path / "z")
@@ -283,8 +340,31 @@ def test_keep_best_survives_a_resume(paintings, tmp_path, monkeypatch):
 def test_keep_best_from_the_command_line_needs_a_tune_split(paintings, tmp_path, capsys):
     from train.colorize import main
 
-    args = ["--data", str(paintings), "--artist", "monet", "--out", str(tmp_path / "cli"), "--epochs", "1", "--epochs-decay", "1",
-            "--batch-size", "2", "--image-size", "32", "--load-size", "40", "--ngf", "8", "--ndf", "8", "--depth", "5", "--keep-best"]
+    args = [
+        "--data",
+        str(paintings),
+        "--artist",
+        "monet",
+        "--out",
+        str(tmp_path / "cli"),
+        "--epochs",
+        "1",
+        "--epochs-decay",
+        "1",
+        "--batch-size",
+        "2",
+        "--image-size",
+        "32",
+        "--load-size",
+        "40",
+        "--ngf",
+        "8",
+        "--ndf",
+        "8",
+        "--depth",
+        "5",
+        "--keep-best",
+    ]
     with pytest.raises(SystemExit):
         main(args)
     assert "--keep-best needs --tune-percent" in capsys.readouterr().err
@@ -293,29 +373,61 @@ def test_keep_best_from_the_command_line_needs_a_tune_split(paintings, tmp_path,
     assert info["kept_epoch"] in (1, 2) and len(info["judged"]) == 2 and all(0 <= j["targets_met"] <= 5 for j in info["judged"])
 
 
-@pytest.mark.parametrize("command,error", [
-    (["train.colorize", "--artist", "Titan"], "error: artist 'Titan' has no images. Artists found: Claude Monet, Gustav Klimt"),
-    (["train.colorize", "--artist", "monet", "--init", "no-such-model"], "error: model 'no-such-model' is neither a local folder"),
-    (["train.maps"], "error: dataset folder not found"),
-    (["train.colorize", "--artist", "monet", "--image-size", "100"], "error: --image-size 100 must be a multiple of 2**depth = 256"),
-])
+@pytest.mark.parametrize(
+    "command,error",
+    [
+        (
+            ["train.colorize", "--artist", "Titan"],
+            "error: artist 'Titan' has no images. Artists found: Claude Monet, Gustav Klimt",
+        ),
+        (
+            ["train.colorize", "--artist", "monet", "--init", "no-such-model"],
+            "error: model 'no-such-model' is neither a local folder",
+        ),
+        (["train.maps"], "error: dataset folder not found"),
+        (
+            ["train.colorize", "--artist", "monet", "--image-size", "100"],
+            "error: --image-size 100 must be a multiple of 2**depth = 256",
+        ),
+    ],
+)
 def test_training_commands_end_data_and_model_problems_with_one_line(paintings, tmp_path, command, error):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    run = subprocess.run([sys.executable, "-m", *command, "--data", str(paintings if "train.colorize" in command else tmp_path),
-                          "--epochs", "1", "--epochs-decay", "0", "--out", str(tmp_path / "out")],
-                         cwd=Path(__file__).parents[1], env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            *command,
+            "--data",
+            str(paintings if "train.colorize" in command else tmp_path),
+            "--epochs",
+            "1",
+            "--epochs-decay",
+            "0",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=Path(__file__).parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 2 and error in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("option,value,message", [
-    ("--batch-size", "0", "argument --batch-size: must be at least 1, got 0"),
-    ("--epochs", "-1", "argument --epochs: must be at least 0, got -1"),
-    ("--lr", "0", "argument --lr: must be above 0, got 0"),
-    ("--ema", "1", "argument --ema: must be at least 0 and below 1, got 1"),
-    ("--time-budget", "-5", "argument --time-budget: must be above 0, got -5"),
-    ("--ngf", "2.5", "argument --ngf: invalid int value: '2.5'"),
-])
+@pytest.mark.parametrize(
+    "option,value,message",
+    [
+        ("--batch-size", "0", "argument --batch-size: must be at least 1, got 0"),
+        ("--epochs", "-1", "argument --epochs: must be at least 0, got -1"),
+        ("--lr", "0", "argument --lr: must be above 0, got 0"),
+        ("--ema", "1", "argument --ema: must be at least 0 and below 1, got 1"),
+        ("--time-budget", "-5", "argument --time-budget: must be above 0, got -5"),
+        ("--ngf", "2.5", "argument --ngf: invalid int value: '2.5'"),
+    ],
+)
 def test_training_options_out_of_range_are_refused_by_name(option, value, message, capsys):
     p = training_parser("train", "")
     assert p.parse_args([option, "7"] if option != "--ema" else [option, "0.999"])  # in range: accepted
@@ -324,11 +436,14 @@ def test_training_options_out_of_range_are_refused_by_name(option, value, messag
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("settings,message", [
-    ({"epochs": 0, "epochs_decay": 0}, "needs at least one epoch"),
-    ({"load_size": 24}, "--load-size 24 must be at least --image-size 32"),
-    ({"image_size": 48, "load_size": 56}, "--image-size 48 must be a multiple of 2\\*\\*depth = 32"),
-])
+@pytest.mark.parametrize(
+    "settings,message",
+    [
+        ({"epochs": 0, "epochs_decay": 0}, "needs at least one epoch"),
+        ({"load_size": 24}, "--load-size 24 must be at least --image-size 32"),
+        ({"image_size": 48, "load_size": 56}, "--image-size 48 must be a multiple of 2\\*\\*depth = 32"),
+    ],
+)
 def test_settings_that_cannot_work_together_are_refused_before_any_data_is_read(settings, tmp_path, message):
     with pytest.raises(ConfigError, match=message):
         Trainer(tiny(tmp_path / "no-data-needed", tmp_path / "out", **settings))
@@ -352,10 +467,15 @@ def test_an_out_folder_behind_a_file_is_refused_before_training(tmp_path):
         Trainer(tiny(tmp_path / "no-data-needed", tmp_path / "a-file" / "model"))
 
 
-@pytest.mark.parametrize(("options", "error"), [(["--artist", "Titian", "--min-scale", "2"], "between 0 and 1"),
-                                                (["--artist", "Titian", "--photos"], "not allowed with argument"),
-                                                (["--photos", "--keep-best", "--tune-percent", "10"], "needs --artist"),
-                                                ([], "one of the arguments --artist --photos is required")])
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (["--artist", "Titian", "--min-scale", "2"], "between 0 and 1"),
+        (["--artist", "Titian", "--photos"], "not allowed with argument"),
+        (["--photos", "--keep-best", "--tune-percent", "10"], "needs --artist"),
+        ([], "one of the arguments --artist --photos is required"),
+    ],
+)
 def test_colorize_options_are_checked_before_any_data_is_read(options, error, capsys):
     from train.colorize import main as colorize_main
 

@@ -3,7 +3,8 @@
     python -m train.maps --download                       # fetch data/maps (about 250 MB), train photo -> map
     python -m train.maps --direction BtoA --out weights/maps-map2aerial
     torchrun --nproc_per_node 4 -m train.maps --batch-size 16   # several GPUs
-    python -m train.maps --init weights/maps-aerial2map --lambda-gan 0 --lambda-palette 1 --lr 1e-4 --epochs 4 --epochs-decay 8 --batch-size 4 --out weights/maps-aerial2map-ft
+    python -m train.maps --init weights/maps-aerial2map --lambda-gan 0 --lambda-palette 1 --lr 1e-4 \\
+        --epochs 4 --epochs-decay 8 --batch-size 4 --out weights/maps-aerial2map-ft
     python -m train.maps --calibrate weights/maps-aerial2map --data ../shared/data/maps
 
 The fourth line fine-tunes a trained aerial -> map model (its architecture, scale and palette are kept) with a
@@ -32,13 +33,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--download", action="store_true", help="download the public maps archive into the parent of --data first")
     p.add_argument("--direction", choices=["AtoB", "BtoA"], default="AtoB", help="AtoB: photo -> map; BtoA: map -> photo")
     p.add_argument("--out", help="model folder to write (default weights/maps-aerial2map or weights/maps-map2aerial)")
-    p.add_argument("--scale", type=POSITIVE, help="ground scale to record: training pixels per pixel of the original 600 px "
-                   "tiles (default: load size / tile width on disk; give it when the tiles were resized beforehand)")
-    p.add_argument("--palette", type=number(int, 0), default=10, help="AtoB: colours of the map palette learnt for snapping (0: none)")
-    p.add_argument("--lambda-palette", type=WEIGHT, default=0.0, help="AtoB: weight of a cross-entropy term that teaches "
-                   "each pixel its real palette colour (what --snap picks); needs the palette, e.g. with --init")
-    p.add_argument("--calibrate", metavar="MODEL", help="AtoB: only re-learn MODEL's palette (--palette colours) and refit "
-                   "its snapping on the training pairs of --data, then save MODEL in place")
+    p.add_argument(
+        "--scale",
+        type=POSITIVE,
+        help="ground scale to record: training pixels per pixel of the original 600 px "
+        "tiles (default: load size / tile width on disk; give it when the tiles were resized beforehand)",
+    )
+    p.add_argument(
+        "--palette", type=number(int, 0), default=10, help="AtoB: colours of the map palette learnt for snapping (0: none)"
+    )
+    p.add_argument(
+        "--lambda-palette",
+        type=WEIGHT,
+        default=0.0,
+        help="AtoB: weight of a cross-entropy term that teaches "
+        "each pixel its real palette colour (what --snap picks); needs the palette, e.g. with --init",
+    )
+    p.add_argument(
+        "--calibrate",
+        metavar="MODEL",
+        help="AtoB: only re-learn MODEL's palette (--palette colours) and refit "
+        "its snapping on the training pairs of --data, then save MODEL in place",
+    )
     args = p.parse_args(argv)
     if args.calibrate and args.palette < 1:  # before any download
         raise ConfigError(f"--calibrate needs a palette of at least one colour, got --palette {args.palette}")
@@ -50,8 +66,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"palette snap refitted and saved in {args.calibrate}; re-run pix2pix.evaluate --write for its scores")
         return 0
     out = args.out or f"weights/maps-{'aerial2map' if args.direction == 'AtoB' else 'map2aerial'}"
-    train(config_from_args(args, task="maps", data=data, out=out, direction=args.direction, scale=args.scale, palette=args.palette,
-                           lambda_palette=args.lambda_palette))
+    train(
+        config_from_args(
+            args,
+            task="maps",
+            data=data,
+            out=out,
+            direction=args.direction,
+            scale=args.scale,
+            palette=args.palette,
+            lambda_palette=args.lambda_palette,
+        )
+    )
     print(f"model written to {out}")
     return 0
 
