@@ -283,7 +283,7 @@ class Studio:
                         facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
                 if e.config.get("colour_gain", 1.0) != 1.0:
                     gain = e.config["colour_gain"]
-                    facts += f"; colour gain {gain:g} (its a\\*b\\* scaled by it; fitted on the tune paintings, not the held-out ones)"
+                    facts += f"; colour gain {gain:g} (its a\\*b\\* scaled by it; fitted on tune paintings, not held-out ones)"
                 if isinstance(snap := info.get("snap_calibration"), dict):
                     facts += (
                         f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority vote)"

@@ -288,8 +288,9 @@ def colorize_table(gray: Row, mean: Row, models: list[Row]) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r, targets in [(gray, ""), (mean, ""), *((m, targets_cell(m, gray, mean)) for m in models)]:
+        ms = f"{1000 * np.mean(r.seconds):.0f}"
         cells = [r.name, f"{r.mean('psnr'):.2f}", f"{r.mean('ciede2000'):.2f}", f"{r.mean('ssim'):.3f}",
-                 f"{colourfulness_ratio(r):.3f}", f"{palette_of(r):.3f}", f"{1000 * np.mean(r.seconds):.0f}", targets]  # fmt: skip
+                 f"{colourfulness_ratio(r):.3f}", f"{palette_of(r):.3f}", ms, targets]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
