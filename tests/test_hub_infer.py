@@ -122,8 +122,7 @@ def test_the_card_lays_out_a_run_s_long_records_as_lists_and_tables(tmp_path):
     assert "1. **a soup**: " in card and "the average of 2 runs (r1, r2)" in card  # the latest start first, then its own start
     assert (
         "2. **a six-artist stage**: 2026-11-28, 1 x NVIDIA H200; paintings: six artists (1714 images); "
-        "32 + 30 epochs, 6634 steps of 16."
-        in card
+        "32 + 30 epochs, 6634 steps of 16." in card
     )
     assert "   Recipe: python -m train.colorize ..." in card
     assert card.index("- **split**: held-out") < card.index("- **psnr_db**: 22.37")  # where the scores come from, first
