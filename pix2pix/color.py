@@ -99,32 +99,3 @@ def normalize_lab(lab: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def denormalize_lab(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     """Inverse of `normalize_lab`, concatenated back to (B, 3, H, W) Lab."""
     return torch.cat([(L + 1) * L_SCALE, ab * AB_SCALE], dim=1)
-
-
-# --- What the generator sees and predicts, per task and colour space --------------------------
-
-
-def to_condition(rgb: torch.Tensor, task: str, space: str) -> torch.Tensor:
-    """Generator input from RGB in [0, 1]: the image itself (maps), its L channel (lab) or gray (rgb)."""
-    if task == "maps":
-        return rgb * 2 - 1
-    if space == "lab":
-        return normalize_lab(rgb_to_lab(rgb))[0]
-    return rgb_to_gray(rgb) * 2 - 1
-
-
-def to_target(rgb: torch.Tensor, space: str) -> torch.Tensor:
-    """Generator target from RGB in [0, 1]: normalised ab (lab) or RGB in [-1, 1]."""
-    return normalize_lab(rgb_to_lab(rgb))[1] if space == "lab" else rgb * 2 - 1
-
-
-def output_to_rgb(output: torch.Tensor, condition: torch.Tensor, space: str) -> torch.Tensor:
-    """Generator output (and, for lab, the L it was conditioned on) back to RGB in [0, 1]."""
-    if space == "lab":
-        return lab_to_rgb(denormalize_lab(condition, output.float()))
-    return ((output.float() + 1) / 2).clamp(0, 1)
-
-
-def condition_to_rgb(condition: torch.Tensor) -> torch.Tensor:
-    """A generator input shown as an image: RGB passes through, one channel becomes gray RGB."""
-    return ((condition.float() + 1) / 2).clamp(0, 1).expand(-1, 3, -1, -1)

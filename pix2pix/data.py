@@ -22,12 +22,12 @@ from PIL import Image
 from tqdm import tqdm
 
 from .card import PHOTO_ARTIST
-from .color import mean_chroma, to_condition, to_target
+from .color import mean_chroma
 from .errors import UserError
 from .images import IMAGE_SUFFIXES, image_files, load_image
+from .kinds import Kind, Maps, kind_of
 
 MAPS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/maps.tar.gz"
-DIRECTIONS = ("AtoB", "BtoA")
 MIN_CHROMA = 3.0  # mean Lab chroma below this: a drawing or grayscale reproduction, nothing to learn colour from
 
 
@@ -98,6 +98,7 @@ class ImageSet(torch.utils.data.Dataset):
 
     images: torch.Tensor
     files: list[Path]
+    kind: Kind  # how a batch becomes the network's (input, target)
 
     def _load(self, files: list[Path], size: int, desc: str) -> torch.Tensor:
         arrays = [self.decode_file(p, size) for p in tqdm(files, desc=desc, unit="img", leave=False)]
@@ -108,7 +109,7 @@ class ImageSet(torch.utils.data.Dataset):
         return _decode(path, size)
 
     def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        raise NotImplementedError
+        return self.kind.pair(batch)
 
     def targets_at(self, size: int, chunk: int = 64) -> Iterator[torch.Tensor]:
         """Every image's target (what the model learns to output), shrunk to `size` px, a chunk at a time."""
@@ -145,9 +146,7 @@ class PairedImages(ImageSet):
     def __init__(
         self, root: str | Path, split: str = "train", size: int = 286, direction: str = "AtoB", limit: int | None = None
     ) -> None:
-        if direction not in DIRECTIONS:
-            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
-        self.direction = direction
+        self.kind, self.direction = Maps(direction), direction
         self.files = list_images(Path(root) / split)[:limit]
         self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
         self.source_width = source_width(self.files[0])  # training sees the ground at size / source_width
@@ -160,10 +159,6 @@ class PairedImages(ImageSet):
             b = im.crop((w // 2, 0, w, h)).resize((size, size), Image.Resampling.BICUBIC)
         return np.concatenate([np.asarray(a), np.asarray(b)], axis=2)
 
-    def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        a, b = (batch.float() / 255).split(3, dim=1)
-        src, dst = (a, b) if self.direction == "AtoB" else (b, a)
-        return src * 2 - 1, dst * 2 - 1
 
 
 def painter_of(path: Path) -> str:
@@ -232,7 +227,7 @@ class ColourImages(ImageSet):
     def _keep_colour(self, files: list[Path], size: int, space: str, split: str, min_chroma: float) -> None:
         if space not in ("lab", "rgb"):
             raise ValueError(f"space must be lab or rgb, got {space!r}")
-        self.space = space
+        self.space, self.kind = space, kind_of("colorize", space)
         images = self._load(files, size, f"decoding {split}")
         keep = [mean_chroma(im.permute(1, 2, 0).numpy()) >= min_chroma for im in images]
         self.colorless = [p for p, k in zip(files, keep) if not k]
@@ -240,10 +235,6 @@ class ColourImages(ImageSet):
         if not self.files:
             raise DataError(f"the {split} split of {', '.join(self.artists)} has no images in colour ({len(keep)} colorless)")
         self.images = images[torch.tensor(keep)]
-
-    def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        rgb = batch.float() / 255
-        return to_condition(rgb, "colorize", self.space), to_target(rgb, self.space)
 
 
 class Paintings(ColourImages):

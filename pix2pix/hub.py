@@ -19,6 +19,7 @@ from safetensors.torch import save_file
 
 from .card import model_card
 from .errors import UserError
+from .kinds import Kind, kind_of
 from .models import UNetGenerator
 
 TASKS = ("maps", "colorize")
@@ -101,6 +102,11 @@ class Pix2PixGenerator(
         weights (a fine-tune, a soup), since a gain fitted on other weights no longer applies."""
         check_gain(gain, self.space)
         self.colour_gain = self._hub_mixin_config["colour_gain"] = gain
+
+    @property
+    def kind(self) -> Kind:
+        """What the network sees and predicts, and how its output becomes an image (`kinds`)."""
+        return kind_of(self.task, self.space, self.direction)
 
     @property
     def config(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .card import describe
-from .color import AB_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, output_to_rgb, rgb_to_gray, to_condition
+from .color import AB_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, rgb_to_gray
 from .hub import Pix2PixGenerator, load_generator
 from .images import MAX_SIDE, ImageInput, load_image
 from .palette import snap_to_palette
@@ -136,9 +136,10 @@ class Translator:
         rgb, notes = load_image(image, self.max_side)
         x = to_tensor(rgb)
         gray = to_image(rgb_to_gray(x).expand(-1, 3, -1, -1))
-        if self.model.task == "maps":
+        kind = self.model.kind
+        if kind.tiled:
             return Result(to_image(x), gray, to_image(self.translate_map(x, snap)), notes)
-        if self.model.space == "lab":
+        if kind.keeps_lightness:
             lab = self.colorize_lab(x)
             return Result(to_image(x), gray, with_strength(lab, strength), notes, lab)
         return Result(to_image(x), gray, to_image(self.colorize_rgb(x)), notes)
@@ -154,10 +155,10 @@ class Translator:
         scaled = [max(1, round(s * self.model.scale)) for s in size]
         if scaled != list(size):
             x = F.interpolate(x, size=scaled, mode="bilinear", antialias=True, align_corners=False)
-        y = tiled(self.net, to_condition(x, "maps", "rgb"), tile, min(self.overlap, tile // 2))
+        y = tiled(self.net, self.model.kind.condition(x), tile, min(self.overlap, tile // 2))
         if scaled != list(size):
             y = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
-        rgb = output_to_rgb(y, y, "rgb")
+        rgb = self.model.kind.to_rgb(y, x)
         if not (snap and self.can_snap):
             return rgb
         return snap_to_palette(rgb, self.model.palette, self.model.palette_bias, self.model.snap_window)
@@ -166,7 +167,7 @@ class Translator:
         """The network on the image resized to its training size, output upsampled back to the input's size."""
         s = self.model.image_size
         small = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
-        y = self.net(to_condition(small, "colorize", self.model.space))
+        y = self.net(self.model.kind.condition(small))
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
     def colorize_lab(self, x: torch.Tensor) -> torch.Tensor:
@@ -174,5 +175,4 @@ class Translator:
         return torch.cat([cv_rgb_to_lab(x)[:, :1], self.predict_small(x) * (AB_SCALE * self.model.colour_gain)], dim=1)
 
     def colorize_rgb(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.predict_small(x)
-        return output_to_rgb(y, y, "rgb")
+        return self.model.kind.to_rgb(self.predict_small(x), x)

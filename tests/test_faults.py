@@ -14,8 +14,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from pix2pix import train as train_mod
-from pix2pix.train import CHECKPOINT, save_atomic
+from pix2pix import checkpoint as checkpoint_mod
+from pix2pix.checkpoint import CHECKPOINT, save_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +89,7 @@ def test_failed_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypatch):
         f.write(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(train_mod.torch, "save", disk_full)
+    monkeypatch.setattr(checkpoint_mod.torch, "save", disk_full)
     with pytest.raises(OSError, match="could not write .*No space left on device.*previous file there is intact"):
         save_atomic({"epoch": 2}, path)
     monkeypatch.undo()
@@ -104,7 +104,7 @@ def test_unwritable_output_folder_gives_a_clear_error_and_keeps_the_previous_che
     def read_only(file, mode="r", *args, **kwargs):  # what open() does on a read-only mount (root ignores chmod)
         raise PermissionError(errno.EACCES, "Permission denied", str(file))
 
-    monkeypatch.setattr(train_mod, "open", read_only, raising=False)
+    monkeypatch.setattr(checkpoint_mod, "open", read_only, raising=False)
     with pytest.raises(OSError, match=f"could not write {path} \\(Permission denied\\).*previous file there is intact"):
         save_atomic({"epoch": 2}, path)
     monkeypatch.undo()

@@ -12,26 +12,34 @@ from pix2pix.data import DataError
 from pix2pix.errors import UserError, reports_user_errors
 from pix2pix.hub import ModelError, PushError
 from pix2pix.images import ImageError
-from pix2pix.train import ConfigError
+from pix2pix.config import ConfigError
 
 PACKAGE = Path(__file__).parents[1] / "pix2pix"
 FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all
     0: {"errors", "options"},  # what every command shares: the kinds of user error, the range-checked options
-    1: {"models", "color", "images", "palette", "card", "hues"},
-    2: {"data", "hub", "losses"},
-    3: {"infer"},
-    4: {"snap"},  # fitting a maps model's palette snap through the Translator, as training ends and on demand
-    5: {"train", "predict", "registry", "evaluate"},
-    6: {"cli", "showcase"},  # the training commands' shared options; the figure of every colorizer on the test photos
+    1: {"models", "color", "images", "palette", "card", "hues", "config"},
+    2: {"kinds"},  # one class per kind of model: what its network sees and predicts
+    3: {"data", "hub", "losses"},
+    4: {"infer"},
+    5: {"snap", "critic"},  # fitting a maps model's palette snap through the Translator; the discriminator's one handle
+    6: {"setup", "registry", "predict"},  # what a training run is set up from; the app's models; the predict command
+    7: {"checkpoint", "evaluate"},  # a run's checkpoint; the held-out scores (and the trainer's judge)
+    8: {"train"},  # the trainer: step, epochs, record
+    9: {"showcase"},  # the figure of every colorizer on the test photos
 }
 FLOOR = {name: floor for floor, names in FLOORS.items() for name in names}
 
 
 def imports_of(path: Path) -> tuple[set[str], set[str]]:
     """The modules of this package that `path` imports, and the other top-level packages it imports (code only, not
-    text in strings)."""
+    text in strings, nor the imports of type annotations under `if TYPE_CHECKING:`, which never run)."""
     own, other = set(), set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+                   for n in ast.walk(node)}  # fmt: skip
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             own.add((node.module or "").split(".")[0])
         elif isinstance(node, (ast.Import, ast.ImportFrom)):

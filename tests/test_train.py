@@ -8,19 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
+import pix2pix.train
 from bench.appserver import free_port
-from pix2pix.cli import training_parser
+from pix2pix.config import ConfigError, TrainConfig, training_parser
 from pix2pix.hub import load_generator
 from pix2pix.losses import palette_loss
-from pix2pix.train import (
-    CHECKPOINT,
-    RAW,
-    ConfigError,
-    TrainConfig,
-    Trainer,
-    lr_factor,
-    train,
-)
+from pix2pix.checkpoint import CHECKPOINT
+from pix2pix.setup import lr_factor
+from pix2pix.train import RAW, Trainer, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,14 +77,14 @@ def test_training_writes_model_samples_and_metrics(ab_dataset, tmp_path):
 
 def crash_after_epoch(monkeypatch: pytest.MonkeyPatch, epoch: int) -> None:
     """Make runs stop as if killed right after saving this epoch's checkpoint (until `monkeypatch.undo()`)."""
-    original = Trainer.save_checkpoint
+    original = pix2pix.train.save_checkpoint
 
-    def save_then_crash(self):
-        original(self)
-        if self.epoch == epoch:
+    def save_then_crash(trainer):
+        original(trainer)
+        if trainer.epoch == epoch:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(Trainer, "save_checkpoint", save_then_crash)
+    monkeypatch.setattr(pix2pix.train, "save_checkpoint", save_then_crash)
 
 
 def test_resume_continues_with_identical_state(ab_dataset, tmp_path, monkeypatch):
@@ -201,10 +196,10 @@ def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the
     t = Trainer(tiny(ab_dataset, tmp_path / "b", init=str(tmp_path / "a"), lambda_gan=0, lambda_palette=1.0, lr=1e-3))
     saved = load_generator(tmp_path / "a").state_dict()  # as stored (fp16 parameters)
     assert all(torch.equal(a.cpu(), b) for a, b in zip(t.G.state_dict().values(), saved.values()))
-    d_before = [p.clone() for p in t.D.parameters()]
+    d_before = [p.clone() for p in t.critic.net.parameters()]
     stats = t.train_step(t.images[:2])
     assert set(stats) == {"L1", "palette"} and stats["palette"] > 0
-    assert all(torch.equal(a, b) for a, b in zip(d_before, t.D.parameters()))  # no GAN term: D is never run
+    assert all(torch.equal(a, b) for a, b in zip(d_before, t.critic.net.parameters()))  # no GAN term: D is never run
     tuned = t.fit()
     assert tuned.palette == first.palette and tuned.scale == first.scale
     assert len(tuned.palette_bias) == 4 and tuned.snap_window >= 1  # its snap is refitted to its new outputs
@@ -429,7 +424,7 @@ def test_training_commands_end_data_and_model_problems_with_one_line(paintings, 
     ],
 )
 def test_training_options_out_of_range_are_refused_by_name(option, value, message, capsys):
-    p = training_parser("train", "")
+    p = training_parser("train", "", [])
     assert p.parse_args([option, "7"] if option != "--ema" else [option, "0.999"])  # in range: accepted
     with pytest.raises(SystemExit):
         p.parse_args([option, value])
@@ -455,7 +450,7 @@ def test_a_push_that_cannot_happen_is_refused_before_training(tmp_path, monkeypa
     with pytest.raises(ConfigError, match="HF_HUB_OFFLINE is set"):  # the tests run offline
         Trainer(cfg)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setattr("pix2pix.train.get_token", lambda: None)  # no HF_TOKEN and no saved login
+    monkeypatch.setattr("pix2pix.setup.get_token", lambda: None)  # no HF_TOKEN and no saved login
     with pytest.raises(ConfigError, match="needs a Hub token: set HF_TOKEN"):
         Trainer(cfg)
     assert not (tmp_path / "out").exists()

@@ -18,43 +18,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pix2pix.cli import config_from_args, training_parser
+from pix2pix.config import FIELDS, ConfigError, add_option, config_from_args, training_parser
 from pix2pix.data import download_maps
 from pix2pix.errors import reports_user_errors
-from pix2pix.options import POSITIVE, WEIGHT, number
 from pix2pix.snap import recalibrate
-from pix2pix.train import ConfigError, train
+from pix2pix.train import train
 
 
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
-    p = training_parser("python -m train.maps", __doc__)
-    p.add_argument("--data", default="data/maps", help="folder holding train/ and val/ of side-by-side A|B JPGs")
+    p = training_parser("python -m train.maps", __doc__, ["direction", "scale", "palette", "lambda_palette"])
+    add_option(p, "data", default="data/maps", help="folder holding train/ and val/ of side-by-side A|B JPGs")
+    add_option(p, "out", default=None, help=FIELDS["out"].metadata["help"] + " (default weights/maps-aerial2map or -map2aerial)")
     p.add_argument("--download", action="store_true", help="download the public maps archive into the parent of --data first")
-    p.add_argument("--direction", choices=["AtoB", "BtoA"], default="AtoB", help="AtoB: photo -> map; BtoA: map -> photo")
-    p.add_argument("--out", help="model folder to write (default weights/maps-aerial2map or weights/maps-map2aerial)")
-    p.add_argument(
-        "--scale",
-        type=POSITIVE,
-        help="ground scale to record: training pixels per pixel of the original 600 px "
-        "tiles (default: load size / tile width on disk; give it when the tiles were resized beforehand)",
-    )
-    p.add_argument(
-        "--palette", type=number(int, 0), default=10, help="AtoB: colours of the map palette learnt for snapping (0: none)"
-    )
-    p.add_argument(
-        "--lambda-palette",
-        type=WEIGHT,
-        default=0.0,
-        help="AtoB: weight of a cross-entropy term that teaches "
-        "each pixel its real palette colour (what --snap picks); needs the palette, e.g. with --init",
-    )
-    p.add_argument(
-        "--calibrate",
-        metavar="MODEL",
-        help="AtoB: only re-learn MODEL's palette (--palette colours) and refit "
-        "its snapping on the training pairs of --data, then save MODEL in place",
-    )
+    p.add_argument("--calibrate", metavar="MODEL", help="AtoB: only re-learn MODEL's palette (--palette colours) and refit "
+                   "its snapping on the training pairs of --data, then save MODEL in place")  # fmt: skip
     args = p.parse_args(argv)
     if args.calibrate and args.palette < 1:  # before any download
         raise ConfigError(f"--calibrate needs a palette of at least one colour, got --palette {args.palette}")
@@ -66,18 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"palette snap refitted and saved in {args.calibrate}; re-run pix2pix.evaluate --write for its scores")
         return 0
     out = args.out or f"weights/maps-{'aerial2map' if args.direction == 'AtoB' else 'map2aerial'}"
-    train(
-        config_from_args(
-            args,
-            task="maps",
-            data=data,
-            out=out,
-            direction=args.direction,
-            scale=args.scale,
-            palette=args.palette,
-            lambda_palette=args.lambda_palette,
-        )
-    )
+    train(config_from_args(args, task="maps", data=data, out=out, space="rgb"))
     print(f"model written to {out}")
     return 0
 

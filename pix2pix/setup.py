@@ -1,0 +1,135 @@
+"""What a run is set up from, checked before any long work: its device, its data, and the generator it starts
+with (new, or a saved model to fine-tune, checked against the run's task)."""
+
+from __future__ import annotations
+
+import torch
+from huggingface_hub import get_token
+
+from .config import ConfigError, TrainConfig
+from .data import DataError, ImageSet, Paintings, PairedImages, Photos
+from .kinds import Kind, Maps, kind_of
+from .hub import Pix2PixGenerator, file_in_the_way, hub_offline, load_generator
+from .snap import map_palette
+
+
+def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
+    if name != "auto":
+        device = torch.device(name)
+        return torch.device("cuda", local_rank) if device.type == "cuda" and device.index is None else device
+    if torch.cuda.is_available():
+        return torch.device("cuda", local_rank)
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def lr_factor(epoch: int, cfg: TrainConfig) -> float:
+    """Constant for `epochs`, then linear decay to zero over `epochs_decay` (the pix2pix schedule)."""
+    return 1.0 - max(0, epoch + 1 - cfg.epochs) / (cfg.epochs_decay + 1)
+
+
+def run_kind(cfg: TrainConfig) -> Kind:
+    """The kind of model the run trains (`kinds`)."""
+    try:
+        return kind_of(cfg.task, cfg.space, cfg.direction)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+
+
+def load_datasets(cfg: TrainConfig) -> tuple[ImageSet, ImageSet | None]:
+    """Training set decoded at `load_size` (for random crops) and a held-out set at `image_size` (None where the
+    data has no held-out split)."""
+    kind = run_kind(cfg)
+
+    def images(split: str, size: int, limit: int | None, tune: int = 0) -> ImageSet:
+        if isinstance(kind, Maps):
+            return PairedImages(cfg.data, split, size, cfg.direction, limit=limit)
+        if cfg.artists:
+            return Paintings(cfg.data, cfg.artists, split, size, cfg.space, limit=limit, tune_percent=tune)
+        return Photos(cfg.data, split, size, cfg.space, limit=limit, tune_percent=tune)
+
+    train = images("train", cfg.load_size, cfg.limit, cfg.tune_percent)
+    try:
+        return train, images("val", cfg.image_size, cfg.eval_images)
+    except DataError:
+        return train, None
+
+
+def model_role(cfg: TrainConfig) -> dict[str, str | None]:
+    """The task, colour space and direction the run's generator is for (maps are RGB and have a direction)."""
+    kind = run_kind(cfg)
+    return {"task": kind.task, "space": kind.space, "direction": kind.direction}
+
+
+def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
+    """The saved model a fine-tuning run starts from, checked against the run's task."""
+    G = load_generator(cfg.init).train()
+    want = model_role(cfg)
+    have = {k: getattr(G, k) for k in want}
+    if have != want:
+        raise ConfigError(f"--init {cfg.init} was trained for {have}, not {want}")
+    if cfg.image_size % 2**G.depth:
+        raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of {2**G.depth} for {cfg.init}")
+    return G
+
+
+def fine_tuned(cfg: TrainConfig, train: ImageSet, scale: float) -> Pix2PixGenerator:
+    """The saved model to start from, checked against this run's data; a colorizer now serves the run's artists."""
+    G = initial_generator(cfg)
+    if abs(G.scale - scale) > 0.01 * G.scale:
+        have = f"{cfg.init} learnt a ground scale of {G.scale:.4g}"
+        raise ConfigError(f"{have}; this run's data gives {scale:.4g} (adjust --load-size)")
+    if not isinstance(G.kind, Maps):  # fine-tuned on other images, it serves their artist, uncalibrated
+        G.set_artist(", ".join(train.artists))
+        G.set_colour_gain(1.0)
+    return G
+
+
+def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
+    """A new generator for the run (with the map palette learnt from the training maps, for aerial -> map), or the
+    model it fine-tunes."""
+    kind = run_kind(cfg)
+    maps = isinstance(kind, Maps)
+    scale = (cfg.scale or cfg.load_size / train.source_width) if maps else 1.0
+    if cfg.init:
+        return fine_tuned(cfg, train, scale)
+    palette = None
+    if maps and cfg.direction == "AtoB" and cfg.palette > 0:
+        palette = map_palette(train.images[:, 3:].cpu(), cfg.palette, cfg.seed)
+    return Pix2PixGenerator(
+        in_channels=kind.in_channels,
+        out_channels=kind.out_channels,
+        ngf=cfg.ngf,
+        depth=cfg.depth,
+        norm=cfg.norm,
+        **model_role(cfg),
+        artist=", ".join(getattr(train, "artists", [])) or None,
+        image_size=cfg.image_size,
+        scale=scale,
+        palette=palette,
+    )
+
+
+def check_config(cfg: TrainConfig) -> None:
+    """Refuse settings that would fail (or silently do nothing) deep in a run, before any data is read."""
+    if blocker := file_in_the_way(cfg.out):
+        raise ConfigError(f"--out {cfg.out}: {blocker} is a file, not a folder")
+    if cfg.total_epochs < 1 or min(cfg.epochs, cfg.epochs_decay) < 0:
+        raise ConfigError(f"the schedule needs at least one epoch, got --epochs {cfg.epochs} --epochs-decay {cfg.epochs_decay}")
+    if cfg.load_size < cfg.image_size:
+        raise ConfigError(
+            f"--load-size {cfg.load_size} must be at least --image-size {cfg.image_size}: crops are cut from the loaded images"
+        )
+    if not cfg.init and cfg.image_size % 2**cfg.depth:
+        raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of 2**depth = {2**cfg.depth} (--depth {cfg.depth})")
+    if not 0 <= cfg.min_scale <= 1:
+        raise ConfigError(f"--min-scale must be between 0 and 1, got {cfg.min_scale:g}")
+    if cfg.min_scale and isinstance(run_kind(cfg), Maps):
+        raise ConfigError("--min-scale is for colorizers: a maps model is trained and run at one ground scale")
+    if cfg.push_to_hub and hub_offline():
+        raise ConfigError(f"--push-to-hub {cfg.push_to_hub}: HF_HUB_OFFLINE is set, so the Hub cannot be reached")
+    if cfg.push_to_hub and not get_token():  # found now, not after hours of training
+        raise ConfigError(
+            f"--push-to-hub {cfg.push_to_hub} needs a Hub token: set HF_TOKEN in the environment (or run `hf auth login`)"
+        )
