@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
-from pix2pix.data import painting_files
+from pix2pix.training.data import painting_files
 
 MAPS_LOAD = 286
 LOAD = 286  # the trainer's --load-size: it squashes every painting to LOAD x LOAD before cropping

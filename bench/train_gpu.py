@@ -34,9 +34,9 @@ from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 
 from bench.infer_cpu import peak_rss_mb
-from pix2pix.data import ImageSet
-from pix2pix.config import TrainConfig
-from pix2pix.train import Trainer
+from pix2pix.training.data import ImageSet
+from pix2pix.training.config import TrainConfig
+from pix2pix.training.trainer import Trainer
 
 PAPER_IMAGES = 1096 * 200  # the Maps recipe: 1096 training pairs, 100 + 100 epochs
 PEAK_BF16_TFLOPS = {"H200": 989.0, "H100 PCIe": 756.0, "H100": 989.0, "A100": 312.0, "L4": 121.0}  # dense, datasheets

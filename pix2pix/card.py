@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 # The Hub's metadata, laid out as huggingface_hub's ModelCard writes it: a card saved with the weights and one re-written
-# later (pix2pix.evaluate --write) are then the same file.
+# later (pix2pix.training.evaluate --write) are then the same file.
 FRONT_MATTER = """---
 library_name: pix2pix-studio
 license: mit
@@ -169,7 +169,7 @@ Parameters are stored as fp16 and loaded back as fp32.
 {facts or "- no training facts recorded: **these weights are untrained**"}
 
 ## Held-out scores
-{scores or "- not evaluated yet (`python -m pix2pix.evaluate ... --write`)"}
+{scores or "- not evaluated yet (`python -m pix2pix.training.evaluate ... --write`)"}
 
 ## Use
 ```python

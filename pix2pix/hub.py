@@ -86,7 +86,7 @@ class Pix2PixGenerator(
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
         snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_gain`: a Lab colorizer's
         calibration, the factor its predicted a*b* are scaled by
-        when colouring (fitted on held-back paintings after training: `pix2pix.evaluate --fit-gain`)."""
+        when colouring (fitted on held-back paintings after training: `pix2pix.training.evaluate --fit-gain`)."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")

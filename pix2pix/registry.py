@@ -39,7 +39,7 @@ class ModelEntry:
 
     @property
     def heldout(self) -> dict[str, Any]:
-        """The scores `pix2pix.evaluate --write` stored (empty where the model has not been evaluated)."""
+        """The scores `pix2pix.training.evaluate --write` stored (empty where the model has not been evaluated)."""
         return (self.config.get("train_info") or {}).get("heldout") or {}
 
     @property

@@ -98,7 +98,7 @@ def test_gpu_pack_keeps_the_training_paintings_squashed_to_the_load_size_under_t
     from PIL import Image
 
     from bench.gpu_pack import LOAD, pack_paintings
-    from pix2pix.data import painting_files
+    from pix2pix.training.data import painting_files
 
     pack_paintings(paintings, tmp_path / "packed", ["Monet"])
     packed = sorted((tmp_path / "packed" / "images").iterdir())

@@ -4,7 +4,16 @@ import tarfile
 import pytest
 import torch
 
-from pix2pix.data import DataError, Paintings, PairedImages, augment, center_crop, download_maps, list_images, painting_files
+from pix2pix.training.data import (
+    DataError,
+    Paintings,
+    PairedImages,
+    augment,
+    center_crop,
+    download_maps,
+    list_images,
+    painting_files,
+)
 
 
 def test_paired_layout_splits_a_and_b_and_respects_direction(ab_dataset):

@@ -1,4 +1,4 @@
-"""pix2pix.evaluate on tiny real data: the metrics, both tasks' tables with their baselines, figures, --write."""
+"""pix2pix.training.evaluate on tiny real data: the metrics, both tasks' tables with their baselines, figures, --write."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 from skimage.color import deltaE_ciede2000, rgb2lab
 
-from pix2pix import evaluate as ev
-from pix2pix.data import painting_files
+from pix2pix.training import evaluate as ev
+from pix2pix.training.data import painting_files
 from pix2pix.hub import Pix2PixGenerator, load_generator
 
 

@@ -14,8 +14,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from pix2pix import checkpoint as checkpoint_mod
-from pix2pix.checkpoint import CHECKPOINT, save_atomic
+from pix2pix.training import checkpoint as checkpoint_mod
+from pix2pix.training.checkpoint import CHECKPOINT, save_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +16,8 @@ ENTRY_POINTS = [
     "train.all",
     "train.soup",
     "pix2pix.predict",
-    "pix2pix.evaluate",
+    "pix2pix.training.evaluate",
+    "pix2pix.training.showcase",
     "bench.infer_cpu",
     "bench.train_gpu",
     "bench.load_app",
@@ -36,3 +39,11 @@ def test_help_keeps_the_description_layout(name, monkeypatch, capsys):
     assert examples, f"{name}: its docstring should show how to run it"
     assert all(example in lines for example in examples), f"{name}: an example lost its line in --help"
     assert out.startswith(f"usage: python {'app.py' if name == 'app' else '-m ' + name}")
+
+
+def test_each_console_command_is_an_entry_point_whose_help_is_tested():
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    for command, target in scripts.items():
+        module, _, function = target.partition(":")
+        assert function == "main" and module in ENTRY_POINTS, command
+        assert callable(importlib.import_module(module).main)

@@ -154,8 +154,8 @@ def test_uploads_and_results_stay_in_gradio_cache_and_go_at_shutdown(app_weights
 
 def test_failed_push_keeps_the_model_and_never_shows_the_token(ab_dataset, tmp_path, monkeypatch, capsys, caplog):
     from pix2pix.hub import PushError
-    from pix2pix.config import TrainConfig
-    from pix2pix.train import train
+    from pix2pix.training.config import TrainConfig
+    from pix2pix.training.trainer import train
 
     monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # past the trainer's check; huggingface_hub read "1" at import: the push fails
@@ -179,8 +179,8 @@ class _Exploit:
 
 
 def test_a_forged_checkpoint_is_refused_not_unpickled(ab_dataset, tmp_path):
-    from pix2pix.config import TrainConfig
-    from pix2pix.train import Trainer
+    from pix2pix.training.config import TrainConfig
+    from pix2pix.training.trainer import Trainer
 
     marker = tmp_path / "code-ran"
     run = tmp_path / "m" / "train"

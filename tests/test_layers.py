@@ -8,61 +8,82 @@ from pathlib import Path
 
 import pytest
 
-from pix2pix.data import DataError
+from pix2pix.training.data import DataError
 from pix2pix.errors import UserError, reports_user_errors
 from pix2pix.hub import ModelError, PushError
 from pix2pix.images import ImageError
-from pix2pix.config import ConfigError
+from pix2pix.training.config import ConfigError
 
 PACKAGE = Path(__file__).parents[1] / "pix2pix"
-FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all
+FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all. "training.*": pix2pix/training/
     0: {"errors", "options"},  # what every command shares: the kinds of user error, the range-checked options
-    1: {"models", "color", "images", "palette", "card", "hues", "config"},
+    1: {"models", "color", "images", "palette", "card", "training.hues", "training.config"},
     2: {"kinds"},  # one class per kind of model: what its network sees and predicts
-    3: {"data", "hub", "losses"},
+    3: {"hub", "training.data", "training.losses"},
     4: {"infer"},
-    5: {"snap", "critic"},  # fitting a maps model's palette snap through the Translator; the discriminator's one handle
-    6: {"setup", "registry", "predict"},  # what a training run is set up from; the app's models; the predict command
-    7: {"checkpoint", "evaluate"},  # a run's checkpoint; the held-out scores (and the trainer's judge)
-    8: {"train"},  # the trainer: step, epochs, record
-    9: {"showcase"},  # the figure of every colorizer on the test photos
+    5: {"registry", "predict", "training.snap", "training.critic"},  # the app's models; the predict command; palette snap; D
+    6: {"training.setup"},  # what a training run is set up from
+    7: {"training.checkpoint", "training.evaluate"},  # a run's checkpoint; the held-out scores (and the trainer's judge)
+    8: {"training.trainer"},  # the trainer: step, epochs, record
+    9: {"training.showcase"},  # the figure of every colorizer on the test photos
 }
 FLOOR = {name: floor for floor, names in FLOORS.items() for name in names}
 
 
+def module_name(path: Path) -> str:
+    """`pix2pix/training/data.py` -> "training.data"."""
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+
+
 def imports_of(path: Path) -> tuple[set[str], set[str]]:
-    """The modules of this package that `path` imports, and the other top-level packages it imports (code only, not
-    text in strings, nor the imports of type annotations under `if TYPE_CHECKING:`, which never run)."""
+    """The modules of this package that `path` imports (as `module_name` names them), and the other top-level
+    packages it imports (code only, not text in strings, nor the imports of type annotations under
+    `if TYPE_CHECKING:`, which never run)."""
     own, other = set(), set()
+    here = module_name(path).split(".")[:-1]  # the subpackage the file is in ([] for pix2pix itself)
     tree = ast.parse(path.read_text())
     typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
                    for n in ast.walk(node)}  # fmt: skip
     for node in ast.walk(tree):
         if id(node) in typing_only:
             continue
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            own.add((node.module or "").split(".")[0])
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = here[: len(here) - (node.level - 1)]
+            own.add(".".join([*base, *(node.module or "").split(".")]))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for name in [node.module] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]:
                 top, _, rest = name.partition(".")
                 if top == "pix2pix" and rest:
-                    own.add(rest.split(".")[0])
+                    own.add(rest)
                 else:
                     other.add(top)
     return own, other
 
 
 def test_every_module_has_a_floor():
-    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    modules = {module_name(p) for p in PACKAGE.rglob("*.py") if p.stem != "__init__"}
     assert modules == set(FLOOR), "a new module needs its floor in FLOORS (and in the README's layout)"
 
 
 @pytest.mark.parametrize("name", sorted(FLOOR))
 def test_modules_import_only_from_floors_below(name):
-    own, other = imports_of(PACKAGE / f"{name}.py")
+    own, other = imports_of(PACKAGE / f"{name.replace('.', '/')}.py")
     upward = sorted(m for m in own if FLOOR[m] >= FLOOR[name])
     assert not upward, f"pix2pix.{name} (floor {FLOOR[name]}) imports {upward}, on its own floor or above"
     assert not other & {"app", "train", "bench"}, f"pix2pix.{name} imports a command"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in FLOOR if not n.startswith("training.")))
+def test_what_the_app_needs_never_imports_the_training_package(name):
+    own, _ = imports_of(PACKAGE / f"{name}.py")
+    assert not [m for m in own if m.startswith("training")], f"pix2pix.{name} imports training modules"
+
+
+def test_the_app_imports_nothing_of_the_training_package():
+    tree = ast.parse((Path(__file__).parents[1] / "app.py").read_text())
+    names = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [n for n in names if n and (n.startswith("pix2pix.training") or n.split(".")[0] == "train")]
 
 
 @pytest.mark.parametrize(

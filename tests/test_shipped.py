@@ -13,8 +13,8 @@ from PIL import Image
 import app
 from bench.appserver import ROOT
 from pix2pix.card import model_card
-from pix2pix.data import read_pair
-from pix2pix.evaluate import colourfulness, model_methods
+from pix2pix.training.data import read_pair
+from pix2pix.training.evaluate import colourfulness, model_methods
 from pix2pix.infer import Translator
 from pix2pix.registry import Registry
 
@@ -127,7 +127,7 @@ def test_a_val_tile_becomes_a_map_the_same_through_the_app_and_the_evaluation(re
 
 
 def test_every_config_records_its_held_out_scores():
-    """The numbers the About tab and the model cards show, written by pix2pix.evaluate --write."""
+    """The numbers the About tab and the model cards show, written by pix2pix.training.evaluate --write."""
     for cfg in WEIGHTS.glob("*/config.json"):
         held = json.loads(cfg.read_text())["train_info"]["heldout"]
         assert "split" in held and ("ciede2000" in held or "accuracy_delta5" in held), cfg

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
-import pix2pix.train
+import pix2pix.training.trainer
 from bench.appserver import free_port
-from pix2pix.config import ConfigError, TrainConfig, training_parser
+from pix2pix.training.config import ConfigError, TrainConfig, training_parser
 from pix2pix.hub import load_generator
-from pix2pix.losses import palette_loss
-from pix2pix.checkpoint import CHECKPOINT
-from pix2pix.setup import lr_factor
-from pix2pix.train import RAW, Trainer, train
+from pix2pix.training.losses import palette_loss
+from pix2pix.training.checkpoint import CHECKPOINT
+from pix2pix.training.setup import lr_factor
+from pix2pix.training.trainer import RAW, Trainer, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,14 +77,14 @@ def test_training_writes_model_samples_and_metrics(ab_dataset, tmp_path):
 
 def crash_after_epoch(monkeypatch: pytest.MonkeyPatch, epoch: int) -> None:
     """Make runs stop as if killed right after saving this epoch's checkpoint (until `monkeypatch.undo()`)."""
-    original = pix2pix.train.save_checkpoint
+    original = pix2pix.training.trainer.save_checkpoint
 
     def save_then_crash(trainer):
         original(trainer)
         if trainer.epoch == epoch:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(pix2pix.train, "save_checkpoint", save_then_crash)
+    monkeypatch.setattr(pix2pix.training.trainer, "save_checkpoint", save_then_crash)
 
 
 def test_resume_continues_with_identical_state(ab_dataset, tmp_path, monkeypatch):
@@ -450,7 +450,7 @@ def test_a_push_that_cannot_happen_is_refused_before_training(tmp_path, monkeypa
     with pytest.raises(ConfigError, match="HF_HUB_OFFLINE is set"):  # the tests run offline
         Trainer(cfg)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setattr("pix2pix.setup.get_token", lambda: None)  # no HF_TOKEN and no saved login
+    monkeypatch.setattr("pix2pix.training.setup.get_token", lambda: None)  # no HF_TOKEN and no saved login
     with pytest.raises(ConfigError, match="needs a Hub token: set HF_TOKEN"):
         Trainer(cfg)
     assert not (tmp_path / "out").exists()

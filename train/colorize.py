@@ -18,10 +18,10 @@ import re
 import sys
 from pathlib import Path
 
-from pix2pix.config import FIELDS, add_option, config_from_args, training_parser
+from pix2pix.training.config import FIELDS, add_option, config_from_args, training_parser
 from pix2pix.errors import reports_user_errors
-from pix2pix.evaluate import tune_judge
-from pix2pix.train import train
+from pix2pix.training.evaluate import tune_judge
+from pix2pix.training.trainer import train
 
 
 @reports_user_errors
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     add_option(p, "out", default=None, help=FIELDS["out"].metadata["help"] + " (default weights/<artist>-<space>)")
     p.add_argument("--keep-best", action="store_true", help="score the model on the tune paintings after every epoch "
                    "(needs --tune-percent) and save the best epoch's weights instead of the last: the most of the colour "
-                   "targets met, then the closer palette (as python -m pix2pix.evaluate scores)")  # fmt: skip
+                   "targets met, then the closer palette (as python -m pix2pix.training.evaluate scores)")  # fmt: skip
     args = p.parse_args(argv)
     if args.keep_best and args.photos:
         p.error("--keep-best judges on tune paintings: it needs --artist")

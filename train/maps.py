@@ -18,11 +18,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pix2pix.config import FIELDS, ConfigError, add_option, config_from_args, training_parser
-from pix2pix.data import download_maps
+from pix2pix.training.config import FIELDS, ConfigError, add_option, config_from_args, training_parser
+from pix2pix.training.data import download_maps
 from pix2pix.errors import reports_user_errors
-from pix2pix.snap import recalibrate
-from pix2pix.train import train
+from pix2pix.training.snap import recalibrate
+from pix2pix.training.trainer import train
 
 
 @reports_user_errors
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         data = str(download_maps(Path(args.data).parent))
     if args.calibrate:
         recalibrate(args.calibrate, data, args.palette)
-        print(f"palette snap refitted and saved in {args.calibrate}; re-run pix2pix.evaluate --write for its scores")
+        print(f"palette snap refitted and saved in {args.calibrate}; re-run pix2pix.training.evaluate --write for its scores")
         return 0
     out = args.out or f"weights/maps-{'aerial2map' if args.direction == 'AtoB' else 'map2aerial'}"
     train(config_from_args(args, task="maps", data=data, out=out, space="rgb"))

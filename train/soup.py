@@ -6,7 +6,7 @@ Fine-tunes that start from the same weights tend to stay in one basin of the los
 little more accurate than each of them: an ensemble at the cost of one network. The models must share their
 architecture and task (their config.json apart from the training facts), and should start from the same run (a
 warning says when they do not); the soup keeps that config, and its training facts list each ingredient's under
-`soup_of`. Score it like any model (python -m pix2pix.evaluate).
+`soup_of`. Score it like any model (python -m pix2pix.training.evaluate).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from huggingface_hub import get_token
 
 from .config import ConfigError, TrainConfig
 from .data import DataError, ImageSet, Paintings, PairedImages, Photos
-from .kinds import Kind, Maps, kind_of
-from .hub import Pix2PixGenerator, file_in_the_way, hub_offline, load_generator
+from ..kinds import Kind, Maps, kind_of
+from ..hub import Pix2PixGenerator, file_in_the_way, hub_offline, load_generator
 from .snap import map_palette
 
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UserError
-from .options import COUNT, PERCENT, POSITIVE, WEIGHT, number
+from ..errors import UserError
+from ..options import COUNT, PERCENT, POSITIVE, WEIGHT, number
 
 SCHEDULE, MODEL, RUN, DATA = "schedule (pix2pix paper: 100 + 100 epochs, batch 1)", "model", "run", "data and task"
 MAPS, COLOUR = "maps", "colorizers"
@@ -44,7 +44,7 @@ class TrainConfig:
     tune_percent: int = setting(
         0,
         "keep P%% of the training images out of training, to compare candidate models on "
-        "(python -m pix2pix.evaluate --tune-percent P) without the held-out ones",
+        "(python -m pix2pix.training.evaluate --tune-percent P) without the held-out ones",
         COLOUR,
         PERCENT,
         metavar="P",
@@ -169,9 +169,15 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
     """The description as written (its examples keep their lines) and every option's default."""
 
 
+class RecipeParser(argparse.ArgumentParser):
+    """`@FILE` reads options from a recipe file (train/recipes/): whitespace-separated, `#` starts a comment."""
+
+    def convert_arg_line_to_args(self, arg_line: str) -> list[str]:
+        return arg_line.split("#", 1)[0].split()
+
+
 def training_parser(prog: str, description: str, names: Iterable[str]) -> argparse.ArgumentParser:
-    """A training command's parser: the options of the fields `names`, then those every run shares. `@FILE` reads
-    options from a recipe file (one per line: train/recipes/)."""
-    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter, fromfile_prefix_chars="@")
+    """A training command's parser: the options of the fields `names`, then those every run shares."""
+    p = RecipeParser(prog=prog, description=description, formatter_class=HelpFormatter, fromfile_prefix_chars="@")
     add_options(p, [*names, *COMMON])
     return p

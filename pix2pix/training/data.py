@@ -21,11 +21,11 @@ import torch.nn.functional as F
 from PIL import Image
 from tqdm import tqdm
 
-from .card import PHOTO_ARTIST
-from .color import mean_chroma
-from .errors import UserError
-from .images import IMAGE_SUFFIXES, image_files, load_image
-from .kinds import Kind, Maps, kind_of
+from ..card import PHOTO_ARTIST
+from ..color import mean_chroma
+from ..errors import UserError
+from ..images import IMAGE_SUFFIXES, image_files, load_image
+from ..kinds import Kind, Maps, kind_of
 
 MAPS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/maps.tar.gz"
 MIN_CHROMA = 3.0  # mean Lab chroma below this: a drawing or grayscale reproduction, nothing to learn colour from
@@ -158,7 +158,6 @@ class PairedImages(ImageSet):
             a = im.crop((0, 0, w // 2, h)).resize((size, size), Image.Resampling.BICUBIC)
             b = im.crop((w // 2, 0, w, h)).resize((size, size), Image.Resampling.BICUBIC)
         return np.concatenate([np.asarray(a), np.asarray(b)], axis=2)
-
 
 
 def painter_of(path: Path) -> str:

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from .models import PatchDiscriminator
+from ..models import PatchDiscriminator
 
 
 def bce(pred: torch.Tensor, real: bool) -> torch.Tensor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .palette import DELTA
+from ..palette import DELTA
 
 
 def palette_loss(

@@ -1,10 +1,12 @@
 """Held-out scores of trained models next to baselines that need no model, as Markdown tables.
 
-    python -m pix2pix.evaluate --data ../shared/data/paintings --artist Titian --model weights/titian-lab
-    python -m pix2pix.evaluate --task maps --data ../shared/data/maps --model weights/maps-aerial2map
-    python -m pix2pix.evaluate --data ../shared/data/paintings --artist Monet --model weights/claude-monet-lab --photos ../photos
-    python -m pix2pix.evaluate --artist photos --photos ../photos --model weights/photo-lab
-    python -m pix2pix.evaluate --all --paintings ../shared/data/paintings --photos ../photos --maps ../shared/data/maps --write
+    python -m pix2pix.training.evaluate --data ../shared/data/paintings --artist Titian --model weights/titian-lab
+    python -m pix2pix.training.evaluate --task maps --data ../shared/data/maps --model weights/maps-aerial2map
+    python -m pix2pix.training.evaluate --data ../shared/data/paintings --artist Monet --model weights/claude-monet-lab \\
+        --photos ../photos
+    python -m pix2pix.training.evaluate --artist photos --photos ../photos --model weights/photo-lab
+    python -m pix2pix.training.evaluate --all --paintings ../shared/data/paintings --photos ../photos \\
+        --maps ../shared/data/maps --write
 
 Every image goes through the app's own `Translator` (bf16 where the CPU runs it natively), so the numbers
 are what users get. Colorization: the artist's held-out paintings (the 10% the trainer never saw, colourless
@@ -39,16 +41,16 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 from skimage.metrics import structural_similarity
 from tqdm import tqdm
 
-from .card import RATIO_TARGET, model_card
-from .color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
+from ..card import RATIO_TARGET, model_card
+from ..color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from .data import MIN_CHROMA, PHOTOS, DataError, list_images, painter_of, painting_files, photo_files, read_pair
-from .errors import reports_user_errors
-from .hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, read_config, resolve
+from ..errors import reports_user_errors
+from ..hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, read_config, resolve
 from .hues import PaletteClassifier, ab_histogram, palette_distance
-from .images import load_image, side_by_side
-from .infer import Translator, to_image, to_tensor
-from .options import COUNT, PERCENT
-from .palette import DELTA, learn_palette
+from ..images import load_image, side_by_side
+from ..infer import Translator, to_image, to_tensor
+from ..options import COUNT, PERCENT
+from ..palette import DELTA, learn_palette
 
 PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
 PALETTE_TARGET = (0.05, 0.08)  # the most palette distance a colorizer may show; the second where under 25 images are held out
@@ -595,7 +597,7 @@ def shipped(weights: Path) -> tuple[dict[str, list[str]], list[str]]:
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m pix2pix.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m pix2pix.training.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--task", choices=["colorize", "maps"], default="colorize")
     p.add_argument("--data", help="paintings folder (images/ + artists.csv) or maps folder (train/ + val/)")

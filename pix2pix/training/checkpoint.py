@@ -14,7 +14,7 @@ from tqdm import tqdm
 from .config import ConfigError
 
 if TYPE_CHECKING:  # the trainer imports this module; this one only reads and fills the trainer's fields
-    from .train import Trainer
+    from .trainer import Trainer
 
 CHECKPOINT = "checkpoint.pt"
 RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size")  # same to resume

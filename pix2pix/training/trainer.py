@@ -29,8 +29,8 @@ from .checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from .config import ConfigError, TrainConfig, changed
 from .critic import Critic
 from .data import MIN_CHROMA, ImageSet, augment, center_crop
-from .hub import Judge, Pix2PixGenerator, PushError
-from .infer import bf16_supported
+from ..hub import Judge, Pix2PixGenerator, PushError
+from ..infer import bf16_supported
 from .losses import palette_loss
 from .setup import build_generator, check_config, load_datasets, lr_factor, pick_device
 from .snap import calibrate_snap

@@ -1,6 +1,6 @@
 """The test photos through every installed colorizer, one labelled row per model: the figure a user looks at.
 
-    python -m pix2pix.showcase --weights weights --out docs/showcase.jpg
+    python -m pix2pix.training.showcase --weights weights --out docs/showcase.jpg
 
 Rows: the original photos, their grayscale (what every model sees), then each colorizer as the app runs it
 (`Translator`, colour strength 1); columns: the photos. Look at it before believing any number.
@@ -14,11 +14,11 @@ from pathlib import Path
 
 from PIL import Image
 
-from .card import artist_label
-from .errors import reports_user_errors
-from .hub import ModelError
-from .images import image_files, load_image, side_by_side
-from .registry import Registry
+from ..card import artist_label
+from ..errors import reports_user_errors
+from ..hub import ModelError
+from ..images import image_files, load_image, side_by_side
+from ..registry import Registry
 
 PHOTOS = Path(__file__).parents[1] / "tests" / "data"
 DEFAULT_PHOTOS = ("chelsea.png", "coffee.png", "rocket.jpg", "astronaut.jpg")
@@ -58,7 +58,7 @@ def figure(rows: list[tuple[str, list[Image.Image]]]) -> Image.Image:
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m pix2pix.showcase", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m pix2pix.training.showcase", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--weights", default="weights", help="the folder of model folders")
     p.add_argument(

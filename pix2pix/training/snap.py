@@ -10,11 +10,11 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from .card import describe
+from ..card import describe
 from .data import PairedImages, list_images, read_pair, source_width
-from .hub import ModelError, Pix2PixGenerator, load_generator
-from .infer import Translator, to_tensor
-from .palette import fit_snap, learn_palette
+from ..hub import ModelError, Pix2PixGenerator, load_generator
+from ..infer import Translator, to_tensor
+from ..palette import fit_snap, learn_palette
 
 CALIBRATION_TILES = 48  # training pairs the palette snap is fitted on (about 1 GB of distances at 600 px)
 

@@ -1,0 +1,1 @@
+"""What only training and evaluation need: the app never imports this package."""
