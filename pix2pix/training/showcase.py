@@ -14,13 +14,13 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..card import artist_label
+from ..card import PHOTO_ARTIST
 from ..errors import reports_user_errors
 from ..hub import ModelError
 from ..images import image_files, load_image, side_by_side
 from ..registry import Registry
 
-PHOTOS = Path(__file__).parents[1] / "tests" / "data"
+PHOTOS = Path(__file__).parents[2] / "tests" / "data"
 DEFAULT_PHOTOS = ("chelsea.png", "coffee.png", "rocket.jpg", "astronaut.jpg")
 HEIGHT = 200  # px per row
 
@@ -38,7 +38,8 @@ def rows_of(registry: Registry, photos: list[Path]) -> list[tuple[str, list[Imag
     rows = [("original", [first(rgb).original for rgb in inputs]), ("grayscale (the input)", [first(rgb).gray for rgb in inputs])]
     for e in entries:
         space = "Lab" if e.config.get("space") == "lab" else "RGB"
-        rows.append((f"{artist_label(e.artist)} ({space})", [r.generated for r in results[e.name]]))
+        name = "Natural colours" if e.artist == PHOTO_ARTIST else e.artist
+        rows.append((f"{name} ({space})", [r.generated for r in results[e.name]]))
     return rows
 
 

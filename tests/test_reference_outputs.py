@@ -1,0 +1,37 @@
+"""Every shipped model gives the output it gave when its outputs were recorded (tests/data/reference_outputs.npz:
+thumbnails of each model's result on the test photos, through the app's fast path, with the hash of the weights
+they came from), so that a change of the code around the models changes nothing users see. A model shipped or
+replaced is recorded as it lands: python tests/record_outputs.py weights/<model>."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pix2pix.infer import Translator
+
+ROOT = Path(__file__).parents[1]
+RECORDED = np.load(ROOT / "tests" / "data" / "reference_outputs.npz")
+MODELS = sorted({key.split("/")[0] for key in RECORDED.files})
+
+
+def weights_hash(model: str) -> str:
+    return hashlib.sha256((ROOT / "weights" / model / "model.safetensors").read_bytes()).hexdigest()
+
+
+SHIPPED = sorted(p.parent.name for p in (ROOT / "weights").glob("*/model.safetensors"))
+
+
+@pytest.mark.parametrize("model", SHIPPED)
+def test_outputs_are_the_recorded_ones(model, photos):
+    assert model in MODELS, f"{model}: record its outputs (tests/data/reference_outputs.npz) when it is shipped"
+    assert RECORDED[f"{model}/sha256"].tobytes().decode() == weights_hash(model), f"{model}: re-record it with its new weights"
+    t = Translator.load(ROOT / "weights" / model, fast=True)
+    for key in (k for k in RECORDED.files if k.startswith(f"{model}/") and not k.endswith("/sha256")):
+        now = np.asarray(t(str(photos / key.split("/")[1])).generated.resize((96, 64), Image.Resampling.BOX), dtype=int)
+        diff = np.abs(now - RECORDED[key].astype(int))
+        assert diff.max() <= 3 and diff.mean() < 0.3, f"{key}: max {diff.max()}, mean {diff.mean():.3f}"
