@@ -25,10 +25,8 @@ from pathlib import Path
 try:  # Gradio int()s GRADIO_SERVER_PORT as it is imported, and a bad value stops it with a traceback: refuse it first
     int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
 except ValueError:
-    print(
-        f"python app.py: error: GRADIO_SERVER_PORT={os.environ['GRADIO_SERVER_PORT']!r} is not a TCP port (1-65535)",
-        file=sys.stderr,
-    )
+    print(f"python app.py: error: GRADIO_SERVER_PORT={os.environ['GRADIO_SERVER_PORT']!r} is not a TCP port (1-65535)",
+          file=sys.stderr)
     raise SystemExit(2) from None
 
 import gradio as gr
@@ -102,9 +100,8 @@ def check_strength(strength: float) -> float:
     try:
         value = float(strength)
     except (TypeError, ValueError):
-        raise gr.Error(
-            f"Colour strength must be a number from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {strength!r}"
-        ) from None
+        low, high = STRENGTH_RANGE
+        raise gr.Error(f"Colour strength must be a number from {low} to {high}, got {strength!r}") from None
     if not STRENGTH_RANGE[0] <= value <= STRENGTH_RANGE[1]:
         raise gr.Error(f"Colour strength must be from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {value:g}")
     return value
@@ -115,10 +112,8 @@ def muted_hint(entry: ModelEntry) -> str | None:
     ratio = entry.heldout.get("colourfulness_ratio")
     if not isinstance(ratio, (int, float)) or ratio >= RATIO_TARGET[0]:
         return None
-    return (
-        f"this model's colours are muted: on paintings it never saw they were {ratio:.0%} as colourful as the real ones."
-        " A colour strength of 1.3 to 1.5 gives bolder colour, though less faithful"
-    )
+    return (f"this model's colours are muted: on paintings it never saw they were {ratio:.0%} as colourful as the real ones."
+            " A colour strength of 1.3 to 1.5 gives bolder colour, though less faithful")
 
 
 class LabCache:
@@ -275,9 +270,8 @@ class Studio:
                               f" on {start.get('device')}")  # fmt: skip
                     start = start.get("fine_tuned_from")
                 if held:
-                    scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict)).replace(
-                        "*", "\\*"
-                    )
+                    scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))
+                    scores = scores.replace("*", "\\*")
                     facts += f"; held-out ({held.get('split')}): {scores}"
                     if isinstance(held.get("with_palette"), dict):
                         facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
@@ -285,9 +279,8 @@ class Studio:
                     gain = e.config["colour_gain"]
                     facts += f"; colour gain {gain:g} (its a\\*b\\* scaled by it; fitted on tune paintings, not held-out ones)"
                 if isinstance(snap := info.get("snap_calibration"), dict):
-                    facts += (
-                        f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority vote)"
-                    )
+                    facts += f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority"
+                    facts += " vote)"
             lines.append(f"- **{e.label}** (`{e.name}`): {facts}")
         if not self.registry.entries:
             lines.append(NO_MODELS.format(weights=self.registry.weights_dir))
@@ -298,7 +291,7 @@ class Studio:
             "GAN + 100 x L1 loss. Colorization in Lab predicts only a\\*b\\* from L, so the model has two channels to get "
             "right instead of three, and the result keeps the input's own lightness at full resolution.",
             "",
-            'Train: `python -m train.maps --download` and `python -m train.colorize --artist "Claude Monet" --space lab`. '
+            "Train: `python -m train.maps --download` and `python -m train.colorize --artist \"Claude Monet\" --space lab`. "
             "Every folder in `weights/` appears in the menus.",
             f"Inputs larger than {MAX_SIDE} px per side are downscaled; images over {MAX_PIXELS // 1_000_000} MP are refused.",
         ]
@@ -311,10 +304,8 @@ def snap_info(registry: Registry) -> str:
     palette = (entry.config.get("palette") if entry else None) or []
     if not palette:
         return "Draws every pixel in the flat colours an aerial -> map model learnt from its training maps, where it has them."
-    return (
-        f"Draws every pixel in one of the {len(palette)} flat colours learnt from the training maps (close calls settled as"
-        " fitted on training maps): map-like colours."
-    )
+    return (f"Draws every pixel in one of the {len(palette)} flat colours learnt from the training maps (close calls settled as"
+            " fitted on training maps): map-like colours.")
 
 
 def build_app(registry: Registry) -> gr.Blocks:
@@ -331,15 +322,8 @@ def build_app(registry: Registry) -> gr.Blocks:
             with gr.Tab("Colorize"):
                 with gr.Row():
                     with gr.Column():  # the examples beside the upload, where a newcomer looks first
-                        c_in = raw_upload(
-                            gr.Image(
-                                type="filepath",
-                                image_mode=None,
-                                label="Photo or painting (colour or grayscale)",
-                                sources=["upload", "clipboard"],
-                                elem_id="colorize-input",
-                            )
-                        )
+                        c_in = raw_upload(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
+                                                   label="Photo or painting (colour or grayscale)", elem_id="colorize-input"))
                         gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
                     with gr.Column():
                         c_artist = gr.Dropdown(
@@ -360,20 +344,10 @@ def build_app(registry: Registry) -> gr.Blocks:
                 with gr.Row():
                     c_orig = gr.Image(type="pil", label="original", interactive=False)
                     c_gray = gr.Image(type="pil", label="grayscale (model input)", interactive=False)
-                    c_gen = gr.Image(
-                        type="pil",
-                        label="generated",
-                        interactive=False,
-                        buttons=["download", "fullscreen"],
-                        elem_id="colorize-generated",
-                    )
-                c_slider = gr.ImageSlider(
-                    type="pil",
-                    format="png",
-                    label="grayscale | generated (drag to compare)",
-                    interactive=False,
-                    elem_id="colorize-slider",
-                )
+                    c_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"],
+                                     elem_id="colorize-generated")
+                c_slider = gr.ImageSlider(type="pil", format="png", label="grayscale | generated (drag to compare)",
+                                          interactive=False, elem_id="colorize-slider")
                 c_file = gr.File(label="Download generated PNG")
                 c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery")
                 c_args = [c_in, c_artist, c_space, c_strength]
@@ -382,46 +356,24 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_all.click(studio.compare, [c_in, c_strength], [c_gallery, c_msg], api_name="compare_all")
             with gr.Tab("Maps"):
                 with gr.Row():
-                    m_in = raw_upload(
-                        gr.Image(
-                            type="filepath",
-                            image_mode=None,
-                            label="Aerial photo or map",
-                            sources=["upload", "clipboard"],
-                            elem_id="maps-input",
-                        )
-                    )
+                    m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map",
+                                               sources=["upload", "clipboard"], elem_id="maps-input"))
                     with gr.Column():
                         m_dir = gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction")
-                        m_snap = gr.Checkbox(
-                            value=True, label="Draw in the map palette (aerial photo -> map)", info=snap_info(registry)
-                        )
+                        m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)",
+                                             info=snap_info(registry))
                         m_btn = gr.Button("Translate", variant="primary", elem_id="maps-button")
                         gr.Markdown(MAPS_HELP)
                         m_msg = gr.Markdown()
                 with gr.Row():
                     m_orig = gr.Image(type="pil", label="original", interactive=False)
-                    m_gen = gr.Image(
-                        type="pil",
-                        label="generated",
-                        interactive=False,
-                        buttons=["download", "fullscreen"],
-                        elem_id="maps-generated",
-                    )
-                m_slider = gr.ImageSlider(
-                    type="pil",
-                    format="png",
-                    label="input | generated (drag to compare)",
-                    interactive=False,
-                    elem_id="maps-slider",
-                )
+                    m_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"],
+                                     elem_id="maps-generated")
+                m_slider = gr.ImageSlider(type="pil", format="png", label="input | generated (drag to compare)",
+                                          interactive=False, elem_id="maps-slider")
                 m_file = gr.File(label="Download generated PNG")
-                m_btn.click(
-                    studio.translate_map,
-                    [m_in, m_dir, m_snap],
-                    [m_orig, m_gen, m_slider, m_file, m_msg],
-                    api_name="translate_map",
-                )
+                m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],
+                            api_name="translate_map")
             with gr.Tab("About"):
                 gr.Markdown(studio.about())
     return demo
@@ -462,18 +414,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"))
     p.add_argument("--share", action="store_true", help="also open a temporary public *.gradio.live link")
     p.add_argument("--weights", default=os.environ.get(WEIGHTS_ENV, "weights"), help=f"model folder (env {WEIGHTS_ENV})")
-    p.add_argument(
-        "--concurrency",
-        type=COUNT,
-        default=os.environ.get("PIX2PIX_CONCURRENCY", "1"),
-        help="requests computed at once, sharing the CPU threads (1 measured best on 2 vCPUs: README)",
-    )
-    p.add_argument(
-        "--queue-size",
-        type=COUNT,
-        default=os.environ.get("PIX2PIX_QUEUE_SIZE", "64"),
-        help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)",
-    )
+    p.add_argument("--concurrency", type=COUNT, default=os.environ.get("PIX2PIX_CONCURRENCY", "1"),
+                   help="requests computed at once, sharing the CPU threads (1 measured best on 2 vCPUs: README)")
+    p.add_argument("--queue-size", type=COUNT, default=os.environ.get("PIX2PIX_QUEUE_SIZE", "64"),
+                   help="requests waiting beyond that are refused with 'queue full' (bounds memory and waiting time)")
     args = p.parse_args(argv)
     problem = serve_problem(args.host, args.port)
     if problem:

@@ -43,9 +43,8 @@ def start_server(root: Path, weights: Path, **env: str) -> Server:
            "GRADIO_TEMP_DIR": str(uploads), "TMPDIR": str(tmp), **env}  # fmt: skip
     log = root / "app.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}/", proc, log, uploads, tmp)
     deadline = time.time() + 120
     while time.time() < deadline:

@@ -50,9 +50,8 @@ def pack_maps(src: Path, dst: Path, size: int = MAPS_LOAD) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        prog="python -m bench.gpu_pack", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m bench.gpu_pack", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--paintings", type=Path, help="the paintings folder (images/ + artists.csv)")
     p.add_argument("--artist", action="append", help="pack only these artists' paintings (repeatable; default all)")
     p.add_argument("--maps", type=Path, help="the maps folder (train/ + val/)")

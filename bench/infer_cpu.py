@@ -54,17 +54,13 @@ def paths(model: Pix2PixGenerator) -> dict[str, Callable[[Callable[[Translator],
     app_name = "app: Translator(fast=True) = bf16 weights + channels_last"
     if not app.bf16:
         app_name = "app: Translator(fast=True) (no native bf16 here: fp32)"
-    return {
-        "fp32 eager (baseline)": eager,
-        "inference_mode + channels_last": lambda w: inference(w, cl),
-        app_name: lambda w: inference(w, app),
-    }
+    return {"fp32 eager (baseline)": eager, "inference_mode + channels_last": lambda w: inference(w, cl),
+            app_name: lambda w: inference(w, app)}
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        prog="python -m bench.infer_cpu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m bench.infer_cpu", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = p.parse_args()

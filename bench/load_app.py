@@ -57,9 +57,8 @@ def request(client: Client, i: int, workload: str = "mixed"):
     return client.submit(image, "aerial photo -> map", api_name="/translate_map")
 
 
-def user(
-    url: str, downloads: str, n: int, offset: int, timeout: float, start: threading.Barrier, tally: Tally, workload: str
-) -> None:
+def user(url: str, downloads: str, n: int, offset: int, timeout: float, start: threading.Barrier, tally: Tally,
+         workload: str) -> None:
     client = Client(url, verbose=False, download_files=downloads)
     start.wait()
     for i in range(offset, offset + n):
@@ -83,14 +82,13 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_load(
-    url: str, pid: int, clients: int, requests: int, timeout: float, downloads: str, workload: str
-) -> tuple[Tally, float, float]:
+def run_load(url: str, pid: int, clients: int, requests: int, timeout: float, downloads: str, workload: str) -> tuple[Tally,
+                                                                                                                      float,
+                                                                                                                          float]:
     """N users at once; returns the tally, wall seconds and the server's peak RSS (MB) while it ran."""
     tally, start = Tally(), threading.Barrier(clients + 1)
-    threads = [
-        threading.Thread(target=user, args=(url, downloads, requests, k, timeout, start, tally, workload)) for k in range(clients)
-    ]
+    threads = [threading.Thread(target=user, args=(url, downloads, requests, k, timeout, start, tally,
+                                                   workload)) for k in range(clients)]
     for t in threads:
         t.start()
     start.wait()
@@ -106,16 +104,14 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        prog="python -m bench.load_app", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m bench.load_app", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--clients", type=int, nargs="+", default=[8, 32, 64])
     p.add_argument("--requests", type=int, default=4, help="requests per client")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 2], help="app settings to compare")
     p.add_argument("--timeout", type=float, default=600, help="seconds after which a request counts as lost")
-    p.add_argument(
-        "--workload", choices=["mixed", "compare"], default="mixed", help="mixed: colorize + maps; compare: compare all"
-    )
+    p.add_argument("--workload", choices=["mixed", "compare"], default="mixed",
+                   help="mixed: colorize + maps; compare: compare all")
     args = p.parse_args()
 
     import torch

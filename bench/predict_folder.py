@@ -40,9 +40,8 @@ def make_photos(folder: Path, count: int, size: int) -> list[Path]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        prog="python -m bench.predict_folder", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m bench.predict_folder", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=str(ROOT / "weights" / "titian-lab"))
     p.add_argument("--images", type=int, default=24)
     p.add_argument("--size", type=int, default=512, help="longer side of each photo")

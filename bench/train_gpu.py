@@ -153,17 +153,13 @@ def profile(cfg: TrainConfig, warmup: int, workers: int, steps: int = 5, rows: i
     with torch_profile(activities=activities) as prof:
         images_per_second(trainer, steps, 0, False, workers)
     key = "self_cuda_time_total" if cuda else "self_cpu_time_total"
-    return (
-        f"Profile of {steps} fast-path steps, top {rows} operators by {key}:\n\n```\n"
-        + prof.key_averages().table(sort_by=key, row_limit=rows)
-        + "\n```"
-    )
+    table = prof.key_averages().table(sort_by=key, row_limit=rows)
+    return f"Profile of {steps} fast-path steps, top {rows} operators by {key}:\n\n```\n" + table + "\n```"
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        prog="python -m bench.train_gpu", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m bench.train_gpu", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="auto", help="auto: cuda when available, else cpu")
     p.add_argument("--data", help="a maps-layout folder (train/*.jpg); default: synthetic tiles in a temp folder")
     p.add_argument("--images", type=int, default=64, help="training images to use (synthetic ones to write)")
@@ -195,17 +191,13 @@ def main() -> None:
         flops = flops_per_image(base)
         classic = dataclasses.replace(base, batch_size=1, amp=False, channels_last=False, fused_adam=False)
         fast = dataclasses.replace(base, batch_size=batch)
-        rows = [(classic, True), (classic, False), (fast, False)] + (
-            [(dataclasses.replace(fast, compile=True), False)] if compile_row else []
-        )
+        rows = [(classic, True), (classic, False), (fast, False)] + ([(dataclasses.replace(fast, compile=True),
+                                                                       False)] if compile_row else [])
 
         dev = torch.device(device)
         peak = peak_tflops(dev, args.peak_tflops)
-        hardware = (
-            torch.cuda.get_device_name(dev)
-            if cuda
-            else f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
-        )
+        cpu = f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+        hardware = torch.cuda.get_device_name(dev) if cuda else cpu
         print(f"{hardware}; torch {torch.__version__}; {dt.date.today().isoformat()}")
         print(f"model: U-Net ngf={ngf} depth={base.depth} + PatchGAN ndf={ngf}, {size} px crops of {base.load_size} px images, "
               f"{flops / 1e9:.1f} GFLOP per image per G+D step (counted); {steps} timed steps after {warmup} warm-up; "

@@ -65,10 +65,8 @@ def bullets(facts: dict[str, Any], first: str = "split") -> str:
 def tune_table(first: str, rows: list[tuple[Any, dict]]) -> str:
     """Scores on the tune paintings (each epoch's, or each colour gain's) as a Markdown table."""
     lines = [f"| {first} | PSNR dB | CIEDE2000 | colourfulness ratio | targets met |", "|---|---:|---:|---:|---:|"]
-    lines += [
-        f"| {name} | {s.get('psnr_db')} | {s.get('ciede2000')} | {s.get('colourfulness_ratio')} | {s.get('targets_met')} |"
-        for name, s in rows
-    ]
+    lines += [f"| {name} | {s.get('psnr_db')} | {s.get('ciede2000')} | {s.get('colourfulness_ratio')} | {s.get('targets_met')} |"
+              for name, s in rows]
     return "\n".join(lines)
 
 
@@ -77,11 +75,8 @@ def lineage(start: dict) -> str:
     items = []
     while isinstance(start, dict):
         soup = start.get("soup_of")
-        parts = [
-            f"{start.get('date')}, {start.get('device')}",
-            f"{start.get('data')} ({start.get('train_images')} images)",
-            f"{start.get('schedule')}, {start.get('steps')} steps of {start.get('batch_size')}",
-        ]
+        parts = [f"{start.get('date')}, {start.get('device')}", f"{start.get('data')} ({start.get('train_images')} images)",
+                 f"{start.get('schedule')}, {start.get('steps')} steps of {start.get('batch_size')}"]
         if isinstance(soup, dict):
             parts.append(f"the average of {len(soup)} runs ({', '.join(soup)})")
         item = f"{len(items) + 1}. **{start.get('model') or 'a training run'}**: {'; '.join(parts)}."
@@ -115,16 +110,12 @@ def model_card(config: dict[str, Any]) -> str:
     if more := records(info):
         facts += "\n\n" + more
     scores = bullets(heldout or {})
-    scale = (
-        f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)."
-        if config.get("task") == "maps"
-        else ""
-    )
-    notes = (
-        f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping."
-        if config.get("palette")
-        else ""
-    )
+    scale = ""
+    if config.get("task") == "maps":
+        scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)."
+    notes = ""
+    if config.get("palette"):
+        notes = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping."
     if config.get("palette_bias"):
         window = config.get("snap_window", 1)
         notes += f" Snapping uses a per-colour bias and a {window} px majority vote, both fitted on training maps."
@@ -133,40 +124,32 @@ def model_card(config: dict[str, Any]) -> str:
     tuned = ""
     if "soup_of" in info:  # a model soup (Wortsman et al. 2022)
         runs = f"{len(info['soup_of'])} runs (listed below)"
-        tuned = (
-            f"\nIt was then fine-tuned with {runs} from the start below, and their weights averaged."
-            if "fine_tuned_from" in info
-            else f"\nIts weights are the average of {runs}."
-        )
+        tuned = (f"\nIt was then fine-tuned with {runs} from the start below, and their weights averaged."
+                 if "fine_tuned_from" in info else f"\nIts weights are the average of {runs}.")
     elif "fine_tuned_from" in info:
-        terms = {
-            "L1": info.get("lambda_l1", 1),
-            "GAN": info.get("lambda_gan", 1),
-            "palette cross-entropy": info.get("lambda_palette"),
-        }
+        terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1),
+                 "palette cross-entropy": info.get("lambda_palette")}
         losses = " + ".join(name for name, weight in terms.items() if weight)
         tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below, then the runs it started from)."
     if info.get("kept_epoch"):
-        tuned += (
-            f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on the"
-            " tune paintings (most targets met, then the lowest CIEDE2000; each epoch's scores below)."
-        )
+        tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on"
+                  " the"
+                  " tune paintings (most targets met, then the lowest CIEDE2000; each epoch's scores below).")
     if config.get("colour_gain", 1.0) != 1.0:
         fit = info.get("gain_fit") or {}
-        tuned += f"\nIts predicted a*b* are then scaled by {config['colour_gain']:g} when colouring (its colour gain" + (
-            f", fitted on {fit['split']}: the gains tried below)." if fit.get("split") else ")."
-        )
+        tuned += (f"\nIts predicted a*b* are then scaled by {config['colour_gain']:g} when colouring (its colour gain"
+                  + (f", fitted on {fit['split']}: the gains tried below)." if fit.get("split") else ")."))
     return f"""{FRONT_MATTER}
 
 # pix2pix studio: {describe(config)}
 
-A pix2pix U-Net generator (ngf={config.get("ngf")}, depth={config.get("depth")}, norm={config.get("norm")}),
-trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get("in_channels")} channel(s),
-output: {config.get("out_channels")} channel(s), trained at {config.get("image_size")} px.{scale}{notes}{tuned}
+A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}),
+trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
+output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{notes}{tuned}
 Parameters are stored as fp16 and loaded back as fp32.
 
 ## How it was trained
-{facts or "- no training facts recorded: **these weights are untrained**"}
+{facts or '- no training facts recorded: **these weights are untrained**'}
 
 ## Held-out scores
 {scores or "- not evaluated yet (`python -m pix2pix.training.evaluate ... --write`)"}

@@ -46,9 +46,7 @@ def file_in_the_way(folder: str | Path) -> Path | None:
 def check_gain(gain: float, space: str) -> None:
     """A colour gain scales predicted a*b*, which only Lab colorizers keep apart from the lightness."""
     if not gain > 0 or (gain != 1 and space != "lab"):
-        raise ValueError(
-            f"a colour gain must be above 0, and only a Lab colorizer's can differ from 1 (got {gain!r} for {space})"
-        )
+        raise ValueError(f"a colour gain must be above 0, and only a Lab colorizer's can differ from 1 (got {gain!r}, {space})")
 
 
 class Pix2PixGenerator(
@@ -164,15 +162,8 @@ class Pix2PixGenerator(
         if Path(model_id).is_dir():
             file = str(Path(model_id) / WEIGHTS_FILE)
         else:
-            file = hf_hub_download(
-                repo_id=model_id,
-                filename=WEIGHTS_FILE,
-                revision=revision,
-                cache_dir=cache_dir,
-                force_download=force_download,
-                token=token,
-                local_files_only=local_files_only,
-            )
+            file = hf_hub_download(repo_id=model_id, filename=WEIGHTS_FILE, revision=revision, cache_dir=cache_dir,
+                                   force_download=force_download, token=token, local_files_only=local_files_only)
         return cls._load_as_safetensor(cls(**model_kwargs), file, map_location, strict)
 
     def generate_model_card(self, *args: Any, **kwargs: Any) -> ModelCard:

@@ -145,9 +145,8 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
 
 def side_by_side(panels: list[tuple[str, Image.Image]], height: int = 384) -> Image.Image:
     """Panels scaled to one height, with a caption strip above each."""
-    scaled = [
-        (t, im.resize((max(1, round(im.width * height / im.height)), height), Image.Resampling.LANCZOS)) for t, im in panels
-    ]
+    scaled = [(t, im.resize((max(1, round(im.width * height / im.height)), height), Image.Resampling.LANCZOS)) for t,
+              im in panels]
     pad, caption = 8, 24
     width = sum(im.width for _, im in scaled) + pad * (len(scaled) + 1)
     fig = Image.new("RGB", (width, height + caption + 2 * pad), "white")

@@ -61,9 +61,8 @@ def _starts(size: int, tile: int, stride: int) -> list[int]:
     return starts if starts[-1] == size - tile else starts + [size - tile]
 
 
-def tiled(
-    model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int, overlap: int = 64, batch: int = 8
-) -> torch.Tensor:
+def tiled(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int, overlap: int = 64,
+          batch: int = 8) -> torch.Tensor:
     """Apply `model` to (1, C, H, W) of any size by overlapping `tile`-sized windows, blended without seams."""
     _, _, h, w = x.shape
     ph, pw = max(0, tile - h), max(0, tile - w)

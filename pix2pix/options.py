@@ -7,9 +7,8 @@ import argparse
 from collections.abc import Callable
 
 
-def number(
-    kind: Callable[[str], float], least: float, most: float | None = None, *, above: bool = False, below: bool = False
-) -> Callable[[str], float]:
+def number(kind: Callable[[str], float], least: float, most: float | None = None, *, above: bool = False,
+           below: bool = False) -> Callable[[str], float]:
     """argparse type: a number of `kind` from `least` (strictly more with `above`) up to `most` (strictly less with
     `below`). A bad value is refused with the option's name, instead of failing deep inside a run."""
 

@@ -65,9 +65,8 @@ def majority(labels: torch.Tensor, colours: int, window: int) -> torch.Tensor:
     flat = labels.numpy()
     best, out = np.full(flat.shape, -1, dtype=np.int32), flat.copy()
     for k in range(colours):  # OpenCV's box sums: about 6x faster than pooling in torch on a CPU
-        count = cv2.boxFilter(
-            (flat == k).astype(np.uint8), cv2.CV_16U, (window, window), normalize=False, borderType=cv2.BORDER_CONSTANT
-        )
+        count = cv2.boxFilter((flat == k).astype(np.uint8), cv2.CV_16U, (window, window), normalize=False,
+                              borderType=cv2.BORDER_CONSTANT)
         more = count > best
         best, out = np.where(more, count, best), np.where(more, k, out)
     return torch.from_numpy(out)
@@ -78,9 +77,8 @@ def snap_labels(rgb: torch.Tensor, palette: list[list[int]], bias: list[float] |
     return majority(distances(rgb, palette, bias).argmin(0), len(palette), window)
 
 
-def snap_to_palette(
-    rgb: torch.Tensor, palette: list[list[int]], bias: list[float] | None = None, window: int = 1
-) -> torch.Tensor:
+def snap_to_palette(rgb: torch.Tensor, palette: list[list[int]], bias: list[float] | None = None,
+                    window: int = 1) -> torch.Tensor:
     """(1, 3, H, W) RGB in [0, 1] with every pixel replaced by the palette colour it snaps to."""
     colours = torch.tensor(palette, dtype=torch.float32) / 255
     return colours[snap_labels(rgb, palette, bias, window)].permute(2, 0, 1)[None]

@@ -80,10 +80,9 @@ def collect(inputs: list[Path]) -> list[tuple[Path, Path]]:
         else:
             found.append((item, Path(item.stem)))
     counts = Counter(str(stem).lower() for _, stem in found)
-    return [
-        (p, stem.with_name(f"{stem.name}_{p.suffix[1:]}") if counts[str(stem).lower()] > 1 and p.suffix else stem)
-        for p, stem in found
-    ]
+    return [(p,
+             stem.with_name(f"{stem.name}_{p.suffix[1:]}") if counts[str(stem).lower()] > 1 and p.suffix else stem) for p,
+                 stem in found]
 
 
 @dataclass
@@ -121,18 +120,15 @@ def predict_many(translator: Translator, inputs: list[Path], out_dir: Path, stre
 
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m pix2pix.predict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m pix2pix.predict", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="+", type=Path, help="image files and folders (any size; PNG, JPEG, WebP, ...)")
     p.add_argument("--model", required=True, help="model folder (config.json + model.safetensors) or Hub repo id")
-    p.add_argument(
-        "--out", type=Path, default=Path("predictions"), help="a figure file (one input) or a folder (default: predictions)"
-    )
+    p.add_argument("--out", type=Path, default=Path("predictions"),
+                   help="a figure file (one input) or a folder (default: predictions)")
     p.add_argument("--real", type=Path, help="one input only: the true target image, shown as a fourth panel")
-    p.add_argument(
-        "--strength", type=number(float, 0, 1.5), default=1.0, help="Lab colorizers: colour strength, 0 (gray) to 1.5 (default 1)"
-    )
+    p.add_argument("--strength", type=number(float, 0, 1.5), default=1.0,
+                   help="Lab colorizers: colour strength, 0 (gray) to 1.5 (default 1)")
     p.add_argument("--snap", action="store_true", help="aerial -> map: draw in the model's map palette")
     args = p.parse_args(argv)
     single = len(args.inputs) == 1 and args.inputs[0].is_file() and args.out.suffix.lower() in FIGURE_SUFFIXES
@@ -144,9 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     if single:
         if args.out.resolve() == args.inputs[0].resolve():
             p.error("--out would overwrite the input")
-        fig, gen = write_result(
-            translator, args.inputs[0], args.out, generated_path(args.out), args.real, args.strength, args.snap
-        )
+        fig, gen = write_result(translator, args.inputs[0], args.out, generated_path(args.out), args.real, args.strength,
+                                args.snap)
         print(f"wrote {fig} and {gen}")
         return 0
     summary = predict_many(translator, args.inputs, args.out, args.strength, args.snap)

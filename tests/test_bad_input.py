@@ -29,13 +29,7 @@ def _colorize(studio, tmp_path, data: bytes, name: str = "in.png"):
     return studio.colorize(str(path), "Claude Monet", "lab", progress=lambda *a, **k: None)
 
 
-@pytest.mark.parametrize(
-    "data,message",
-    [
-        (b"", "empty"),
-        (b"%PDF-1.4 definitely not a picture", "not an image file"),
-    ],
-)
+@pytest.mark.parametrize("data,message", [(b"", "empty"), (b"%PDF-1.4 definitely not a picture", "not an image file")])
 def test_unreadable_files_are_refused_with_a_message(studio, tmp_path, data, message):
     with pytest.raises(gr.Error, match=message):
         _colorize(studio, tmp_path, data, "photo.jpg")

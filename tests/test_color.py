@@ -2,15 +2,7 @@ import cv2
 import numpy as np
 import torch
 
-from pix2pix.color import (
-    cv_lab_to_rgb,
-    cv_rgb_to_lab,
-    denormalize_lab,
-    lab_to_rgb,
-    normalize_lab,
-    rgb_to_gray,
-    rgb_to_lab,
-)
+from pix2pix.color import cv_lab_to_rgb, cv_rgb_to_lab, denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_gray, rgb_to_lab
 
 # OpenCV's float path quantises internally (its a*b* land on 1/64 steps), so agreement is to
 # well under one Lab unit: far below a visible colour difference (about 2.3).

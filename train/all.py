@@ -41,9 +41,8 @@ def command(name: str, args: argparse.Namespace) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m train.all", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m train.all", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--paintings", default="data/best-artworks", help="folder with images/<Artist_Name>_<n>.jpg")
     p.add_argument("--maps", default="data/maps", help="folder with train/ and val/ of the maps pairs")
     p.add_argument("--out", default="weights", help="where the model folders go")

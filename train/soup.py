@@ -58,9 +58,8 @@ def soup_info(names: list[str], infos: list[dict], command: str) -> dict:
 
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m train.soup", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m train.soup", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("models", nargs="+", help="model folders or Hub repo ids: fine-tunes of one model")
     p.add_argument("--out", required=True, help="model folder to write")
     args = p.parse_args(argv)
@@ -73,16 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, m in zip(args.models[1:], models[1:]):
         if (other := m.architecture) != arch:
             differ = sorted(k for k in arch.keys() | other.keys() if arch.get(k) != other.get(k))
-            raise ModelError(
-                f"{name} differs from {args.models[0]} in {', '.join(differ)}: only fine-tunes of one model can be averaged"
-            )
+            raise ModelError(f"{name} differs from {args.models[0]} in {', '.join(differ)}: only fine-tunes of one model average")
     infos = [m.train_info for m in models]
     if not one_start(infos):
-        print(
-            "warning: the models were not all fine-tuned from the same run; networks trained apart need not share a basin,"
-            " and their average can lose what each learnt (score it before use)",
-            file=sys.stderr,
-        )
+        print("warning: the models were not all fine-tuned from the same run; networks trained apart need not share a basin,"
+              " and their average can lose what each learnt (score it before use)", file=sys.stderr)
     soup = models[0]
     soup.load_state_dict(average(models))
     soup.set_colour_gain(1.0)  # new weights: a gain fitted on one of the runs does not carry over

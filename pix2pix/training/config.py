@@ -41,21 +41,10 @@ class TrainConfig:
     space: str = setting("lab", "lab: predict a*b* from L; rgb: predict RGB from gray", COLOUR, choices=["lab", "rgb"])
     artists: list[str] = setting([], 'artist name, e.g. "Claude Monet" or Monet (repeatable)', COLOUR, flag="--artist")
     direction: str = setting("AtoB", "AtoB: photo -> map; BtoA: map -> photo", MAPS, choices=["AtoB", "BtoA"])
-    tune_percent: int = setting(
-        0,
-        "keep P%% of the training images out of training, to compare candidate models on "
-        "(python -m pix2pix.training.evaluate --tune-percent P) without the held-out ones",
-        COLOUR,
-        PERCENT,
-        metavar="P",
-    )
-    scale: float | None = setting(
-        None,
-        "maps: ground scale to record: training pixels per pixel of the original 600 px tiles "
-        "(default: load size / tile width on disk)",
-        MAPS,
-        POSITIVE,
-    )
+    tune_percent: int = setting(0, "keep P%% of the training images out of training, to compare candidate models on "
+                                "(pix2pix.training.evaluate --tune-percent P)", COLOUR, PERCENT, metavar="P")
+    scale: float | None = setting(None, "maps: ground scale to record: training pixels per pixel of the 600 px tiles "
+                                  "(default: load size / tile width on disk)", MAPS, POSITIVE)
     palette: int = setting(10, "aerial -> map: colours of the map palette learnt for snapping (0: none)", MAPS, number(int, 0))
     epochs: int = setting(100, "epochs at the initial learning rate", SCHEDULE, number(int, 0))
     epochs_decay: int = setting(100, "further epochs with the rate decaying linearly to 0", SCHEDULE, number(int, 0))
@@ -64,35 +53,16 @@ class TrainConfig:
     beta1: float = setting(0.5, None)
     lambda_l1: float = setting(100.0, "weight of the L1 term next to the GAN term", SCHEDULE, WEIGHT)
     lambda_gan: float = setting(1.0, "weight of the GAN term (0: no discriminator, L1 only; about 3x faster)", SCHEDULE, WEIGHT)
-    lambda_palette: float = setting(
-        0.0,
-        "aerial -> map: weight of a cross-entropy term that teaches each pixel its real "
-        "palette colour (what --snap picks); needs the palette",
-        MAPS,
-        WEIGHT,
-    )
-    ema: float = setting(
-        0.0,
-        "keep an exponential moving average of the generator's weights with this decay (e.g. 0.999) and "
-        "save it instead of the last weights (0: off)",
-        SCHEDULE,
-        number(float, 0, 1, below=True),
-        metavar="DECAY",
-    )
-    init: str | None = setting(
-        None,
-        "fine-tune: start the generator from this model folder or Hub repo (its architecture is kept)",
-        SCHEDULE,
-        metavar="MODEL",
-    )
-    min_scale: float = setting(
-        0.0,
-        "zoom augmentation: each training window's side is a random fraction F..1 of the loaded "
-        "image, resized to --image-size (0: pix2pix's fixed crop)",
-        COLOUR,
-        number(float, 0, 1),
-        metavar="F",
-    )
+    lambda_palette: float = setting(0.0, "aerial -> map: weight of a cross-entropy term that teaches each pixel its real "
+                                    "palette colour (what --snap picks); needs the palette", MAPS, WEIGHT)
+    ema: float = setting(0.0, "keep an exponential moving average of the generator's weights with this decay (e.g. 0.999) "
+                         "and save it instead of the last weights (0: off)", SCHEDULE, number(float, 0, 1, below=True),
+                         metavar="DECAY")
+    init: str | None = setting(None, "fine-tune: start the generator from this model folder or Hub repo (its architecture "
+                               "is kept)", SCHEDULE, metavar="MODEL")
+    min_scale: float = setting(0.0, "zoom augmentation: each training window's side is a random fraction F..1 of the "
+                               "loaded image, resized to --image-size (0: a fixed crop)", COLOUR, number(float, 0, 1),
+                               metavar="F")
     limit: int | None = setting(None, "train on at most this many images (quick CPU runs)", SCHEDULE, COUNT)
     image_size: int = setting(256, "training crop; must be a multiple of 2**depth", MODEL, COUNT)
     load_size: int = setting(286, "images are resized to this, then randomly cropped", MODEL, COUNT)
@@ -103,18 +73,14 @@ class TrainConfig:
     eval_images: int = setting(64, None)
     seed: int = setting(0, "seed of the weights, the data order and the augmentation", RUN, int)
     device: str = setting("auto", "auto picks cuda, then mps, then cpu")
-    amp: bool = setting(
-        True, "train in fp32 instead of bf16 autocast (used on CUDA and on CPUs with native bf16)", flag="--no-amp"
-    )
+    amp: bool = setting(True, "train in fp32 instead of bf16 autocast (used on CUDA and CPUs with native bf16)", flag="--no-amp")
     channels_last: bool = setting(True, None)  # NHWC activations (CUDA only): what tensor cores want
     fused_adam: bool = setting(True, None)  # one fused kernel per optimizer step (CUDA only)
     compile: bool = setting(False, "torch.compile the networks (CUDA: faster after warm-up)")
-    time_budget: float | None = setting(
-        None, "minutes for the whole run: the schedule shrinks to fit", RUN, POSITIVE, metavar="MIN"
-    )
-    checkpoint_every: float = setting(
-        0.0, "seconds between checkpoints and sample grids (0: every epoch; the last epoch always)", RUN, WEIGHT, metavar="SEC"
-    )
+    time_budget: float | None = setting(None, "minutes for the whole run: the schedule shrinks to fit", RUN, POSITIVE,
+                                        metavar="MIN")
+    checkpoint_every: float = setting(0.0, "seconds between checkpoints and sample grids (0: every epoch; the last always)", RUN,
+                                      WEIGHT, metavar="SEC")
     resume: bool = setting(False, "continue from OUT/train/checkpoint.pt if present")
     push_to_hub: str | None = setting(None, "push the trained model to this Hub repo (needs HF_TOKEN)", metavar="REPO")
 

@@ -190,7 +190,7 @@ SPLITS = ("train", "tune", "val", "all")
 
 
 def split_of(path: Path, val_percent: int, tune_percent: int) -> str:
-    """ "val": the held-out paintings, never trained on nor used to choose anything; "tune": `tune_percent`% of
+    """"val": the held-out paintings, never trained on nor used to choose anything; "tune": `tune_percent`% of
     the rest, kept out of training so that candidate models can be compared without touching "val"."""
     if held_out(path, val_percent):
         return "val"
@@ -281,14 +281,8 @@ class Photos(ColourImages):
     """Colour photographs in any folder tree (see `photo_files` for the splits), for a natural-colour model."""
 
     def __init__(
-        self,
-        root: str | Path,
-        split: str = "train",
-        size: int = 286,
-        space: str = "lab",
-        limit: int | None = None,
-        min_chroma: float = MIN_CHROMA,
-        tune_percent: int = 0,
+        self, root: str | Path, split: str = "train", size: int = 286, space: str = "lab", limit: int | None = None,
+        min_chroma: float = MIN_CHROMA, tune_percent: int = 0,
     ) -> None:
         self.artists = [PHOTOS]
         files = photo_files(root, split, tune_percent=tune_percent)
@@ -317,9 +311,8 @@ def download_maps(root: str | Path, url: str = MAPS_URL) -> Path:
                 tar.extractall(tmp, filter="data")  # "data" refuses absolute paths, links out and devices
         except (OSError, tarfile.TarError) as e:  # URLError and timeouts are OSErrors
             reason = "not a readable .tar.gz archive" if isinstance(e, tarfile.TarError) else getattr(e, "reason", None) or e
-            raise DataError(
-                f"could not download {url} ({reason}): fetch it yourself and unpack it so that {dest}/train holds the pairs"
-            ) from None
+            raise DataError(f"could not download {url} ({reason}): fetch it yourself and unpack it so that {dest}/train "
+                            "holds the pairs") from None
         unpacked = Path(tmp) / "maps"
         if not (unpacked / "train").is_dir():
             raise DataError(f"{url} did not contain maps/train")

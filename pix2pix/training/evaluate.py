@@ -64,7 +64,6 @@ Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3
 
 # --- metrics -------------------------------------------------------------------------------------------
 
-
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
     return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
@@ -96,7 +95,6 @@ def delta_accuracy(a: np.ndarray, b: np.ndarray, delta: int = DELTA) -> float:
 
 
 # --- what is scored ------------------------------------------------------------------------------------
-
 
 @dataclass
 class Row:
@@ -159,7 +157,6 @@ def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Met
 
 # --- colorization --------------------------------------------------------------------------------------
 
-
 def score(name: str, method: Method, paintings: list[np.ndarray], kind: str = "paintings") -> Row:
     """One method's colorization scores and timings over `paintings` (each one's grayscale is its input)."""
     row = Row(name, kind=kind)
@@ -178,19 +175,16 @@ def colorize_metrics(fake: np.ndarray, real: np.ndarray) -> dict[str, float]:
             "colourful_fake": colourfulness(fake), "colourful_real": colourfulness(real)}  # fmt: skip
 
 
-def paintings_and_baselines(
-    data: Path, artists: list[str], tune_percent: int = 0
-) -> tuple[list[str], list[np.ndarray], int, dict[str, Method]]:
+def paintings_and_baselines(data: Path, artists: list[str], tune_percent: int = 0) -> tuple[list[str], list[np.ndarray],
+                                                                                            int, dict[str, Method]]:
     """The artists' names, their held-out paintings in colour (or with `tune_percent`, the tune paintings), how many
     colourless ones were left out, and the two baselines (gray; the mean a*b* of their training paintings)."""
     names, train_files = painting_files(data, artists, "train", tune_percent=tune_percent)
     _, val_files = painting_files(data, artists, "tune" if tune_percent else "val", tune_percent=tune_percent)
     decoded = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
     coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]  # chroma measured once per painting
-    baselines = {
-        "baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
-        "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files)),
-    }
+    baselines = {"baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
+                 "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files))}
     return names, coloured, len(decoded) - len(coloured), baselines
 
 
@@ -213,11 +207,8 @@ def missed_targets(row: Row, gray: Row, mean: Row | None = None) -> list[str]:
     rewards grey."""
     ratio = colourfulness_ratio(row)
     most = PALETTE_TARGET[0] if len(row.seconds) >= 25 else PALETTE_TARGET[1]
-    met = (
-        RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1],
-        palette_of(row) <= most,
-        row.mean("ciede2000") <= ERROR_TARGET[row.kind] * gray.mean("ciede2000"),
-    )
+    met = (RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1], palette_of(row) <= most,
+           row.mean("ciede2000") <= ERROR_TARGET[row.kind] * gray.mean("ciede2000"))
     return [name for name, ok in zip(TARGETS, met) if not ok]
 
 
@@ -238,9 +229,8 @@ def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Judge:
     _, paintings, _, gray, mean = tune_set(data, artists, tune_percent)
 
     def judge(G: Pix2PixGenerator) -> tuple[list[float], dict]:
-        row = score(
-            "judging on the tune paintings", translator_method(Translator(copy.deepcopy(G).float().cpu(), fast=True)), paintings
-        )
+        row = score("judging on the tune paintings", translator_method(Translator(copy.deepcopy(G).float().cpu(),
+                                                                                  fast=True)), paintings)
         met = targets_met(row, gray, mean)
         return rule_key(row, met), tune_scores(row, met)
 
@@ -264,13 +254,8 @@ def rule_key(row: Row, met: int) -> list[float]:
 
 def tune_scores(row: Row, met: int) -> dict[str, float]:
     """A candidate's scores on the tune paintings as stored (three places for the colour error and the ratio)."""
-    return {
-        "targets_met": met,
-        "psnr_db": round(row.mean("psnr"), 2),
-        "ciede2000": round(row.mean("ciede2000"), 3),
-        "colourfulness_ratio": round(colourfulness_ratio(row), 3),
-        "palette_distance": round(palette_of(row), 4),
-    }
+    return {"targets_met": met, "psnr_db": round(row.mean("psnr"), 2), "ciede2000": round(row.mean("ciede2000"), 3),
+            "colourfulness_ratio": round(colourfulness_ratio(row), 3), "palette_distance": round(palette_of(row), 4)}
 
 
 def colourfulness_ratio(row: Row) -> float:
@@ -285,10 +270,8 @@ def targets_cell(row: Row, gray: Row, mean: Row) -> str:
 
 def colorize_table(gray: Row, mean: Row, models: list[Row]) -> str:
     """The baselines' and the models' scores, with the targets each model meets against those baselines."""
-    lines = [
-        "| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | palette distance | ms / image | targets met |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
-    ]
+    lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | palette distance | ms / image | targets met |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r, targets in [(gray, ""), (mean, ""), *((m, targets_cell(m, gray, mean)) for m in models)]:
         ms = f"{1000 * np.mean(r.seconds):.0f}"
         cells = [r.name, f"{r.mean('psnr'):.2f}", f"{r.mean('ciede2000'):.2f}", f"{r.mean('ssim'):.3f}",
@@ -309,7 +292,6 @@ def colorize_scores(row: Row) -> dict[str, float]:
 
 
 # --- maps ------------------------------------------------------------------------------------------------
-
 
 def at_eval_size(rgb: np.ndarray) -> np.ndarray:
     return cv2.resize(rgb, (MAPS_SIDE, MAPS_SIDE), interpolation=cv2.INTER_AREA)
@@ -332,9 +314,9 @@ def maps_baselines(train_dir: Path, limit: int = 300) -> tuple[np.ndarray, np.nd
     return np.array(learn_palette(np.stack(maps), 1)[0]), np.round(np.mean(aerial_means, axis=0))
 
 
-def maps_rows(
-    data: Path, models: dict[str, dict[str, Method]], limit: int | None = None
-) -> tuple[dict[str, list[Row]], list[tuple[np.ndarray, np.ndarray]]]:
+def maps_rows(data: Path, models: dict[str, dict[str, Method]], limit: int | None = None) -> tuple[dict[str, list[Row]],
+                                                                                                   list[tuple[np.ndarray,
+                                                                                                              np.ndarray]]]:
     """Per direction, the constant-colour baseline and every model of that direction (`models`: direction ->
     methods from `model_methods`), on the val pairs."""
     pairs = [read_pair(f) for f in list_images(Path(data) / "val")[:limit]]
@@ -365,12 +347,8 @@ def maps_rows(
 
 def maps_table(direction: str, rows: list[Row]) -> str:
     title = "aerial photo -> map" if direction == "AtoB" else "map -> aerial photo"
-    lines = [
-        f"**{title}**",
-        "",
-        f"| method | accuracy (delta {DELTA}) | RMSE | PSNR dB | SSIM | ms / 600 px tile |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+    lines = [f"**{title}**", "", f"| method | accuracy (delta {DELTA}) | RMSE | PSNR dB | SSIM | ms / 600 px tile |",
+             "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         cells = [r.name, f"{100 * r.mean('acc'):.1f}%", f"{r.mean('rmse'):.2f}", f"{r.mean('psnr'):.2f}", f"{r.mean('ssim'):.3f}",
                  f"{1000 * np.mean(r.seconds):.0f}"]  # fmt: skip
@@ -390,7 +368,6 @@ def maps_scores(row: Row) -> dict[str, float]:
 
 # --- figures and writing back ----------------------------------------------------------------------------
 
-
 def figure(inputs: list[np.ndarray], methods: dict[str, Method], reals: list[np.ndarray] | None, gray: bool, path: Path) -> Path:
     """One row per input: input | (grayscale) | each method | (real), stacked into one PNG."""
     rows = []
@@ -398,10 +375,8 @@ def figure(inputs: list[np.ndarray], methods: dict[str, Method], reals: list[np.
         panels = [("input", Image.fromarray(x))]
         if gray:
             panels.append(("grayscale", Image.fromarray(cv2.cvtColor(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB))))
-        panels += [
-            (name.split(":")[0] + (" + palette" if name.endswith(" + palette") else ""), Image.fromarray(m(x)))
-            for name, m in methods.items()
-        ]
+        panels += [(name.split(":")[0] + (" + palette" if name.endswith(" + palette") else ""),
+                    Image.fromarray(m(x))) for name, m in methods.items()]
         if reals is not None:
             panels.append(("real", Image.fromarray(reals[i])))
         rows.append(side_by_side(panels, height=256))
@@ -436,7 +411,6 @@ def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row 
 
 # --- photos and palettes ---------------------------------------------------------------------------------
 
-
 def spread(files: list[Path], limit: int | None) -> list[Path]:
     """At most `limit` of `files`, evenly spread (a sorted tree keeps its sources together: every one is sampled)."""
     if not limit or limit >= len(files):
@@ -451,15 +425,13 @@ def coloured_images(files: list[Path]) -> tuple[list[np.ndarray], int]:
     return coloured, len(decoded) - len(coloured)
 
 
-def photo_rows(
-    photos: Path, models: dict[str, Method], limit: int | None = PHOTO_SAMPLE
-) -> tuple[list[Row], list[np.ndarray], dict]:
+def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOTO_SAMPLE) -> tuple[list[Row],
+                                                                                                   list[np.ndarray], dict]:
     """Score the baselines (gray; the mean a*b* of the training photos) and `models` on the held-out photos."""
     coloured, colourless = coloured_images(spread(photo_files(photos, "val"), limit))
-    baselines = {
-        "baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
-        "baseline: the photos' mean a*b*": lab_baseline(mean_ab(spread(photo_files(photos, "train"), limit or PHOTO_SAMPLE))),
-    }
+    baselines = {"baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
+                 "baseline: the photos' mean a*b*": lab_baseline(mean_ab(spread(photo_files(photos, "train"),
+                                                                                limit or PHOTO_SAMPLE)))}
     rows = [score(name, method, coloured, kind="photos") for name, method in (baselines | models).items()]
     return rows, coloured, {"artist": PHOTOS, "paintings": len(coloured), "colourless_left_out": colourless}
 
@@ -486,9 +458,8 @@ def palette_classifier(paintings: Path) -> tuple[PaletteClassifier, float]:
 
 def photo_palette_share(classifier: PaletteClassifier, artist: str, method: Method, photos: list[np.ndarray]) -> float:
     """The share of `photos` that `method` paints in `artist`'s palette, by `classifier`."""
-    return classifier.share(
-        [ab_histogram(method(p)) for p in tqdm(photos, desc=f"{artist}'s palette on photos", leave=False)], artist
-    )
+    return classifier.share([ab_histogram(method(p)) for p in tqdm(photos, desc=f"{artist}'s palette on photos",
+                                                                   leave=False)], artist)
 
 
 def palette_photos(photos: Path, limit: int = PALETTE_PHOTOS) -> list[np.ndarray]:
@@ -497,17 +468,9 @@ def palette_photos(photos: Path, limit: int = PALETTE_PHOTOS) -> list[np.ndarray
 
 # --- the command -----------------------------------------------------------------------------------------
 
-
 def evaluate_colorize(
-    data: Path | None,
-    artist: str,
-    models: list[str],
-    limit: int | None,
-    fig: Path | None,
-    write: bool,
-    tune_percent: int = 0,
-    photos: Path | None = None,
-    classifier: tuple[PaletteClassifier, float] | None = None,
+    data: Path | None, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0,
+    photos: Path | None = None, classifier: tuple[PaletteClassifier, float] | None = None,
 ) -> str:
     """The table (and figure) on the held-out paintings (with `tune_percent`, on the tune split instead), or on the
     held-out photos for the natural-colour model (`artist` PHOTOS); with `photos` and `classifier`, also the share of
@@ -522,32 +485,25 @@ def evaluate_colorize(
             raise DataError(f"{artist}'s models are scored on held-out paintings: give --data (or --paintings)")
         rows, images, facts = colorize_rows(data, artist, methods, limit, tune_percent)
     gray, mean, *_ = rows  # both put the two baselines first
-    what = (
-        f"tune paintings ({tune_percent}% of the training split)"
-        if tune_percent
-        else f"held-out {'photos' if artist == PHOTOS else 'paintings'}"
-    )
+    what = f"held-out {'photos' if artist == PHOTOS else 'paintings'}"
+    if tune_percent:
+        what = f"tune paintings ({tune_percent}% of the training split)"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(gray, mean, rows[2:])}")  # fmt: skip
     shares = {}
     if photos is not None and classifier is not None and artist != PHOTOS:
         pictures = palette_photos(photos)
         shares = {label: photo_palette_share(classifier[0], facts["artist"], m, pictures) for label, m in methods.items()}
-        text += (
-            f"\n\nPainted in {facts['artist']}'s palette, of {len(pictures)} held-out photos (the palette classifier: "
-            f"{classifier[1]:.0%} right on held-out real paintings, chance {1 / len(classifier[0].names):.0%}): "
-            + ", ".join(f"{label.split(':')[0]} {share:.0%}" for label, share in shares.items())
-        )
+        text += (f"\n\nPainted in {facts['artist']}'s palette, of {len(pictures)} held-out photos (the palette classifier: "
+                 f"{classifier[1]:.0%} right on held-out real paintings, chance {1 / len(classifier[0].names):.0%}): "
+                 + ", ".join(f"{label.split(':')[0]} {share:.0%}" for label, share in shares.items()))
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
     if write:
         for m in models:
             row = model_row(rows, m)
-            scores = {
-                "split": f"{what} of {facts['artist']} ({facts['paintings']})",
-                **colorize_scores(row),
-                "targets": targets_cell(row, gray, mean),
-            }
+            scores = {"split": f"{what} of {facts['artist']} ({facts['paintings']})", **colorize_scores(row),
+                      "targets": targets_cell(row, gray, mean)}
             label = next((k for k in shares if k.startswith(f"{Path(m).name}: ") or k.startswith(f"{m}: ")), None)
             if label is not None:
                 scores["photos_in_palette"] = round(shares[label], 3)
@@ -601,16 +557,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--task", choices=["colorize", "maps"], default="colorize")
     p.add_argument("--data", help="paintings folder (images/ + artists.csv) or maps folder (train/ + val/)")
-    p.add_argument(
-        "--artist", help=f"colorize: whose held-out paintings to score on ({PHOTOS!r}: the held-out photos of --photos)"
-    )
-    p.add_argument(
-        "--photos",
-        type=Path,
-        help="colorize: a photo tree (train/ + heldout/, or any tree): the natural-colour "
-        "model is scored on its held-out photos, and each painter's model by the share of them it paints in its "
-        "painter's palette (needs the paintings of every painter, --data or --paintings, for the classifier)",
-    )
+    p.add_argument("--artist",
+                   help=f"colorize: whose held-out paintings to score on ({PHOTOS!r}: the held-out photos of --photos)")
+    p.add_argument("--photos", type=Path, help="colorize: a photo tree (train/ + heldout/, or any tree): the natural-colour "
+                   "model is scored on its held-out photos, and each painter's model by the share of them it paints in its "
+                   "painter's palette (needs the paintings of every painter, --data or --paintings, for the classifier)")
     p.add_argument("--model", action="append", default=[], help="model folder or Hub repo id (repeatable)")
     p.add_argument("--all", action="store_true", help="every model in --weights, each on its own artist, the photos or the maps")
     p.add_argument("--weights", default="weights", help="with --all: the folder of model folders")
@@ -619,14 +570,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=COUNT, help=f"score at most this many held-out images (photos: {PHOTO_SAMPLE} by default)")
     p.add_argument("--figure", type=Path, help="write a few held-out examples side by side to this PNG")
     p.add_argument("--write", action="store_true", help="store the scores in each model's config.json and model card")
-    p.add_argument(
-        "--tune-percent",
-        type=PERCENT,
-        default=0,
-        metavar="P",
-        help="colorize: score on the tune split of "
-        "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)",
-    )
+    p.add_argument("--tune-percent", type=PERCENT, default=0, metavar="P", help="colorize: score on the tune split of "
+                   "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
     args = p.parse_args(argv)
     if args.figure and (blocker := file_in_the_way(args.figure.parent)):
         p.error(f"--figure {args.figure}: {blocker} is a file, not a folder")
@@ -643,11 +588,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error("colorize needs --artist")
     data = Path(args.data) if args.data else None
     classifier = palette_classifier(data) if args.photos and data and args.artist != PHOTOS else None
-    print(
-        evaluate_colorize(
-            data, args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent, args.photos, classifier
-        )
-    )
+    print(evaluate_colorize(data, args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
+                            args.photos, classifier))
     return 0
 
 
@@ -661,13 +603,9 @@ def evaluate_all(args: argparse.Namespace) -> int:
     for artist, models in artists.items():
         fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
         try:
-            print(
-                evaluate_colorize(
-                    paintings, artist, models, args.limit, fig, args.write, photos=args.photos, classifier=classifier
-                )
-                + "\n",
-                flush=True,
-            )
+            print(evaluate_colorize(paintings, artist, models, args.limit, fig, args.write, photos=args.photos,
+                                    classifier=classifier) + "\n",
+                  flush=True)
         except DataError as e:  # one artist missing from the data does not stop the others
             print(f"### {artist}: not evaluated ({e})\n", flush=True)
     if maps:

@@ -8,9 +8,9 @@ import torch.nn.functional as F
 from ..palette import DELTA
 
 
-def palette_loss(
-    fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, sigma: float = 4.0, delta: float = DELTA
-) -> torch.Tensor:
+
+def palette_loss(fake: torch.Tensor, real: torch.Tensor, palette: torch.Tensor, sigma: float = 4.0,
+                 delta: float = DELTA) -> torch.Tensor:
     """Cross-entropy that teaches each generated pixel the palette colour of the real map's pixel, so snapping
     (nearest palette colour) picks the right one. Inputs in [-1, 1]; `palette` (K, 3) in 0..255. A colour's logit
     is minus its squared distance to the generated pixel over 2 sigma^2 (sigma in 0..255 levels). Real pixels

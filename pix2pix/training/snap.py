@@ -27,9 +27,8 @@ def map_palette(maps: torch.Tensor, colours: int, seed: int = 0, sample: int = 2
     return learn_palette(pixels[pick].numpy(), colours)
 
 
-def calibrate_snap(
-    G: Pix2PixGenerator, files: list[Path], tiles: int = CALIBRATION_TILES, device: str | torch.device = "cpu"
-) -> dict:
+def calibrate_snap(G: Pix2PixGenerator, files: list[Path], tiles: int = CALIBRATION_TILES,
+                   device: str | torch.device = "cpu") -> dict:
     """Fit how an aerial -> map model snaps to its palette (`palette.fit_snap`) on full-size training pairs
     run through the Translator, as users' photos are, and record it in G. Returns the facts for train_info."""
     translator = Translator(G, device=device)
@@ -58,13 +57,7 @@ def recalibrate(model: str | Path, data: str | Path, colours: int, tiles: int = 
     facts = calibrate_snap(G, train_set.files, tiles)
     info = dict(G.train_info)
     heldout = {k: v for k, v in info.get("heldout", {}).items() if k != "with_palette"}  # snapped scores are stale now
-    info.update(
-        heldout=heldout,
-        snap_calibration={
-            **facts,
-            "palette": f"re-learnt from {len(train_set)} training maps",
-            "date": dt.date.today().isoformat(),
-        },
-    )
+    info.update(heldout=heldout, snap_calibration={**facts, "palette": f"re-learnt from {len(train_set)} training maps",
+                                                   "date": dt.date.today().isoformat()})
     G.save(model, train_info=info if heldout else {k: v for k, v in info.items() if k != "heldout"})
     return G
