@@ -36,7 +36,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from pix2pix.card import RATIO_TARGET, artist_label
+from pix2pix.card import artist_label
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
 from pix2pix.infer import with_strength
@@ -105,15 +105,6 @@ def check_strength(strength: float) -> float:
     if not STRENGTH_RANGE[0] <= value <= STRENGTH_RANGE[1]:
         raise gr.Error(f"Colour strength must be from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {value:g}")
     return value
-
-
-def muted_hint(entry: ModelEntry) -> str | None:
-    """For a Lab model whose held-out results were greyer than the target band: what the colour strength can do."""
-    ratio = entry.heldout.get("colourfulness_ratio")
-    if not isinstance(ratio, (int, float)) or ratio >= RATIO_TARGET[0]:
-        return None
-    return (f"this model's colours are muted: on paintings it never saw they were {ratio:.0%} as colourful as the real ones."
-            " A colour strength of 1.3 to 1.5 gives bolder colour, though less faithful")
 
 
 class LabCache:
@@ -186,8 +177,6 @@ class Studio:
         result, notes = self._run(entry, image, f"{artist_label(artist)} colorization", progress, strength=strength)
         if result.lab is None and strength != 1.0:
             notes.append(RGB_STRENGTH)
-        if result.lab is not None and strength <= 1.0 and (hint := muted_hint(entry)):
-            notes.append(hint)
         if result.lab is not None and isinstance(image, str):
             self.lab_cache.put((image, entry.name), result.lab)
         return (result.original, result.gray, result.generated, (result.gray, result.generated),
@@ -275,9 +264,6 @@ class Studio:
                     facts += f"; held-out ({held.get('split')}): {scores}"
                     if isinstance(held.get("with_palette"), dict):
                         facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
-                if e.config.get("colour_gain", 1.0) != 1.0:
-                    gain = e.config["colour_gain"]
-                    facts += f"; colour gain {gain:g} (its a\\*b\\* scaled by it; fitted on tune paintings, not held-out ones)"
                 if isinstance(snap := info.get("snap_calibration"), dict):
                     facts += f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority"
                     facts += " vote)"

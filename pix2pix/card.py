@@ -1,9 +1,8 @@
 """What a model is, in words: its one-line name and its model card, both read from its config alone.
 
 The card states plainly how the weights were trained and what they score on held-out data; the long records a run
-keeps (the runs it was fine-tuned from, each epoch's or each colour gain's tune scores, the runs of a soup) are laid
-out as lists and tables rather than as one line of JSON. The colourfulness band the evaluation judges results by
-lives here too, so the app can describe a model's held-out colour without loading the evaluation.
+keeps (the runs it was fine-tuned from, each epoch's tune scores) are laid
+out as lists and tables rather than as one line of JSON.
 """
 
 from __future__ import annotations
@@ -22,8 +21,7 @@ tags:
 - image-to-image
 - gan
 ---"""
-RATIO_TARGET = (0.8, 1.2)  # colourfulness generated / real a colorizer should reach: neither gray nor garish
-SECTIONS = ("fine_tuned_from", "judged", "gain_fit", "soup_of")  # train_info records with a section of their own
+SECTIONS = ("fine_tuned_from", "judged")  # train_info records with a section of their own
 
 
 PHOTO_ARTIST = "photos"  # the artist a natural-colour colorizer names: it learnt from photographs, not a painter
@@ -63,10 +61,11 @@ def bullets(facts: dict[str, Any], first: str = "split") -> str:
 
 
 def tune_table(first: str, rows: list[tuple[Any, dict]]) -> str:
-    """Scores on the tune paintings (each epoch's, or each colour gain's) as a Markdown table."""
-    lines = [f"| {first} | PSNR dB | CIEDE2000 | colourfulness ratio | targets met |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {name} | {s.get('psnr_db')} | {s.get('ciede2000')} | {s.get('colourfulness_ratio')} | {s.get('targets_met')} |"
-              for name, s in rows]
+    """Scores on the tune paintings (each epoch's) as a Markdown table."""
+    keys = ("psnr_db", "ciede2000", "colourfulness_ratio", "palette_distance", "targets_met")
+    lines = [f"| {first} | PSNR dB | CIEDE2000 | colourfulness ratio | palette distance | targets met |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines += ["| " + " | ".join(str(v) for v in (name, *(s.get(k, "") for k in keys))) + " |" for name, s in rows]
     return "\n".join(lines)
 
 
@@ -74,11 +73,8 @@ def lineage(start: dict) -> str:
     """The runs a model was fine-tuned from, the latest first, each with its data, schedule and recipe."""
     items = []
     while isinstance(start, dict):
-        soup = start.get("soup_of")
         parts = [f"{start.get('date')}, {start.get('device')}", f"{start.get('data')} ({start.get('train_images')} images)",
                  f"{start.get('schedule')}, {start.get('steps')} steps of {start.get('batch_size')}"]
-        if isinstance(soup, dict):
-            parts.append(f"the average of {len(soup)} runs ({', '.join(soup)})")
         item = f"{len(items) + 1}. **{start.get('model') or 'a training run'}**: {'; '.join(parts)}."
         if start.get("recipe"):
             item += f"\n   Recipe: {start['recipe']}"
@@ -92,11 +88,6 @@ def records(info: dict[str, Any]) -> str:
     out = []
     if isinstance(judged := info.get("judged"), list):
         out.append("### Each epoch on the tune paintings\n\n" + tune_table("epoch", [(j.get("epoch"), j) for j in judged]))
-    if isinstance(fit := info.get("gain_fit"), dict):
-        head = bullets({k: v for k, v in fit.items() if k != "tried"})
-        out.append("### Colour gains tried\n\n" + head + "\n\n" + tune_table("gain", list((fit.get("tried") or {}).items())))
-    if isinstance(soup := info.get("soup_of"), dict):
-        out.append("### The runs averaged\n\n" + bullets(soup))
     if isinstance(start := info.get("fine_tuned_from"), dict):
         out.append("### Fine-tuned from\n\n" + lineage(start))
     return "\n\n".join(out)
@@ -122,23 +113,14 @@ def model_card(config: dict[str, Any]) -> str:
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     tuned = ""
-    if "soup_of" in info:  # a model soup (Wortsman et al. 2022)
-        runs = f"{len(info['soup_of'])} runs (listed below)"
-        tuned = (f"\nIt was then fine-tuned with {runs} from the start below, and their weights averaged."
-                 if "fine_tuned_from" in info else f"\nIts weights are the average of {runs}.")
-    elif "fine_tuned_from" in info:
+    if "fine_tuned_from" in info:
         terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1),
                  "palette cross-entropy": info.get("lambda_palette")}
         losses = " + ".join(name for name, weight in terms.items() if weight)
         tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below, then the runs it started from)."
     if info.get("kept_epoch"):
         tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on"
-                  " the"
-                  " tune paintings (most targets met, then the lowest CIEDE2000; each epoch's scores below).")
-    if config.get("colour_gain", 1.0) != 1.0:
-        fit = info.get("gain_fit") or {}
-        tuned += (f"\nIts predicted a*b* are then scaled by {config['colour_gain']:g} when colouring (its colour gain"
-                  + (f", fitted on {fit['split']}: the gains tried below)." if fit.get("split") else ")."))
+                  " the tune paintings (most colour targets met, then the closest palette; each epoch's scores below).")
     return f"""{FRONT_MATTER}
 
 # pix2pix studio: {describe(config)}

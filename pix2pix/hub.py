@@ -43,12 +43,6 @@ def file_in_the_way(folder: str | Path) -> Path | None:
     return existing if existing is not None and not existing.is_dir() else None
 
 
-def check_gain(gain: float, space: str) -> None:
-    """A colour gain scales predicted a*b*, which only Lab colorizers keep apart from the lightness."""
-    if not gain > 0 or (gain != 1 and space != "lab"):
-        raise ValueError(f"a colour gain must be above 0, and only a Lab colorizer's can differ from 1 (got {gain!r}, {space})")
-
-
 class Pix2PixGenerator(
     UNetGenerator,
     PyTorchModelHubMixin,
@@ -76,30 +70,19 @@ class Pix2PixGenerator(
         palette: list[list[int]] | None = None,
         palette_bias: list[float] | None = None,
         snap_window: int = 1,
-        colour_gain: float = 1.0,
         train_info: dict | None = None,
     ) -> None:
         """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
         learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
-        snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_gain`: a Lab colorizer's
-        calibration, the factor its predicted a*b* are scaled by
-        when colouring (fitted on held-back paintings after training: `pix2pix.training.evaluate --fit-gain`)."""
+        snapping settles close calls, fitted on training maps (see `pix2pix.palette`)."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
-        check_gain(colour_gain, space)
-        self.colour_gain = colour_gain
         self.task, self.space, self.direction, self.artist = task, space, direction, artist
         self.image_size, self.scale = image_size, scale
         self.palette, self.palette_bias, self.snap_window = palette, palette_bias, snap_window
         self.train_info = train_info or {}
-
-    def set_colour_gain(self, gain: float) -> None:
-        """Record the factor a Lab colorizer's a*b* are scaled by when colouring; 1 after anything that changes the
-        weights (a fine-tune, a soup), since a gain fitted on other weights no longer applies."""
-        check_gain(gain, self.space)
-        self.colour_gain = self._hub_mixin_config["colour_gain"] = gain
 
     @property
     def kind(self) -> Kind:
@@ -112,9 +95,9 @@ class Pix2PixGenerator(
 
     @property
     def architecture(self) -> dict[str, Any]:
-        """The config without the training facts and the colour gain (fitted after training): what builds this network
-        again, and what two models must share for their weights to be interchangeable."""
-        return {k: v for k, v in self._hub_mixin_config.items() if k not in ("train_info", "colour_gain")}
+        """The config without the training facts: what builds this network again, and what two models must share
+        for their weights to be interchangeable."""
+        return {k: v for k, v in self._hub_mixin_config.items() if k != "train_info"}
 
     def set_artist(self, artist: str | None) -> None:
         """Record whose paintings the colorizer now serves (after fine-tuning on another artist)."""

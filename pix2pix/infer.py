@@ -128,8 +128,7 @@ class Translator:
 
     @torch.inference_mode()
     def __call__(self, image: ImageInput, strength: float = 1.0, snap: bool = False) -> Result:
-        """Translate `image`. `strength` scales the colour of Lab colorizers (see `with_strength`) on top of the
-        model's own colour gain, so 1 is the model's colour as calibrated;
+        """Translate `image`. `strength` scales the colour of Lab colorizers (see `with_strength`): 1 is the model's;
         `snap` replaces each pixel of an aerial -> map output by a colour of the model's palette (the nearest, with
         the bias and majority window fitted on training maps where the model stores them)."""
         rgb, notes = load_image(image, self.max_side)
@@ -170,8 +169,8 @@ class Translator:
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
     def colorize_lab(self, x: torch.Tensor) -> torch.Tensor:
-        """Full-resolution L from the input, a*b* from the network times the model's colour gain: (1, 3, H, W) Lab."""
-        return torch.cat([cv_rgb_to_lab(x)[:, :1], self.predict_small(x) * (AB_SCALE * self.model.colour_gain)], dim=1)
+        """Full-resolution L from the input, a*b* from the network: (1, 3, H, W) Lab."""
+        return torch.cat([cv_rgb_to_lab(x)[:, :1], self.predict_small(x) * AB_SCALE], dim=1)
 
     def colorize_rgb(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.kind.to_rgb(self.predict_small(x), x)

@@ -129,16 +129,6 @@ def test_clear_errors_for_bad_input(studio, tmp_path, photos):
         studio.colorize(None, "Claude Monet", "lab", progress=noprogress)
 
 
-def test_the_about_tab_shows_a_fitted_colour_gain(tmp_path):
-    from pix2pix.hub import Pix2PixGenerator
-
-    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Titian", image_size=64, colour_gain=1.75).save(
-        tmp_path / "titian-lab", {"epochs": 0, "note": "test fixture, not a real model"}
-    )
-    about = app.Studio(Registry(tmp_path, hub_repos=[])).about()
-    assert "colour gain 1.75 (its a\\*b\\* scaled by it; fitted on the tune paintings, not the held-out ones)" in about
-
-
 def test_app_builds_without_any_weights(tmp_path):
     reg = Registry(tmp_path, hub_repos=[])
     demo = app.build_app(reg)

@@ -35,6 +35,8 @@ def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
         page.get_by_role("tab", name="Colorize").click()
         page.locator("#colorize-input input[type=file]").set_input_files(str(photos / "chelsea.png"))
         page.locator("#colorize-artist input").click()
+        options = page.get_by_role("option")
+        assert options.first.inner_text().strip() == "Natural colours (photo)"  # what most black-and-white photos want
         page.get_by_role("option", name="Titian").click()
         page.locator("#colorize-button").click()
         generated = page.locator("#colorize-generated img")
@@ -46,8 +48,8 @@ def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
 
         page.locator("#compare-button").click()
         gallery = page.locator("#compare-gallery img")
-        page.wait_for_function("() => document.querySelectorAll('#compare-gallery img').length >= 9", timeout=120_000)
-        assert gallery.count() >= 9  # original, grayscale and the seven shipped colorizers
+        page.wait_for_function("() => document.querySelectorAll('#compare-gallery img').length >= 10", timeout=120_000)
+        assert gallery.count() >= 10  # original, grayscale and the eight shipped colorizers
         page.screenshot(path=str(ARTIFACTS / "browser_colorize.png"), full_page=True)
 
         page.get_by_role("tab", name="Maps").click()

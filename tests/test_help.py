@@ -14,7 +14,6 @@ ENTRY_POINTS = [
     "train.colorize",
     "train.maps",
     "train.all",
-    "train.soup",
     "pix2pix.predict",
     "pix2pix.training.evaluate",
     "pix2pix.training.showcase",

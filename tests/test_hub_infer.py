@@ -51,40 +51,13 @@ def test_save_stores_fp16_parameters_and_load_restores_fp32(tmp_path):
     assert loaded.artist == "Claude Monet" and loaded.train_info == {"epochs": 3} and not loaded.training
 
 
-def test_a_colour_gain_scales_the_predicted_ab_and_travels_with_the_weights(photos, tmp_path):
-    m = tiny_model().eval()
-    plain = Translator(m)(photos / "chelsea.png")
-    m.set_colour_gain(2.5)
-    m.save(
-        tmp_path / "g", train_info={"epochs": 1, "gain_fit": {"split": "tune paintings of Claude Monet (4, --tune-percent 50)"}}
-    )
-    loaded = load_generator(tmp_path / "g")
-    assert loaded.colour_gain == 2.5 and "colour_gain" not in loaded.architecture  # a calibration, not part of the network
-    gained = Translator(loaded)(photos / "chelsea.png")
-    torch.testing.assert_close(gained.lab[:, 0], plain.lab[:, 0])  # the lightness is the input's
-    torch.testing.assert_close(gained.lab[:, 1:], 2.5 * plain.lab[:, 1:], atol=0.05, rtol=0.01)  # fp16-stored weights
-    assert (
-        "then scaled by 2.5 when colouring (its colour gain, fitted on tune paintings of Claude Monet"
-        in (tmp_path / "g" / "README.md").read_text()
-    )
-    for bad in (0.0, -1.0):
-        with pytest.raises(ValueError, match="colour gain must be above 0"):
-            tiny_model().set_colour_gain(bad)
-    with pytest.raises(ValueError, match="only a Lab colorizer"):
-        tiny_model(space="rgb").set_colour_gain(1.5)
-    config = json.loads((tmp_path / "g" / "config.json").read_text())
-    (tmp_path / "g" / "config.json").write_text(json.dumps({**config, "colour_gain": -2}))
-    with pytest.raises(ModelError, match="does not fit"):
-        load_generator(tmp_path / "g")
-
-
 def test_untrained_model_card_says_so(tmp_path):
     tiny_model().save(tmp_path / "m")
     assert "untrained" in (tmp_path / "m" / "README.md").read_text()
 
 
 def test_the_card_lays_out_a_run_s_long_records_as_lists_and_tables(tmp_path):
-    tune = {"psnr_db": 22.3, "ciede2000": 12.85, "colourfulness_ratio": 0.372, "targets_met": 3}
+    tune = {"psnr_db": 22.3, "ciede2000": 12.85, "colourfulness_ratio": 0.372, "palette_distance": 0.06, "targets_met": 3}
     first = {
         "model": "a six-artist stage",
         "date": "2026-11-28",
@@ -101,13 +74,7 @@ def test_the_card_lays_out_a_run_s_long_records_as_lists_and_tables(tmp_path):
         "kept_epoch": 2,
         "final_losses": {"L1": 0.078, "D": 0.61},
         "judged": [{"epoch": 1, **tune}, {"epoch": 2, **tune}],
-        "gain_fit": {"split": "tune paintings of Salvador Dali (8, --tune-percent 10)", "tried": {"1": tune, "1.25": tune}},
-        "fine_tuned_from": {
-            "model": "a soup",
-            "data": "paintings: Salvador Dali",
-            "soup_of": {"r1": {}, "r2": {}},
-            "fine_tuned_from": first,
-        },
+        "fine_tuned_from": {"model": "a fine-tune", "data": "paintings: Salvador Dali", "fine_tuned_from": first},
         "heldout": {"psnr_db": 22.37, "split": "held-out paintings of Salvador Dali (19)"},
     }
     tiny_model().save(tmp_path / "m", train_info=info)
@@ -117,9 +84,9 @@ def test_the_card_lays_out_a_run_s_long_records_as_lists_and_tables(tmp_path):
         and '"epoch"' not in card
         and "{" not in card.split("## How it was trained")[1]
     )
-    assert "### Each epoch on the tune paintings\n\n| epoch | PSNR dB | CIEDE2000 | colourfulness ratio | targets met |" in card
-    assert "| 2 | 22.3 | 12.85 | 0.372 | 3 |" in card and "| 1.25 | 22.3 | 12.85 | 0.372 | 3 |" in card
-    assert "1. **a soup**: " in card and "the average of 2 runs (r1, r2)" in card  # the latest start first, then its own start
+    head = "| epoch | PSNR dB | CIEDE2000 | colourfulness ratio | palette distance | targets met |"
+    assert "### Each epoch on the tune paintings\n\n" + head in card and "| 2 | 22.3 | 12.85 | 0.372 | 0.06 | 3 |" in card
+    assert "1. **a fine-tune**: " in card  # the latest start first, then its own start
     assert (
         "2. **a six-artist stage**: 2026-11-28, 1 x NVIDIA H200; paintings: six artists (1714 images); "
         "32 + 30 epochs, 6634 steps of 16." in card

@@ -216,12 +216,9 @@ def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the
 
 def test_a_colorizer_fine_tuned_on_another_artist_serves_that_artist(paintings, tmp_path):
     base = dict(task="colorize", space="lab", image_size=32, load_size=32)
-    monet = train(tiny(paintings, tmp_path / "monet", artists=["Claude Monet"], **base))
-    monet.set_colour_gain(2.0)  # as if fitted: a gain fitted on the start's weights does not carry over to new ones
-    monet.save(tmp_path / "monet")
+    train(tiny(paintings, tmp_path / "monet", artists=["Claude Monet"], **base))
     tuned = train(tiny(paintings, tmp_path / "klimt", artists=["klimt"], init=str(tmp_path / "monet"), **base))
     assert tuned.artist == "Gustav Klimt" and load_generator(tmp_path / "klimt").config["artist"] == "Gustav Klimt"
-    assert load_generator(tmp_path / "monet").colour_gain == 2.0 and load_generator(tmp_path / "klimt").colour_gain == 1.0
     with pytest.raises(ValueError, match="trained for"):
         Trainer(tiny(paintings, tmp_path / "rgb", artists=["klimt"], init=str(tmp_path / "monet"), **{**base, "space": "rgb"}))
 

@@ -80,9 +80,8 @@ def fine_tuned(cfg: TrainConfig, train: ImageSet, scale: float) -> Pix2PixGenera
     if abs(G.scale - scale) > 0.01 * G.scale:
         have = f"{cfg.init} learnt a ground scale of {G.scale:.4g}"
         raise ConfigError(f"{have}; this run's data gives {scale:.4g} (adjust --load-size)")
-    if not isinstance(G.kind, Maps):  # fine-tuned on other images, it serves their artist, uncalibrated
+    if not isinstance(G.kind, Maps):  # fine-tuned on other images, it serves their artist
         G.set_artist(", ".join(train.artists))
-        G.set_colour_gain(1.0)
     return G
 
 
