@@ -110,6 +110,10 @@ def model_card(config: dict[str, Any]) -> str:
     if config.get("palette_bias"):
         window = config.get("snap_window", 1)
         notes += f" Snapping uses a per-colour bias and a {window} px majority vote, both fitted on training maps."
+    started = info.get("fine_tuned_from") if isinstance(info.get("fine_tuned_from"), dict) else {}
+    if config.get("artist") == PHOTO_ARTIST or str(started.get("data", "")).startswith("photos"):
+        notes += (" Its photos (or those of the run it started from) come from four public GitHub repositories, the terms of"
+                  " their images mostly not stated: the project's README credits each.")
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     tuned = ""

@@ -474,3 +474,12 @@ def test_colorize_options_are_checked_before_any_data_is_read(options, error, ca
     with pytest.raises(SystemExit) as exit_info:
         colorize_main(["--data", "/nonexistent", *options])
     assert exit_info.value.code == 2 and error in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("recipe", sorted((ROOT / "train" / "recipes").glob("*.args")), ids=lambda p: p.stem)
+def test_each_shipped_recipe_is_read_by_its_command_and_names_its_model(recipe):
+    from train.colorize import parser
+
+    args = parser().parse_args([f"@{recipe}"])
+    assert args.out == f"weights/{recipe.stem}" and (ROOT / args.out / "model.safetensors").is_file()
+    assert args.photos or args.artists and args.init == "weights/photo-lab"

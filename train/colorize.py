@@ -14,6 +14,7 @@ the data folder; its train/ and heldout/ folders are the splits where it has bot
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -24,8 +25,7 @@ from pix2pix.training.evaluate import tune_judge
 from pix2pix.training.trainer import train
 
 
-@reports_user_errors
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     p = training_parser("python -m train.colorize", __doc__, ["space", "tune_percent", "min_scale"])
     who = p.add_mutually_exclusive_group(required=True)
     add_option(who, "artists")
@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-best", action="store_true", help="score the model on the tune paintings after every epoch "
                    "(needs --tune-percent) and save the best epoch's weights instead of the last: the most of the colour "
                    "targets met, then the closer palette (as python -m pix2pix.training.evaluate scores)")  # fmt: skip
+    return p
+
+
+@reports_user_errors
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
     args = p.parse_args(argv)
     if args.keep_best and args.photos:
         p.error("--keep-best judges on tune paintings: it needs --artist")

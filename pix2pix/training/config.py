@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,10 +137,10 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
 
 
 class RecipeParser(argparse.ArgumentParser):
-    """`@FILE` reads options from a recipe file (train/recipes/): whitespace-separated, `#` starts a comment."""
+    """`@FILE` reads options from a recipe file (train/recipes/): words as a shell splits them, `#` starts a comment."""
 
     def convert_arg_line_to_args(self, arg_line: str) -> list[str]:
-        return arg_line.split("#", 1)[0].split()
+        return shlex.split(arg_line, comments=True)
 
 
 def training_parser(prog: str, description: str, names: Iterable[str]) -> argparse.ArgumentParser:
