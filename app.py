@@ -85,10 +85,8 @@ def raw_upload(image: gr.Image) -> gr.Image:
 
 
 STRENGTH_RANGE = (0.0, 1.5)
-RGB_STRENGTH = (
-    "colour strength applies to Lab models only: an RGB model predicts all three channels, "
-    "so its colour cannot be scaled apart from its lightness"
-)
+RGB_STRENGTH = ("colour strength applies to Lab models only: an RGB model predicts all three channels, "
+                "so its colour cannot be scaled apart from its lightness")  # fmt: skip
 MAPS_HELP = """The maps models learnt from Google Maps tiles of New York (aerial photo left, map right, 600x600 px each,
 about 1 m of ground per pixel) at the pix2pix paper's scale: every input is resized by the scale recorded with the model,
 translated tile by tile and resized back, so photos work best at about the tiles' own ground resolution (roughly zoom
@@ -250,11 +248,8 @@ class Studio:
                          f"{info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
                 start = info.get("fine_tuned_from")
                 while isinstance(start, dict):  # each earlier run a fine-tuning run started from, and its data where it differs
-                    data = (
-                        f" ({start['data']}, {start.get('train_images')} images)"
-                        if start.get("data", info.get("data")) != info.get("data")
-                        else ""
-                    )
+                    other = start.get("data", info.get("data")) != info.get("data")
+                    data = f" ({start['data']}, {start.get('train_images')} images)" if other else ""
                     facts += (f", fine-tuned from a run{data} of {start.get('schedule')}, batch {start.get('batch_size')},"
                               f" on {start.get('device')}")  # fmt: skip
                     start = start.get("fine_tuned_from")
@@ -298,10 +293,8 @@ def build_app(registry: Registry) -> gr.Blocks:
     studio = Studio(registry)
     artists = registry.artists()
     with gr.Blocks(title="pix2pix studio", delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)) as demo:
-        gr.Markdown(
-            "# pix2pix studio\nImage-to-image translation: aerial photos to maps and back, "
-            "and colorization in natural colours or in the palette of a painter."
-        )
+        gr.Markdown("# pix2pix studio\nImage-to-image translation: aerial photos to maps and back, "
+                    "and colorization in natural colours or in the palette of a painter.")  # fmt: skip
         if not registry.entries:
             gr.Markdown(NO_MODELS.format(weights=registry.weights_dir))
         with gr.Tabs():
@@ -312,13 +305,8 @@ def build_app(registry: Registry) -> gr.Blocks:
                                                    label="Photo or painting (colour or grayscale)", elem_id="colorize-input"))
                         gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
                     with gr.Column():
-                        c_artist = gr.Dropdown(
-                            [(artist_label(a), a) for a in artists],
-                            value=registry.best_artist(),
-                            label="Artist",
-                            allow_custom_value=False,
-                            elem_id="colorize-artist",
-                        )
+                        c_artist = gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
+                                               label="Artist", allow_custom_value=False, elem_id="colorize-artist")
                         c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
                         c_strength = gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
                                                info=f"0 = gray, 1 = the model's colour, above 1 = more saturated; {RGB_STRENGTH}",

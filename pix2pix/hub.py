@@ -43,14 +43,8 @@ def file_in_the_way(folder: str | Path) -> Path | None:
     return existing if existing is not None and not existing.is_dir() else None
 
 
-class Pix2PixGenerator(
-    UNetGenerator,
-    PyTorchModelHubMixin,
-    library_name="pix2pix-studio",
-    tags=["pix2pix", "image-to-image", "gan"],
-    license="mit",
-    pipeline_tag="image-to-image",
-):
+class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pix-studio", license="mit",
+                       tags=["pix2pix", "image-to-image", "gan"], pipeline_tag="image-to-image"):  # fmt: skip
     """A U-Net generator that also knows what it was trained for (its config travels with the weights)."""
 
     def __init__(
@@ -126,19 +120,9 @@ class Pix2PixGenerator(
         save_file(state, str(save_directory / WEIGHTS_FILE), metadata={"format": "pt"})
 
     @classmethod
-    def _from_pretrained(
-        cls,
-        *,
-        model_id: str,
-        revision: str | None,
-        cache_dir: str | Path | None,
-        force_download: bool,
-        local_files_only: bool,
-        token: str | bool | None,
-        map_location: str = "cpu",
-        strict: bool = False,
-        **model_kwargs: Any,
-    ) -> Pix2PixGenerator:
+    def _from_pretrained(cls, *, model_id: str, revision: str | None, cache_dir: str | Path | None, force_download: bool,
+                         local_files_only: bool, token: str | bool | None, map_location: str = "cpu", strict: bool = False,
+                         **model_kwargs: Any) -> Pix2PixGenerator:  # fmt: skip
         """The mixin's loader, from model.safetensors only: where a repo has none, the mixin's would unpickle
         pytorch_model.bin, which can run code. Unlike the mixin's, it prints nothing: a command's stdout is its output
         (the evaluation's Markdown tables)."""
@@ -170,13 +154,8 @@ def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -
     if local_files_only is None:
         local_files_only = hub_offline()
     try:
-        return Path(
-            snapshot_download(
-                str(name_or_path),
-                allow_patterns=[CONFIG_FILE, WEIGHTS_FILE, "README.md"],
-                local_files_only=local_files_only,
-            )
-        )
+        files = [CONFIG_FILE, WEIGHTS_FILE, "README.md"]
+        return Path(snapshot_download(str(name_or_path), allow_patterns=files, local_files_only=local_files_only))
     except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as e:
         raise ModelError(f"model {str(name_or_path)!r} is neither a local folder nor a reachable Hub repo: {e}") from e
 

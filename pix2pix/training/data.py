@@ -143,9 +143,8 @@ class PairedImages(ImageSet):
     For the maps set A is the aerial photo and B the map, so `direction="AtoB"` learns photo -> map.
     """
 
-    def __init__(
-        self, root: str | Path, split: str = "train", size: int = 286, direction: str = "AtoB", limit: int | None = None
-    ) -> None:
+    def __init__(self, root: str | Path, split: str = "train", size: int = 286, direction: str = "AtoB",
+                 limit: int | None = None) -> None:  # fmt: skip
         self.kind, self.direction = Maps(direction), direction
         self.files = list_images(Path(root) / split)[:limit]
         self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
@@ -197,9 +196,8 @@ def split_of(path: Path, val_percent: int, tune_percent: int) -> str:
     return "tune" if held_out(path, tune_percent, salt="tune:") else "train"
 
 
-def painting_files(
-    root: str | Path, artists: list[str] | None, split: str = "train", val_percent: int = 10, tune_percent: int = 0
-) -> tuple[list[str], list[Path]]:
+def painting_files(root: str | Path, artists: list[str] | None, split: str = "train", val_percent: int = 10,
+                   tune_percent: int = 0) -> tuple[list[str], list[Path]]:  # fmt: skip
     """The artists' names as the dataset spells them, and their files in `split` (one of `SPLITS`); `artists`
     None: every artist in the folder."""
     if split not in SPLITS:
@@ -239,18 +237,9 @@ class ColourImages(ImageSet):
 class Paintings(ColourImages):
     """The "Best Artworks of All Time" layout: `root/images/**/<Artist_Name>_<n>.jpg` (+ optional artists.csv)."""
 
-    def __init__(
-        self,
-        root: str | Path,
-        artists: list[str],
-        split: str = "train",
-        size: int = 286,
-        space: str = "lab",
-        val_percent: int = 10,
-        limit: int | None = None,
-        min_chroma: float = MIN_CHROMA,
-        tune_percent: int = 0,
-    ) -> None:
+    def __init__(self, root: str | Path, artists: list[str], split: str = "train", size: int = 286, space: str = "lab",
+                 val_percent: int = 10, limit: int | None = None, min_chroma: float = MIN_CHROMA,
+                 tune_percent: int = 0) -> None:  # fmt: skip
         self.artists, files = painting_files(root, artists, split, val_percent, tune_percent)
         self._keep_colour(files[:limit], size, space, split, min_chroma)
 
@@ -277,18 +266,18 @@ def photo_files(root: str | Path, split: str = "train", val_percent: int = 5, tu
     return files
 
 
+def spread(files: list[Path], limit: int | None) -> list[Path]:
+    """At most `limit` of `files`, evenly spread (a sorted tree keeps its sources together: every one is sampled)."""
+    return files if not limit or limit >= len(files) else [files[i * len(files) // limit] for i in range(limit)]
+
+
 class Photos(ColourImages):
     """Colour photographs in any folder tree (see `photo_files` for the splits), for a natural-colour model."""
 
-    def __init__(
-        self, root: str | Path, split: str = "train", size: int = 286, space: str = "lab", limit: int | None = None,
-        min_chroma: float = MIN_CHROMA, tune_percent: int = 0,
-    ) -> None:
+    def __init__(self, root: str | Path, split: str = "train", size: int = 286, space: str = "lab", limit: int | None = None,
+                 min_chroma: float = MIN_CHROMA, tune_percent: int = 0) -> None:  # fmt: skip
         self.artists = [PHOTOS]
-        files = photo_files(root, split, tune_percent=tune_percent)
-        if limit and limit < len(files):  # evenly spread, so that every source of a mixed tree is represented
-            files = [files[i * len(files) // limit] for i in range(limit)]
-        self._keep_colour(files, size, space, split, min_chroma)
+        self._keep_colour(spread(photo_files(root, split, tune_percent=tune_percent), limit), size, space, split, min_chroma)
 
 
 def download_maps(root: str | Path, url: str = MAPS_URL) -> Path:

@@ -43,7 +43,7 @@ from tqdm import tqdm
 
 from ..card import model_card
 from ..color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
-from .data import MIN_CHROMA, PHOTOS, DataError, list_images, painter_of, painting_files, photo_files, read_pair
+from .data import MIN_CHROMA, PHOTOS, DataError, list_images, painter_of, painting_files, photo_files, read_pair, spread
 from ..errors import reports_user_errors
 from ..hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, read_config, resolve
 from .hues import PaletteClassifier, ab_histogram, palette_distance
@@ -282,14 +282,9 @@ def colorize_table(gray: Row, mean: Row, models: list[Row]) -> str:
 
 
 def colorize_scores(row: Row) -> dict[str, float]:
-    return {
-        "psnr_db": round(row.mean("psnr"), 2),
-        "ciede2000": round(row.mean("ciede2000"), 2),
-        "ssim": round(row.mean("ssim"), 3),
-        "colourfulness_ratio": round(colourfulness_ratio(row), 3),
-        "palette_distance": round(palette_of(row), 3),
-        "ms_per_image": round(1000 * float(np.mean(row.seconds))),
-    }
+    return {"psnr_db": round(row.mean("psnr"), 2), "ciede2000": round(row.mean("ciede2000"), 2),
+            "ssim": round(row.mean("ssim"), 3), "colourfulness_ratio": round(colourfulness_ratio(row), 3),
+            "palette_distance": round(palette_of(row), 3), "ms_per_image": round(1000 * float(np.mean(row.seconds)))}  # fmt: skip
 
 
 # --- maps ------------------------------------------------------------------------------------------------
@@ -315,9 +310,11 @@ def maps_baselines(train_dir: Path, limit: int = 300) -> tuple[np.ndarray, np.nd
     return np.array(learn_palette(np.stack(maps), 1)[0]), np.round(np.mean(aerial_means, axis=0))
 
 
+Pair = tuple[np.ndarray, np.ndarray]
+
+
 def maps_rows(data: Path, models: dict[str, dict[str, Method]], limit: int | None = None) -> tuple[dict[str, list[Row]],
-                                                                                                   list[tuple[np.ndarray,
-                                                                                                              np.ndarray]]]:
+                                                                                                   list[Pair]]:  # fmt: skip
     """Per direction, the constant-colour baseline and every model of that direction (`models`: direction ->
     methods from `model_methods`), on the val pairs."""
     pairs = [read_pair(f) for f in list_images(Path(data) / "val")[:limit]]
@@ -358,13 +355,9 @@ def maps_table(direction: str, rows: list[Row]) -> str:
 
 
 def maps_scores(row: Row) -> dict[str, float]:
-    return {
-        f"accuracy_delta{DELTA}": round(row.mean("acc"), 4),
-        "rmse": round(row.mean("rmse"), 2),
-        "psnr_db": round(row.mean("psnr"), 2),
-        "ssim": round(row.mean("ssim"), 3),
-        "ms_per_tile": round(1000 * float(np.mean(row.seconds))),
-    }
+    return {f"accuracy_delta{DELTA}": round(row.mean("acc"), 4), "rmse": round(row.mean("rmse"), 2),
+            "psnr_db": round(row.mean("psnr"), 2), "ssim": round(row.mean("ssim"), 3),
+            "ms_per_tile": round(1000 * float(np.mean(row.seconds)))}  # fmt: skip
 
 
 # --- figures and writing back ----------------------------------------------------------------------------
@@ -411,13 +404,6 @@ def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row 
 
 
 # --- photos and palettes ---------------------------------------------------------------------------------
-
-def spread(files: list[Path], limit: int | None) -> list[Path]:
-    """At most `limit` of `files`, evenly spread (a sorted tree keeps its sources together: every one is sampled)."""
-    if not limit or limit >= len(files):
-        return files
-    return [files[i * len(files) // limit] for i in range(limit)]
-
 
 def coloured_images(files: list[Path]) -> tuple[list[np.ndarray], int]:
     """The images of `files` that are in colour (at most `PAINTING_SIDE` px), and how many were left out."""
@@ -553,9 +539,8 @@ def shipped(weights: Path) -> tuple[dict[str, list[str]], list[str]]:
 @torch.no_grad()
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m pix2pix.training.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m pix2pix.training.evaluate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("--task", choices=["colorize", "maps"], default="colorize")
     p.add_argument("--data", help="paintings folder (images/ + artists.csv) or maps folder (train/ + val/)")
     p.add_argument("--artist",

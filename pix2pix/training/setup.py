@@ -96,18 +96,8 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
     palette = None
     if maps and cfg.direction == "AtoB" and cfg.palette > 0:
         palette = map_palette(train.images[:, 3:].cpu(), cfg.palette, cfg.seed)
-    return Pix2PixGenerator(
-        in_channels=kind.in_channels,
-        out_channels=kind.out_channels,
-        ngf=cfg.ngf,
-        depth=cfg.depth,
-        norm=cfg.norm,
-        **model_role(cfg),
-        artist=", ".join(getattr(train, "artists", [])) or None,
-        image_size=cfg.image_size,
-        scale=scale,
-        palette=palette,
-    )
+    return Pix2PixGenerator(kind.in_channels, kind.out_channels, cfg.ngf, cfg.depth, cfg.norm, **model_role(cfg), scale=scale,
+                            artist=", ".join(getattr(train, "artists", [])) or None, image_size=cfg.image_size, palette=palette)
 
 
 def check_config(cfg: TrainConfig) -> None:
@@ -117,9 +107,7 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.total_epochs < 1 or min(cfg.epochs, cfg.epochs_decay) < 0:
         raise ConfigError(f"the schedule needs at least one epoch, got --epochs {cfg.epochs} --epochs-decay {cfg.epochs_decay}")
     if cfg.load_size < cfg.image_size:
-        raise ConfigError(
-            f"--load-size {cfg.load_size} must be at least --image-size {cfg.image_size}: crops are cut from the loaded images"
-        )
+        raise ConfigError(f"--load-size {cfg.load_size} must be at least --image-size {cfg.image_size}: crops are cut from them")
     if not cfg.init and cfg.image_size % 2**cfg.depth:
         raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of 2**depth = {2**cfg.depth} (--depth {cfg.depth})")
     if not 0 <= cfg.min_scale <= 1:
@@ -129,6 +117,4 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.push_to_hub and hub_offline():
         raise ConfigError(f"--push-to-hub {cfg.push_to_hub}: HF_HUB_OFFLINE is set, so the Hub cannot be reached")
     if cfg.push_to_hub and not get_token():  # found now, not after hours of training
-        raise ConfigError(
-            f"--push-to-hub {cfg.push_to_hub} needs a Hub token: set HF_TOKEN in the environment (or run `hf auth login`)"
-        )
+        raise ConfigError(f"--push-to-hub {cfg.push_to_hub} needs a Hub token: set HF_TOKEN (or run `hf auth login`)")

@@ -27,9 +27,8 @@ HEIGHT = 200  # px per row
 
 def rows_of(registry: Registry, photos: list[Path]) -> list[tuple[str, list[Image.Image]]]:
     """(label, one image per photo) for the originals, their grayscale and every colorizer, photo model first."""
-    entries = sorted(
-        registry.of_task("colorize"), key=lambda e: (registry.artists().index(e.artist), e.config.get("space") != "lab")
-    )
+    order = registry.artists()  # the natural-colour model first, as in the app's menu
+    entries = sorted(registry.of_task("colorize"), key=lambda e: (order.index(e.artist), e.config.get("space") != "lab"))
     if not entries:
         raise ModelError(f"no colorizer in {registry.weights_dir}")
     inputs = [load_image(p)[0] for p in photos]
@@ -45,9 +44,7 @@ def rows_of(registry: Registry, photos: list[Path]) -> list[tuple[str, list[Imag
 
 def figure(rows: list[tuple[str, list[Image.Image]]]) -> Image.Image:
     """One strip per row, its label over its first panel, stacked."""
-    strips = [
-        side_by_side([(label if i == 0 else "", im) for i, im in enumerate(images)], height=HEIGHT) for label, images in rows
-    ]
+    strips = [side_by_side([(label if i == 0 else "", im) for i, im in enumerate(images)], HEIGHT) for label, images in rows]
     out = Image.new("RGB", (max(s.width for s in strips), sum(s.height for s in strips)), "white")
     y = 0
     for s in strips:
@@ -58,13 +55,10 @@ def figure(rows: list[tuple[str, list[Image.Image]]]) -> Image.Image:
 
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m pix2pix.training.showcase", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(prog="python -m pix2pix.training.showcase", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("--weights", default="weights", help="the folder of model folders")
-    p.add_argument(
-        "--photos", type=Path, nargs="*", help=f"photos to colour (default: {', '.join(DEFAULT_PHOTOS)} from tests/data)"
-    )
+    p.add_argument("--photos", type=Path, nargs="*", help=f"photos to colour (default: {', '.join(DEFAULT_PHOTOS)}, tests/data)")
     p.add_argument("--out", type=Path, default=Path("docs/showcase.jpg"), help="the figure to write (.jpg or .png)")
     args = p.parse_args(argv)
     photos = args.photos or [PHOTOS / name for name in DEFAULT_PHOTOS]
