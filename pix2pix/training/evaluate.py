@@ -487,10 +487,10 @@ def evaluate_colorize(
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
     if write:
+        split = f"{what}{'' if artist == PHOTOS else ' of ' + facts['artist']} ({facts['paintings']})"
         for m in models:
             row = model_row(rows, m)
-            scores = {"split": f"{what} of {facts['artist']} ({facts['paintings']})", **colorize_scores(row),
-                      "targets": targets_cell(row, gray, mean)}
+            scores = {"split": split, **colorize_scores(row), "targets": targets_cell(row, gray, mean)}
             label = next((k for k in shares if k.startswith(f"{Path(m).name}: ") or k.startswith(f"{m}: ")), None)
             if label is not None:
                 scores["photos_in_palette"] = round(shares[label], 3)

@@ -1,0 +1,126 @@
+"""Colour photos as training and evaluation data, palettes as numbers, and the figure of every colorizer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pix2pix.hub import Pix2PixGenerator, load_generator
+from pix2pix.training import evaluate as ev
+from pix2pix.training.data import PHOTOS, Photos, photo_files, spread
+from pix2pix.training.hues import AB_BINS, PaletteClassifier, ab_histogram, palette_distance
+
+NAMES = ["astronaut.jpg", "chelsea.png", "coffee.png", "motorcycle_left.jpg", "rocket.jpg"]
+
+
+@pytest.fixture(scope="module")
+def staged(photos: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tree as stage_photos.py writes it: train/<source>/ and heldout/<source>/, one gray photo among them."""
+    root = tmp_path_factory.mktemp("photos")
+    for split, sources in (("train", ("a", "b")), ("heldout", ("a", "b"))):
+        for s in sources:
+            (root / split / s).mkdir(parents=True)
+            for i, name in enumerate(NAMES if split == "train" else NAMES[:2]):
+                Image.open(photos / name).convert("RGB").resize((48, 40)).save(root / split / s / f"{i}.png")
+    Image.open(photos / "camera.png").convert("RGB").resize((48, 40)).save(root / "train" / "a" / "gray.png")
+    return root
+
+
+def test_a_staged_tree_has_its_own_splits_and_a_tune_split_drawn_from_train(staged):
+    train, val = photo_files(staged, "train"), photo_files(staged, "val")
+    assert len(train) == 11 and len(val) == 4 and all("heldout" in p.parts for p in val)
+    tune, kept = photo_files(staged, "tune", tune_percent=50), photo_files(staged, "train", tune_percent=50)
+    assert tune and set(tune).isdisjoint(kept) and sorted(tune + kept) == train
+    assert len(photo_files(staged, "all")) == 15
+    with pytest.raises(ValueError):
+        photo_files(staged, "test")
+
+
+def test_any_other_tree_holds_a_fixed_share_out_by_file_name(staged, tmp_path):
+    plain = tmp_path / "plain"
+    for i in range(40):
+        (plain / f"d{i % 3}").mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (8, 8), (200, 40, 40)).save(plain / f"d{i % 3}" / f"p{i}.png")
+    train, val = photo_files(plain, "train"), photo_files(plain, "val")
+    assert len(train) + len(val) == 40 and set(train).isdisjoint(val) and photo_files(plain, "val") == val
+    with pytest.raises(ev.DataError, match="empty"):
+        photo_files(tmp_path / "plain" / "d0", "val", val_percent=0)
+
+
+def test_photos_leave_colourless_ones_out_and_a_limit_samples_every_source(staged):
+    ds = Photos(staged, "train", size=32)
+    assert [p.name for p in ds.colorless] == ["gray.png"] and len(ds) == 10 and ds.artists == [PHOTOS]
+    L, ab = ds[0]
+    assert L.shape == (1, 32, 32) and ab.shape == (2, 32, 32) and L.min() >= -1 and ab.abs().max() <= 1
+    assert {p.parent.name for p in spread(photo_files(staged, "train"), 3)} == {"a", "b"}
+    assert spread([Path("x")], None) == [Path("x")]
+
+
+def test_train_colorize_trains_a_natural_colour_model_on_photos(staged, tmp_path):
+    from train.colorize import main
+
+    out = tmp_path / "photo-lab"
+    args = ["--photos", "--data", str(staged), "--out", str(out), "--epochs", "1", "--epochs-decay", "0", "--batch-size", "2",
+            "--image-size", "32", "--load-size", "36", "--ngf", "8", "--ndf", "8", "--depth", "5"]  # fmt: skip
+    assert main(args) == 0
+    model = load_generator(out)
+    assert model.artist == PHOTOS and model.train_info["data"].endswith(": colour photos")
+    assert model.train_info["colorless_left_out"] == 1 and model.train_info["val"]["images"] == 4
+    assert "four public GitHub repositories" in (out / "README.md").read_text()
+
+
+def test_palettes_as_numbers():
+    red, blue = np.zeros((4, 4, 3), np.uint8), np.zeros((4, 4, 3), np.uint8)
+    red[..., 0], blue[..., 2] = 200, 200
+    h_red, h_blue = ab_histogram(red), ab_histogram(blue)
+    assert h_red.shape == (AB_BINS, AB_BINS) and h_red.sum() == 16
+    assert palette_distance(h_red, h_red) == 0 and palette_distance(h_red, h_blue) == pytest.approx(1.0)
+    assert palette_distance(h_red, h_red + h_blue) == pytest.approx(palette_distance(h_red + h_blue, h_red))
+    classifier = PaletteClassifier({"red painter": [h_red, 2 * h_red], "blue painter": [h_blue]})
+    assert classifier.predict(h_red * 3) == "red painter" and classifier.predict(h_blue) == "blue painter"
+    assert classifier.share([h_red, h_blue, h_blue], "blue painter") == pytest.approx(2 / 3)
+    with pytest.raises(ValueError):
+        PaletteClassifier({"nobody": []})
+
+
+def tiny(folder: Path, artist: str) -> str:
+    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", image_size=64, artist=artist).save(
+        folder, {"epochs": 1, "note": "test fixture"}
+    )
+    return str(folder)
+
+
+def test_the_natural_colour_model_is_scored_on_held_out_photos(staged, tmp_path, capsys):
+    model = tiny(tmp_path / "photo-lab", PHOTOS)
+    assert ev.main(["--artist", "photos", "--photos", str(staged), "--model", model, "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "### photos: 4 held-out photos" in out and "baseline: the photos' mean a*b*" in out
+    held = json.loads((tmp_path / "photo-lab" / "config.json").read_text())["train_info"]["heldout"]
+    assert held["split"] == "held-out photos (4)" and held["targets"][:6] in ("0 of 3", "1 of 3", "2 of 3", "3 of 3")
+    assert ev.main(["--artist", "photos", "--model", model]) == 2  # photos to score it on are needed
+    assert "give --photos" in capsys.readouterr().err
+
+
+def test_a_painter_is_scored_by_the_photos_it_paints_in_its_palette(staged, paintings, tmp_path, capsys):
+    model = tiny(tmp_path / "monet-lab", "Claude Monet")
+    args = ["--data", str(paintings), "--artist", "monet", "--model", model, "--photos", str(staged), "--write"]
+    assert ev.main(args) == 0
+    out = capsys.readouterr().out
+    line = next(li for li in out.splitlines() if li.startswith("Painted in Claude Monet's palette"))
+    assert "of 4 held-out photos" in line and "chance 50%" in line and line.endswith("%")
+    held = json.loads((tmp_path / "monet-lab" / "config.json").read_text())["train_info"]["heldout"]
+    assert 0 <= held["photos_in_palette"] <= 1 and 0 <= held["palette_classifier_accuracy"] <= 1
+
+
+def test_the_showcase_draws_every_colorizer_on_the_test_photos(app_weights, tmp_path, capsys):
+    from pix2pix.training.showcase import HEIGHT, main
+
+    assert main(["--weights", str(app_weights), "--out", str(tmp_path / "fig.png")]) == 0
+    fig = Image.open(tmp_path / "fig.png")
+    assert fig.height > 4 * HEIGHT and fig.width > 4 * 100  # original, grayscale, two colorizers; four photos
+    assert main(["--weights", str(tmp_path / "none"), "--out", str(tmp_path / "x.png")]) == 2
+    assert "no colorizer" in capsys.readouterr().err
