@@ -165,7 +165,20 @@ class Studio:
         if artist not in self.registry.artists():
             raise gr.Error(f"Unknown artist {artist!r}. Available: {', '.join(self.registry.artists()) or 'none'}")
         entry = self.registry.find_colorizer(artist, space_key)
-        return entry or self.registry.find_colorizer(artist, "rgb" if space_key == "lab" else "lab")
+        if entry is None:
+            have = " and ".join(self.spaces_of(artist)) or "no"
+            raise gr.Error(f"{artist_label(artist)} has no {space_key.upper()} model (it has {have}): choose one of those")
+        return entry
+
+    def spaces_of(self, artist: str) -> list[str]:
+        """The colour spaces `artist` has a model in ("lab", "rgb"), in the menu's order."""
+        return [key for key in SPACES.values() if self.registry.find_colorizer(artist, key) is not None]
+
+    def space_menu(self, artist: str, space: str) -> dict:
+        """The Model menu for `artist`: only the spaces it has a model in, keeping the choice where it can."""
+        keys = self.spaces_of(artist)
+        return gr.update(choices=[(label, key) for label, key in SPACES.items() if key in keys],
+                         value=space if space in keys else next(iter(keys), None))  # fmt: skip
 
     def colorize(self, image, artist: str, space: str, strength: float = 1.0, progress: gr.Progress = gr.Progress()):
         """Colorize `image` in the style of `artist`: original, grayscale, generated, (grayscale, generated) for the
@@ -279,6 +292,11 @@ class Studio:
         return "\n".join(lines)
 
 
+def snap_option(direction: str) -> dict:
+    """The palette option applies to aerial -> map alone: shown there, hidden for map -> aerial."""
+    return gr.update(visible=DIRECTIONS.get(direction, direction) == "AtoB")
+
+
 def snap_info(registry: Registry) -> str:
     """The palette option's help, counted from the installed aerial -> map model's own palette."""
     entry = registry.find_maps("AtoB")
@@ -307,7 +325,10 @@ def build_app(registry: Registry) -> gr.Blocks:
                     with gr.Column():
                         c_artist = gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
                                                label="Artist", allow_custom_value=False, elem_id="colorize-artist")
-                        c_space = gr.Radio([(label, key) for label, key in SPACES.items()], value="lab", label="Model")
+                        first = registry.best_artist()
+                        spaces = studio.spaces_of(first) if first else list(SPACES.values())
+                        c_space = gr.Radio([(label, key) for label, key in SPACES.items() if key in spaces], label="Model",
+                                           value="lab" if "lab" in spaces else next(iter(spaces), None), elem_id="colorize-space")
                         c_strength = gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
                                                info=f"0 = gray, 1 = the model's colour, above 1 = more saturated; {RGB_STRENGTH}",
                                                elem_id="colorize-strength")  # fmt: skip
@@ -328,6 +349,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize")
                 c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor")
                 c_all.click(studio.compare, [c_in, c_strength], [c_gallery, c_msg], api_name="compare_all")
+                c_artist.change(studio.space_menu, [c_artist, c_space], c_space, api_visibility="private")
             with gr.Tab("Maps"):
                 with gr.Row():
                     m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map",
@@ -348,6 +370,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                 m_file = gr.File(label="Download generated PNG")
                 m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],
                             api_name="translate_map")
+                m_dir.change(snap_option, m_dir, m_snap, api_visibility="private")
             with gr.Tab("About"):
                 gr.Markdown(studio.about())
     return demo

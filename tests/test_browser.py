@@ -37,7 +37,10 @@ def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
         page.locator("#colorize-artist input").click()
         options = page.get_by_role("option")
         assert options.first.inner_text().split("\n")[-1].strip() == "Natural colours (photo)"  # first, and chosen
+        space = page.locator("#colorize-space input[type=radio]")
+        assert space.count() == 1  # natural colours: a Lab model only, so the menu offers only Lab
         page.get_by_role("option", name="Titian").click()
+        page.wait_for_function("() => document.querySelectorAll('#colorize-space input[type=radio]').length == 2")
         page.locator("#colorize-button").click()
         generated = page.locator("#colorize-generated img")
         generated.wait_for(state="visible", timeout=60_000)
@@ -53,6 +56,12 @@ def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
         page.screenshot(path=str(ARTIFACTS / "browser_colorize.png"), full_page=True)
 
         page.get_by_role("tab", name="Maps").click()
+        snap = page.get_by_label("Draw in the map palette (aerial photo -> map)")
+        assert snap.is_visible()
+        page.get_by_label("map -> aerial photo").check()
+        snap.wait_for(state="hidden", timeout=10_000)  # the palette is for aerial -> map alone
+        page.get_by_label("aerial photo -> map").check()
+        snap.wait_for(state="visible", timeout=10_000)
         page.locator("#maps-input input[type=file]").set_input_files(str(photos / "coffee.png"))
         page.locator("#maps-button").click()
         mapped = page.locator("#maps-generated img")

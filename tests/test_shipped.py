@@ -138,3 +138,14 @@ def test_each_shipped_card_is_what_its_config_says(name):
     fall behind a change to either."""
     folder = WEIGHTS / name
     assert (folder / "README.md").read_text(encoding="utf-8") == model_card(json.loads((folder / "config.json").read_text()))
+
+
+def test_the_menus_offer_only_models_that_exist_and_the_api_refuses_others(registry, photos):
+    studio = app.Studio(registry)
+    assert studio.spaces_of("Titian") == ["lab", "rgb"] and studio.spaces_of("Claude Monet") == ["lab"]
+    menu = studio.space_menu("Claude Monet", "rgb")  # RGB was chosen for Titian: Monet has none, so Lab it is
+    assert [key for _, key in menu["choices"]] == ["lab"] and menu["value"] == "lab"
+    assert studio.space_menu("Titian", "rgb")["value"] == "rgb"
+    with pytest.raises(app.gr.Error, match="Claude Monet has no RGB model \\(it has lab\\)"):
+        studio.colorize(str(photos / "chelsea.png"), "Claude Monet", "rgb", progress=noprogress)
+    assert app.snap_option("map -> aerial photo")["visible"] is False and app.snap_option("aerial photo -> map")["visible"]
