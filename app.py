@@ -230,7 +230,8 @@ class Studio:
             if not gallery:
                 gallery = [(result.original, "original"), (result.gray, "grayscale (model input)")]
             gallery.append((result.generated, entry.label + ("" if result.lab is None else f", strength {strength:g}")))
-        message = f"{len(gallery) - 2} models compared" + "".join(f"\n- {n}" for n in notes)
+        message = (f"{len(gallery) - 2} models compared at colour strength {strength:g} (moving the strength re-colours the"
+                   " single result; compare again for the gallery)" + "".join(f"\n- {n}" for n in notes))  # fmt: skip
         return gallery, message
 
     def translate_map(self, image, direction: str, snap: bool = False, progress: gr.Progress = gr.Progress()):
@@ -330,12 +331,13 @@ def build_app(registry: Registry) -> gr.Blocks:
                         c_space = gr.Radio([(label, key) for label, key in SPACES.items() if key in spaces], label="Model",
                                            value="lab" if "lab" in spaces else next(iter(spaces), None), elem_id="colorize-space")
                         c_strength = gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
-                                               info=f"0 = gray, 1 = the model's colour, above 1 = more saturated; {RGB_STRENGTH}",
+                                               info="0 = gray, 1 = the model's colour, above 1 = more saturated. It re-colours "
+                                               f"the single result (Compare all models uses it as it runs); {RGB_STRENGTH}",
                                                elem_id="colorize-strength")  # fmt: skip
                         with gr.Row():
                             c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")
                             c_all = gr.Button("Compare all models", elem_id="compare-button")
-                        c_msg = gr.Markdown()
+                        c_msg = gr.Markdown(label="message")
                 with gr.Row():
                     c_orig = gr.Image(type="pil", label="original", interactive=False)
                     c_gray = gr.Image(type="pil", label="grayscale (model input)", interactive=False)
@@ -348,6 +350,8 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_args = [c_in, c_artist, c_space, c_strength]
                 c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize")
                 c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor")
+                c_strength.input(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_visibility="private",
+                                 trigger_mode="always_last")  # a value typed in the box (and Enter) re-colours too
                 c_all.click(studio.compare, [c_in, c_strength], [c_gallery, c_msg], api_name="compare_all")
                 c_artist.change(studio.space_menu, [c_artist, c_space], c_space, api_visibility="private")
             with gr.Tab("Maps"):
@@ -360,7 +364,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                                              info=snap_info(registry))
                         m_btn = gr.Button("Translate", variant="primary", elem_id="maps-button")
                         gr.Markdown(MAPS_HELP)
-                        m_msg = gr.Markdown()
+                        m_msg = gr.Markdown(label="message")
                 with gr.Row():
                     m_orig = gr.Image(type="pil", label="original", interactive=False)
                     m_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"],

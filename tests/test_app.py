@@ -93,7 +93,8 @@ def test_compare_all_runs_every_colorizer_once_loaded(studio, photos):
     captions = [c for _, c in gallery]
     assert captions[:2] == ["original", "grayscale (model input)"]
     assert captions[2:] == ["Claude Monet colorization (Lab), strength 1.2", "Claude Monet colorization (RGB) [untrained]"]
-    assert all(im.size == (600, 400) for im, _ in gallery) and "2 models compared" in msg
+    assert all(im.size == (600, 400) for im, _ in gallery) and "2 models compared at colour strength" in msg
+    assert "compare again for the gallery" in msg  # the strength control applies to the single result
     cached = dict(studio.registry._cache)
     studio.compare(str(photos / "coffee.png"), progress=noprogress)
     assert studio.registry._cache == cached  # the same loaded models serve again
@@ -221,3 +222,13 @@ def test_every_endpoint_over_http(server, photos, tmp_path):
         client.predict(handle_file(str(photos / "rocket.jpg")), "Vermeer", "lab", api_name="/colorize")
     # the server still answers after an error
     assert client.predict(handle_file(str(photos / "camera.png")), "Claude Monet", "lab", api_name="/colorize")[5]
+
+
+def test_every_api_input_and_output_has_a_meaningful_name(app_weights):
+    from pix2pix.registry import Registry
+
+    info = app.build_app(Registry(app_weights, hub_repos=[])).get_api_info()
+    for name, endpoint in info["named_endpoints"].items():
+        labels = [r.get("label") for r in endpoint["returns"]] + [p.get("label") for p in endpoint["parameters"]]
+        assert all(label and not label.startswith("value_") for label in labels), (name, labels)
+    assert info["named_endpoints"]["/colorize"]["returns"][-1]["label"] == "message"

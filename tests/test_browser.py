@@ -49,6 +49,11 @@ def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
         slider.first.wait_for(state="visible", timeout=60_000)
         assert slider.count() == 2 and slider.first.evaluate("img => img.naturalWidth") == 451  # full resolution
 
+        box = page.locator("#colorize-strength input[type=number]")
+        box.fill("0.5")
+        box.press("Enter")  # typing a strength re-colours, as releasing the slider does
+        page.get_by_text("colour strength 0.5: re-coloured without running the model again").wait_for(timeout=30_000)
+
         page.locator("#compare-button").click()
         gallery = page.locator("#compare-gallery img")
         page.wait_for_function("() => document.querySelectorAll('#compare-gallery img').length >= 10", timeout=120_000)
