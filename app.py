@@ -36,7 +36,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from pix2pix.card import artist_label
+from pix2pix.card import PHOTO_ARTIST, artist_label
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
 from pix2pix.infer import with_strength
@@ -229,7 +229,7 @@ class Studio:
                 continue
             if not gallery:
                 gallery = [(result.original, "original"), (result.gray, "grayscale (model input)")]
-            gallery.append((result.generated, entry.label + ("" if result.lab is None else f", strength {strength:g}")))
+            gallery.append((result.generated, caption(entry) + ("" if result.lab is None else f", strength {strength:g}")))
         message = (f"{len(gallery) - 2} models compared at colour strength {strength:g} (moving the strength re-colours the"
                    " single result; compare again for the gallery)" + "".join(f"\n- {n}" for n in notes))  # fmt: skip
         return gallery, message
@@ -293,6 +293,12 @@ class Studio:
         return "\n".join(lines)
 
 
+def caption(entry: ModelEntry) -> str:
+    """A colorizer's name short enough for a gallery caption: "Titian (RGB)", "Natural colours (Lab)"."""
+    name = "Natural colours" if entry.artist == PHOTO_ARTIST else entry.artist
+    return f"{name} ({'Lab' if entry.config.get('space') == 'lab' else 'RGB'})" + ("" if entry.trained else " [untrained]")
+
+
 def snap_option(direction: str) -> dict:
     """The palette option applies to aerial -> map alone: shown there, hidden for map -> aerial."""
     return gr.update(visible=DIRECTIONS.get(direction, direction) == "AtoB")
@@ -346,7 +352,8 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_slider = gr.ImageSlider(type="pil", format="png", label="grayscale | generated (drag to compare)",
                                           interactive=False, elem_id="colorize-slider")
                 c_file = gr.File(label="Download generated PNG")
-                c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery")
+                c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery",
+                                       height="fit-content")  # the gallery grows with its rows: no scrolling inside it
                 c_args = [c_in, c_artist, c_space, c_strength]
                 c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize")
                 c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor")

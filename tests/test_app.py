@@ -92,7 +92,7 @@ def test_compare_all_runs_every_colorizer_once_loaded(studio, photos):
     gallery, msg = studio.compare(str(photos / "coffee.png"), 1.2, progress=noprogress)
     captions = [c for _, c in gallery]
     assert captions[:2] == ["original", "grayscale (model input)"]
-    assert captions[2:] == ["Claude Monet colorization (Lab), strength 1.2", "Claude Monet colorization (RGB) [untrained]"]
+    assert captions[2:] == ["Claude Monet (Lab), strength 1.2", "Claude Monet (RGB) [untrained]"]
     assert all(im.size == (600, 400) for im, _ in gallery) and "2 models compared at colour strength" in msg
     assert "compare again for the gallery" in msg  # the strength control applies to the single result
     cached = dict(studio.registry._cache)

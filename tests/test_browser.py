@@ -58,6 +58,12 @@ def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
         gallery = page.locator("#compare-gallery img")
         page.wait_for_function("() => document.querySelectorAll('#compare-gallery img').length >= 10", timeout=120_000)
         assert gallery.count() >= 10  # original, grayscale and the eight shipped colorizers
+        page.wait_for_timeout(500)  # the grid lays itself out
+        grid = page.locator("#compare-gallery .grid-wrap").first
+        assert grid.evaluate("el => el.scrollHeight <= el.clientHeight + 2"), "the gallery scrolls inside its box"
+        captions = page.locator("#compare-gallery .caption-label")
+        assert captions.count() >= 10 and all(  # each caption whole, none cut short by an ellipsis
+            c.is_visible() and c.evaluate("el => el.scrollWidth <= el.clientWidth + 1") for c in captions.all())
         page.screenshot(path=str(ARTIFACTS / "browser_colorize.png"), full_page=True)
 
         page.get_by_role("tab", name="Maps").click()
