@@ -43,6 +43,8 @@ from pix2pix.infer import with_strength
 from pix2pix.options import COUNT
 from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
 
+log = logging.getLogger("pix2pix.app")
+
 EXAMPLES = Path(__file__).with_name("examples")
 DIRECTIONS = {"aerial photo -> map": "AtoB", "map -> aerial photo": "BtoA"}
 SPACES = {"Lab (predicts a*b*, keeps your lightness)": "lab", "RGB (predicts all three channels)": "rgb"}
@@ -84,6 +86,12 @@ def raw_upload(image: gr.Image) -> gr.Image:
     return image
 
 
+def refused(message: str) -> gr.Error:
+    """A user's input refused: the message goes to the user, and one line (no traceback) to the server log."""
+    log.info("refused: %s", message)
+    return gr.Error(message, print_exception=False)
+
+
 STRENGTH_RANGE = (0.0, 1.5)
 RGB_STRENGTH = ("colour strength applies to Lab models only: an RGB model predicts all three channels, "
                 "so its colour cannot be scaled apart from its lightness")  # fmt: skip
@@ -99,9 +107,9 @@ def check_strength(strength: float) -> float:
         value = float(strength)
     except (TypeError, ValueError):
         low, high = STRENGTH_RANGE
-        raise gr.Error(f"Colour strength must be a number from {low} to {high}, got {strength!r}") from None
+        raise refused(f"Colour strength must be a number from {low} to {high}, got {strength!r}") from None
     if not STRENGTH_RANGE[0] <= value <= STRENGTH_RANGE[1]:
-        raise gr.Error(f"Colour strength must be from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {value:g}")
+        raise refused(f"Colour strength must be from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {value:g}")
     return value
 
 
@@ -139,16 +147,16 @@ class Studio:
 
     def _run(self, entry: ModelEntry | None, image: str | Image.Image | None, what: str, progress: gr.Progress, **options):
         if image is None:
-            raise gr.Error("Please upload an image first.")
+            raise refused("Please upload an image first.")
         if entry is None:
-            raise gr.Error(f"No model for {what} is installed. See the About tab for how to train or download one.")
+            raise refused(f"No model for {what} is installed. See the About tab for how to train or download one.")
         try:
             progress(0.1, desc=f"loading {entry.label}")
             translator = self.registry.translator(entry)
             progress(0.4, desc="generating")
             result = translator(image, **options)
         except (ImageError, ModelError) as e:
-            raise gr.Error(str(e)) from None
+            raise refused(str(e)) from None
         notes = list(result.notes)
         if not entry.trained:
             notes.append("this model is UNTRAINED: its output is noise, not a result")
@@ -161,13 +169,13 @@ class Studio:
     def _colorizer(self, artist: str, space: str) -> ModelEntry | None:
         space_key = SPACES.get(space, space)
         if space_key not in SPACES.values():
-            raise gr.Error(f"Unknown model type {space!r}: use 'lab' or 'rgb'")
+            raise refused(f"Unknown model type {space!r}: use 'lab' or 'rgb'")
         if artist not in self.registry.artists():
-            raise gr.Error(f"Unknown artist {artist!r}. Available: {', '.join(self.registry.artists()) or 'none'}")
+            raise refused(f"Unknown artist {artist!r}. Available: {', '.join(self.registry.artists()) or 'none'}")
         entry = self.registry.find_colorizer(artist, space_key)
         if entry is None:
             have = " and ".join(self.spaces_of(artist)) or "no"
-            raise gr.Error(f"{artist_label(artist)} has no {space_key.upper()} model (it has {have}): choose one of those")
+            raise refused(f"{artist_label(artist)} has no {space_key.upper()} model (it has {have}): choose one of those")
         return entry
 
     def spaces_of(self, artist: str) -> list[str]:
@@ -210,15 +218,15 @@ class Studio:
         """`image` through every installed colorizer: a gallery of (image, caption), original and grayscale first."""
         strength = check_strength(strength)
         if image is None:
-            raise gr.Error("Please upload an image first.")
+            raise refused("Please upload an image first.")
         order = self.registry.artists()  # the natural-colour model first, as in the menu
         entries = sorted(self.registry.of_task("colorize"), key=lambda e: (order.index(e.artist), e.config.get("space") != "lab"))
         if not entries:
-            raise gr.Error("No colorization model is installed. See the About tab for how to train or download one.")
+            raise refused("No colorization model is installed. See the About tab for how to train or download one.")
         try:
             rgb, notes = load_image(image)  # decoded once, then handed to every model
         except ImageError as e:
-            raise gr.Error(str(e)) from None
+            raise refused(str(e)) from None
         gallery: list[tuple[Image.Image, str]] = []
         for i, entry in enumerate(entries):
             progress(i / len(entries), desc=f"{i + 1}/{len(entries)}: {entry.label}")
@@ -238,9 +246,9 @@ class Studio:
         """Aerial photo -> map or map -> aerial photo at the image's own size: original, generated, the pair for the
         slider, PNG, message. `snap` draws an aerial -> map result in the model's learnt map palette."""
         if direction not in DIRECTIONS and direction not in DIRECTIONS.values():
-            raise gr.Error(f"Unknown direction {direction!r}. Use one of: {', '.join(DIRECTIONS)}")
+            raise refused(f"Unknown direction {direction!r}. Use one of: {', '.join(DIRECTIONS)}")
         if not isinstance(snap, bool):
-            raise gr.Error(f"The palette option must be true or false, got {snap!r}")
+            raise refused(f"The palette option must be true or false, got {snap!r}")
         entry = self.registry.find_maps(DIRECTIONS.get(direction, direction))
         result, notes = self._run(entry, image, direction, progress, snap=snap)
         if snap and not self.registry.translator(entry).can_snap:

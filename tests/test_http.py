@@ -192,3 +192,14 @@ def test_a_forged_checkpoint_is_refused_not_unpickled(ab_dataset, tmp_path):
         Trainer(cfg)
     assert not marker.exists()
     assert pickle.loads(pickle.dumps({"G": _Exploit(marker)})) and marker.exists()  # the file really was an exploit
+
+
+def test_a_refused_input_logs_one_line_and_no_traceback(server, client, photos, tmp_path):
+    before = server.log_text()
+    with pytest.raises(Exception, match="Please upload an image first"):
+        client.predict(None, "Claude Monet", "lab", 1.0, api_name="/colorize")
+    with pytest.raises(Exception, match="not an image file"):
+        client.predict(upload(tmp_path, "renamed.jpg", b"%PDF-1.4 a document"), "Claude Monet", "lab", 1.0, api_name="/colorize")
+    new = server.log_text()[len(before):]
+    assert "refused: Please upload an image first." in new and "not an image file" in new
+    assert "Traceback" not in new
