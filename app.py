@@ -257,7 +257,13 @@ class Studio:
                 _save_png(result.generated, "map"), self._message(entry, result.generated, notes))  # fmt: skip
 
     def about(self) -> str:
-        lines = ["## Models", ""]
+        """What a user wants to know first, in words: each model, what it does and how good it is held out; then the
+        full training record of each, folded away."""
+        order = self.registry.artists()  # the colorizers as the menu lists them, then the maps models
+        first = sorted(self.registry.entries.values(), key=lambda e: (e.task == "maps", order.index(e.artist) if e.artist in order
+                                                                      else 0, e.config.get("space") != "lab"))  # fmt: skip
+        lines = ["## Models", "", *(f"- {summary(e)}" for e in first), "",
+                 "<details><summary>How each was trained, and all its held-out scores</summary>", ""]  # fmt: skip
         for e in self.registry.entries.values():
             info = e.config.get("train_info") or {}
             held = e.heldout
@@ -285,6 +291,7 @@ class Studio:
                     facts += f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority"
                     facts += " vote)"
             lines.append(f"- **{e.label}** (`{e.name}`): {facts}")
+        lines += ["", "</details>"]
         if not self.registry.entries:
             lines.append(NO_MODELS.format(weights=self.registry.weights_dir))
         lines += [
@@ -299,6 +306,27 @@ class Studio:
             f"Inputs larger than {MAX_SIDE} px per side are downscaled; images over {MAX_PIXELS // 1_000_000} MP are refused.",
         ]
         return "\n".join(lines)
+
+
+JOBS = {"AtoB": "turns an aerial photo into a map", "BtoA": "turns a map into an aerial photo"}
+
+
+def summary(entry: ModelEntry) -> str:
+    """One line in words: the model, what it does, and how it did on images it never saw."""
+    held, config = entry.heldout, entry.config
+    if config.get("task") == "maps":
+        name, job = entry.label, JOBS.get(config.get("direction") or "AtoB", "translates maps")
+        acc = (held.get("with_palette") or held).get("accuracy_delta5")
+        score = (f"{acc:.0%} of the pixels within 5 levels of the real ones on {held.get('split')}"
+                 if isinstance(acc, (int, float)) else "not evaluated")  # fmt: skip
+    else:
+        who = "in its own natural colours" if entry.artist == PHOTO_ARTIST else f"in the palette of {entry.artist}"
+        name, job = caption(entry), f"colours a photo {who}"
+        ratio, met, _, missed = held.get("colourfulness_ratio"), *str(held.get("targets")).partition(" (")
+        score = (f"on {held.get('split')}: {met} colour targets met{' (' + missed if missed else ''}; colour "
+                 f"{ratio:.0%} as strong as the real images', palette distance {held.get('palette_distance')}"
+                 if isinstance(ratio, (int, float)) else "not evaluated")  # fmt: skip
+    return f"**{name}** {job}; {score}." + ("" if entry.trained else " Untrained: random weights.")
 
 
 def caption(entry: ModelEntry) -> str:

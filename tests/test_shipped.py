@@ -149,3 +149,14 @@ def test_the_menus_offer_only_models_that_exist_and_the_api_refuses_others(regis
     with pytest.raises(app.gr.Error, match="Claude Monet has no RGB model \\(it has lab\\)"):
         studio.colorize(str(photos / "chelsea.png"), "Claude Monet", "rgb", progress=noprogress)
     assert app.snap_option("map -> aerial photo")["visible"] is False and app.snap_option("aerial photo -> map")["visible"]
+
+
+def test_the_about_tab_opens_on_each_model_in_words_with_the_record_folded_below(registry):
+    about = app.Studio(registry).about()
+    head, _, record = about.partition("<details>")
+    lines = [line for line in head.splitlines() if line.startswith("- ")]
+    assert len(lines) == len(registry.entries) and lines[0].startswith("- **Natural colours (Lab)** colours a photo")
+    assert "fine-tuned from" not in head and "accuracy_delta5" not in head and "ssim" not in head  # no lineage, no raw keys
+    assert "colour targets met" in lines[1] and "of the pixels within 5 levels" in lines[-1]
+    folded, _, rest = record.partition("</details>")
+    assert "fine-tuned from a run" in folded and "## How they are made" in rest
