@@ -36,7 +36,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from pix2pix.card import PHOTO_ARTIST, artist_label
+from pix2pix.card import PHOTO_ARTIST, artist_label, short_name
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
 from pix2pix.infer import with_strength
@@ -182,11 +182,16 @@ class Studio:
         """The colour spaces `artist` has a model in ("lab", "rgb"), in the menu's order."""
         return [key for key in SPACES.values() if self.registry.find_colorizer(artist, key) is not None]
 
+    def space_choices(self, artist: str | None, space: str = "lab") -> tuple[list[tuple[str, str]], str | None]:
+        """The Model menu's choices for `artist` (every space where there is no artist yet) and its value: `space` where
+        the artist has it, else the first it has."""
+        keys = self.spaces_of(artist) if artist else list(SPACES.values())
+        return [(label, key) for label, key in SPACES.items() if key in keys], space if space in keys else next(iter(keys), None)
+
     def space_menu(self, artist: str, space: str) -> dict:
-        """The Model menu for `artist`: only the spaces it has a model in, keeping the choice where it can."""
-        keys = self.spaces_of(artist)
-        return gr.update(choices=[(label, key) for label, key in SPACES.items() if key in keys],
-                         value=space if space in keys else next(iter(keys), None))  # fmt: skip
+        """The Model menu for a newly chosen `artist`: only the spaces it has a model in, keeping the choice where it can."""
+        choices, value = self.space_choices(artist, space)
+        return gr.update(choices=choices, value=value)
 
     def colorize(self, image, artist: str, space: str, strength: float = 1.0, progress: gr.Progress = gr.Progress()):
         """Colorize `image` in the style of `artist`: original, grayscale, generated, (grayscale, generated) for the
@@ -219,8 +224,7 @@ class Studio:
         strength = check_strength(strength)
         if image is None:
             raise refused("Please upload an image first.")
-        order = self.registry.artists()  # the natural-colour model first, as in the menu
-        entries = sorted(self.registry.of_task("colorize"), key=lambda e: (order.index(e.artist), e.config.get("space") != "lab"))
+        entries = self.registry.colorizers()  # the natural-colour model first, as in the menu
         if not entries:
             raise refused("No colorization model is installed. See the About tab for how to train or download one.")
         try:
@@ -259,9 +263,7 @@ class Studio:
     def about(self) -> str:
         """What a user wants to know first, in words: each model, what it does and how good it is held out; then the
         full training record of each, folded away."""
-        order = self.registry.artists()  # the colorizers as the menu lists them, then the maps models
-        first = sorted(self.registry.entries.values(), key=lambda e: (e.task == "maps", order.index(e.artist) if e.artist in order
-                                                                      else 0, e.config.get("space") != "lab"))  # fmt: skip
+        first = self.registry.colorizers() + self.registry.of_task("maps")  # as the menus list them
         lines = ["## Models", "", *(f"- {summary(e)}" for e in first), "",
                  "<details><summary>How each was trained, and all its held-out scores</summary>", ""]  # fmt: skip
         for e in self.registry.entries.values():
@@ -330,9 +332,8 @@ def summary(entry: ModelEntry) -> str:
 
 
 def caption(entry: ModelEntry) -> str:
-    """A colorizer's name short enough for a gallery caption: "Titian (RGB)", "Natural colours (Lab)"."""
-    name = "Natural colours" if entry.artist == PHOTO_ARTIST else entry.artist
-    return f"{name} ({'Lab' if entry.config.get('space') == 'lab' else 'RGB'})" + ("" if entry.trained else " [untrained]")
+    """A colorizer's name short enough for a gallery caption (`card.short_name`), and whether it is untrained."""
+    return short_name(entry.config) + ("" if entry.trained else " [untrained]")
 
 
 def snap_option(direction: str) -> dict:
@@ -368,10 +369,8 @@ def build_app(registry: Registry) -> gr.Blocks:
                     with gr.Column():
                         c_artist = gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
                                                label="Artist", allow_custom_value=False, elem_id="colorize-artist")
-                        first = registry.best_artist()
-                        spaces = studio.spaces_of(first) if first else list(SPACES.values())
-                        c_space = gr.Radio([(label, key) for label, key in SPACES.items() if key in spaces], label="Model",
-                                           value="lab" if "lab" in spaces else next(iter(spaces), None), elem_id="colorize-space")
+                        choices, value = studio.space_choices(registry.best_artist())
+                        c_space = gr.Radio(choices, value=value, label="Model", elem_id="colorize-space")
                         c_strength = gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
                                                info="0 = gray, 1 = the model's colour, above 1 = more saturated. It re-colours "
                                                f"the single result (Compare all models uses it as it runs); {RGB_STRENGTH}",

@@ -37,6 +37,12 @@ def artist_label(artist: str) -> str:
     return "Natural colours (photo)" if artist == PHOTO_ARTIST else artist
 
 
+def short_name(config: dict[str, Any]) -> str:
+    """A colorizer's name short enough for a caption or a figure's row: "Titian (RGB)", "Natural colours (Lab)"."""
+    name = "Natural colours" if artist_of(config) == PHOTO_ARTIST else artist_of(config)
+    return f"{name} ({'Lab' if config.get('space') == 'lab' else 'RGB'})"
+
+
 def describe(config: dict[str, Any]) -> str:
     """One line naming what a model does, e.g. "Claude Monet colorization (Lab)"."""
     if config.get("task") == "maps":

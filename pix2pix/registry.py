@@ -82,6 +82,11 @@ class Registry:
         """The colorizers' artists, the natural-colour model first (what a black-and-white photo most often wants)."""
         return sorted({e.artist for e in self.of_task("colorize")}, key=lambda a: (a != PHOTO_ARTIST, a))
 
+    def colorizers(self) -> list[ModelEntry]:
+        """The colorizers as the menu lists their artists (natural colours first), each artist's Lab model first."""
+        order = self.artists()
+        return sorted(self.of_task("colorize"), key=lambda e: (order.index(e.artist), e.config.get("space") != "lab"))
+
     def best_artist(self) -> str | None:
         """The menu's first choice: the natural-colour model where there is one, else the first artist."""
         return next(iter(self.artists()), None)

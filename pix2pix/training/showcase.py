@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..card import PHOTO_ARTIST
+from ..card import short_name
 from ..errors import reports_user_errors
 from ..hub import ModelError
 from ..images import image_files, load_image, side_by_side
@@ -27,19 +27,13 @@ HEIGHT = 200  # px per row
 
 def rows_of(registry: Registry, photos: list[Path]) -> list[tuple[str, list[Image.Image]]]:
     """(label, one image per photo) for the originals, their grayscale and every colorizer, photo model first."""
-    order = registry.artists()  # the natural-colour model first, as in the app's menu
-    entries = sorted(registry.of_task("colorize"), key=lambda e: (order.index(e.artist), e.config.get("space") != "lab"))
+    entries = registry.colorizers()  # the natural-colour model first, as in the app's menu
     if not entries:
         raise ModelError(f"no colorizer in {registry.weights_dir}")
     inputs = [load_image(p)[0] for p in photos]
-    first = registry.translator(entries[0])
-    results = {e.name: [registry.translator(e)(rgb) for rgb in inputs] for e in entries}
-    rows = [("original", [first(rgb).original for rgb in inputs]), ("grayscale (the input)", [first(rgb).gray for rgb in inputs])]
-    for e in entries:
-        space = "Lab" if e.config.get("space") == "lab" else "RGB"
-        name = "Natural colours" if e.artist == PHOTO_ARTIST else e.artist
-        rows.append((f"{name} ({space})", [r.generated for r in results[e.name]]))
-    return rows
+    results = [[registry.translator(e)(rgb) for rgb in inputs] for e in entries]
+    rows = [("original", [r.original for r in results[0]]), ("grayscale (the input)", [r.gray for r in results[0]])]
+    return rows + [(short_name(e.config), [r.generated for r in rs]) for e, rs in zip(entries, results)]
 
 
 def figure(rows: list[tuple[str, list[Image.Image]]]) -> Image.Image:
