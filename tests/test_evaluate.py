@@ -225,4 +225,4 @@ def test_the_targets_judge_colour_by_palette_with_the_colour_error_as_a_guard():
     assert 0.05 < ev.palette_of(row(9.0, 10.0, near)) < 0.08
     assert ev.missed_targets(row(9.0, 10.0, near), gray) == ["palette distance"]  # at most 0.05 with 25 images or more
     assert ev.missed_targets(row(9.0, 10.0, near, n=20), gray) == []  # 0.08 where fewer are held out
-    assert ev.targets_cell(row(9.0, 4.0, far), gray, gray) == "1 of 3 (missed: colourfulness 0.8-1.2, palette distance)"
+    assert ev.targets_cell(row(9.0, 4.0, far), gray) == "1 of 3 (missed: colourfulness 0.8-1.2, palette distance)"

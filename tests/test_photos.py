@@ -11,7 +11,8 @@ from PIL import Image
 
 from pix2pix.hub import Pix2PixGenerator, load_generator
 from pix2pix.training import evaluate as ev
-from pix2pix.training.data import PHOTOS, Photos, photo_files, spread
+from pix2pix.card import PHOTO_ARTIST
+from pix2pix.training.data import Photos, photo_files, spread
 from pix2pix.training.hues import AB_BINS, PaletteClassifier, ab_histogram, palette_distance
 
 NAMES = ["astronaut.jpg", "chelsea.png", "coffee.png", "motorcycle_left.jpg", "rocket.jpg"]
@@ -53,7 +54,7 @@ def test_any_other_tree_holds_a_fixed_share_out_by_file_name(staged, tmp_path):
 
 def test_photos_leave_colourless_ones_out_and_a_limit_samples_every_source(staged):
     ds = Photos(staged, "train", size=32)
-    assert [p.name for p in ds.colorless] == ["gray.png"] and len(ds) == 10 and ds.artists == [PHOTOS]
+    assert [p.name for p in ds.colorless] == ["gray.png"] and len(ds) == 10 and ds.artists == [PHOTO_ARTIST]
     L, ab = ds[0]
     assert L.shape == (1, 32, 32) and ab.shape == (2, 32, 32) and L.min() >= -1 and ab.abs().max() <= 1
     assert {p.parent.name for p in spread(photo_files(staged, "train"), 3)} == {"a", "b"}
@@ -68,7 +69,7 @@ def test_train_colorize_trains_a_natural_colour_model_on_photos(staged, tmp_path
             "--image-size", "32", "--load-size", "36", "--ngf", "8", "--ndf", "8", "--depth", "5"]  # fmt: skip
     assert main(args) == 0
     model = load_generator(out)
-    assert model.artist == PHOTOS and model.train_info["data"].endswith(": colour photos")
+    assert model.artist == PHOTO_ARTIST and model.train_info["data"].endswith(": colour photos")
     assert model.train_info["colorless_left_out"] == 1 and model.train_info["val"]["images"] == 4
     assert "four public GitHub repositories" in (out / "README.md").read_text()
 
@@ -95,7 +96,7 @@ def tiny(folder: Path, artist: str) -> str:
 
 
 def test_the_natural_colour_model_is_scored_on_held_out_photos(staged, tmp_path, capsys):
-    model = tiny(tmp_path / "photo-lab", PHOTOS)
+    model = tiny(tmp_path / "photo-lab", PHOTO_ARTIST)
     assert ev.main(["--artist", "photos", "--photos", str(staged), "--model", model, "--write"]) == 0
     out = capsys.readouterr().out
     assert "### photos: 4 held-out photos" in out and "baseline: the photos' mean a*b*" in out

@@ -12,7 +12,6 @@ import shutil
 import tarfile
 import tempfile
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -110,11 +109,6 @@ class ImageSet(torch.utils.data.Dataset):
 
     def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.kind.pair(batch)
-
-    def targets_at(self, size: int, chunk: int = 64) -> Iterator[torch.Tensor]:
-        """Every image's target (what the model learns to output), shrunk to `size` px, a chunk at a time."""
-        for images in self.images.split(chunk):
-            yield self.to_pair(F.interpolate(images.float(), size=(size, size), mode="area"))[1]
 
     def __len__(self) -> int:
         return len(self.images)
@@ -244,9 +238,6 @@ class Paintings(ColourImages):
         self._keep_colour(files[:limit], size, space, split, min_chroma)
 
 
-PHOTOS = PHOTO_ARTIST  # the name a photo-trained model gives its data where a painter's model names its artist
-
-
 def photo_files(root: str | Path, split: str = "train", val_percent: int = 5, tune_percent: int = 0) -> list[Path]:
     """The colour photos of `split` below `root`: any folder tree of images. Where `root` has `train/` and
     `heldout/` folders (as ../shared/tools/stage_photos.py writes them) those are the train and "val" splits;
@@ -276,7 +267,7 @@ class Photos(ColourImages):
 
     def __init__(self, root: str | Path, split: str = "train", size: int = 286, space: str = "lab", limit: int | None = None,
                  min_chroma: float = MIN_CHROMA, tune_percent: int = 0) -> None:  # fmt: skip
-        self.artists = [PHOTOS]
+        self.artists = [PHOTO_ARTIST]
         self._keep_colour(spread(photo_files(root, split, tune_percent=tune_percent), limit), size, space, split, min_chroma)
 
 

@@ -41,9 +41,9 @@ from skimage.color import deltaE_ciede2000, rgb2lab
 from skimage.metrics import structural_similarity
 from tqdm import tqdm
 
-from ..card import model_card
+from ..card import PHOTO_ARTIST, model_card
 from ..color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
-from .data import MIN_CHROMA, PHOTOS, DataError, list_images, painter_of, painting_files, photo_files, read_pair, spread
+from .data import MIN_CHROMA, DataError, list_images, painter_of, painting_files, photo_files, read_pair, spread
 from ..errors import reports_user_errors
 from ..hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, read_config, resolve
 from .hues import PaletteClassifier, ab_histogram, palette_distance
@@ -57,6 +57,7 @@ RATIO_TARGET = (0.8, 1.2)  # colourfulness generated / real a colorizer should r
 PALETTE_TARGET = (0.05, 0.08)  # the most palette distance a colorizer may show; the second where under 25 images are held out
 ERROR_TARGET = {"paintings": 1.25, "photos": 1.15}  # the most CIEDE2000 a colorizer may show, as a multiple of gray's
 TARGETS = (f"colourfulness {RATIO_TARGET[0]:g}-{RATIO_TARGET[1]:g}", "palette distance", "CIEDE2000 near gray's")
+GRAY = "baseline: gray (a*b* = 0)"  # the baseline the colour error target is measured against
 PHOTO_SAMPLE = 500  # held-out (and training) photos scored by default, spread over every source
 PALETTE_PHOTOS = 200  # held-out photos a painter colours for the palette classifier
 MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
@@ -182,11 +183,9 @@ def paintings_and_baselines(data: Path, artists: list[str], tune_percent: int = 
     colourless ones were left out, and the two baselines (gray; the mean a*b* of their training paintings)."""
     names, train_files = painting_files(data, artists, "train", tune_percent=tune_percent)
     _, val_files = painting_files(data, artists, "tune" if tune_percent else "val", tune_percent=tune_percent)
-    decoded = [load_image(f, PAINTING_SIDE)[0] for f in val_files]
-    coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]  # chroma measured once per painting
-    baselines = {"baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
-                 "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files))}
-    return names, coloured, len(decoded) - len(coloured), baselines
+    coloured, colourless = coloured_images(val_files)
+    baselines = {GRAY: lab_baseline((0.0, 0.0)), "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files))}
+    return names, coloured, colourless, baselines
 
 
 def colorize_rows(
@@ -201,7 +200,7 @@ def colorize_rows(
     return rows, paintings, facts
 
 
-def missed_targets(row: Row, gray: Row, mean: Row | None = None) -> list[str]:
+def missed_targets(row: Row, gray: Row) -> list[str]:
     """The colorization targets `row` misses, of the three in `TARGETS`: colourfulness within the band (neither gray
     nor garish), a palette close to the real one (`PALETTE_TARGET`), and a colour error at most `ERROR_TARGET` times
     gray's (colour may be a plausible guess, not noise). Per-pixel error guards; it is not the master, since it
@@ -213,9 +212,9 @@ def missed_targets(row: Row, gray: Row, mean: Row | None = None) -> list[str]:
     return [name for name, ok in zip(TARGETS, met) if not ok]
 
 
-def targets_met(row: Row, gray: Row, mean: Row | None = None) -> int:
+def targets_met(row: Row, gray: Row) -> int:
     """How many of the colorization targets `row` meets (`missed_targets`)."""
-    return len(TARGETS) - len(missed_targets(row, gray, mean))
+    return len(TARGETS) - len(missed_targets(row, gray))
 
 
 def palette_of(row: Row) -> float:
@@ -226,26 +225,20 @@ def palette_of(row: Row) -> float:
 def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Judge:
     """For the trainer's `--keep-best`: scores a generator on the tune paintings through `Translator`, as
     `--tune-percent` does, with the rule used to choose between candidates: the most targets met (`targets_met`),
-    then the lower CIEDE2000. Returns its sort key (lower is better) and its scores; the baselines are scored once."""
-    _, paintings, _, gray, mean = tune_set(data, artists, tune_percent)
+    then the closer palette. Returns its sort key (lower is better) and its scores; the gray baseline, which the
+    targets are measured against, is scored once."""
+    paintings = coloured_images(painting_files(data, artists, "tune", tune_percent=tune_percent)[1])[0]
+    if not paintings:
+        raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
+    gray = score(GRAY, lab_baseline((0.0, 0.0)), paintings)
 
     def judge(G: Pix2PixGenerator) -> tuple[list[float], dict]:
         row = score("judging on the tune paintings", translator_method(Translator(copy.deepcopy(G).float().cpu(),
                                                                                   fast=True)), paintings)
-        met = targets_met(row, gray, mean)
+        met = targets_met(row, gray)
         return rule_key(row, met), tune_scores(row, met)
 
     return judge
-
-
-def tune_set(data: Path, artists: list[str], tune_percent: int) -> tuple[list[str], list[np.ndarray], int, Row, Row]:
-    """The tune paintings in colour (with the artists' names and how many colourless ones were left out) and the
-    two baselines scored on them once: what candidates are judged against."""
-    names, paintings, colourless, baselines = paintings_and_baselines(data, artists, tune_percent)
-    if not paintings:
-        raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
-    gray, mean = (score(name, method, paintings) for name, method in baselines.items())
-    return names, paintings, colourless, gray, mean
 
 
 def rule_key(row: Row, met: int) -> list[float]:
@@ -264,8 +257,8 @@ def colourfulness_ratio(row: Row) -> float:
     return row.mean("colourful_fake") / max(row.mean("colourful_real"), 1e-9)
 
 
-def targets_cell(row: Row, gray: Row, mean: Row) -> str:
-    missed = missed_targets(row, gray, mean)
+def targets_cell(row: Row, gray: Row) -> str:
+    missed = missed_targets(row, gray)
     return f"{len(TARGETS) - len(missed)} of {len(TARGETS)}" + (f" (missed: {', '.join(missed)})" if missed else "")
 
 
@@ -273,7 +266,7 @@ def colorize_table(gray: Row, mean: Row, models: list[Row]) -> str:
     """The baselines' and the models' scores, with the targets each model meets against those baselines."""
     lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | palette distance | ms / image | targets met |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
-    for r, targets in [(gray, ""), (mean, ""), *((m, targets_cell(m, gray, mean)) for m in models)]:
+    for r, targets in [(gray, ""), (mean, ""), *((m, targets_cell(m, gray)) for m in models)]:
         ms = f"{1000 * np.mean(r.seconds):.0f}"
         cells = [r.name, f"{r.mean('psnr'):.2f}", f"{r.mean('ciede2000'):.2f}", f"{r.mean('ssim'):.3f}",
                  f"{colourfulness_ratio(r):.3f}", f"{palette_of(r):.3f}", ms, targets]  # fmt: skip
@@ -384,11 +377,11 @@ def figure(inputs: list[np.ndarray], methods: dict[str, Method], reals: list[np.
     return path
 
 
-def write_scores(model: str | Path, scores: dict, key: str = "heldout") -> None:
-    """Store held-out scores in the model's config.json (train_info[key]) and refresh its model card."""
+def write_scores(model: str | Path, scores: dict) -> None:
+    """Store held-out scores in the model's config.json (train_info.heldout) and refresh its model card."""
     folder = Path(model)
     config = read_config(folder)
-    config.setdefault("train_info", {})[key] = scores
+    config.setdefault("train_info", {})["heldout"] = scores
     store_config(folder, config)
 
 
@@ -416,11 +409,11 @@ def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOT
                                                                                                    list[np.ndarray], dict]:
     """Score the baselines (gray; the mean a*b* of the training photos) and `models` on the held-out photos."""
     coloured, colourless = coloured_images(spread(photo_files(photos, "val"), limit))
-    baselines = {"baseline: gray (a*b* = 0)": lab_baseline((0.0, 0.0)),
+    baselines = {GRAY: lab_baseline((0.0, 0.0)),
                  "baseline: the photos' mean a*b*": lab_baseline(mean_ab(spread(photo_files(photos, "train"),
                                                                                 limit or PHOTO_SAMPLE)))}
     rows = [score(name, method, coloured, kind="photos") for name, method in (baselines | models).items()]
-    return rows, coloured, {"artist": PHOTOS, "paintings": len(coloured), "colourless_left_out": colourless}
+    return rows, coloured, {"artist": PHOTO_ARTIST, "paintings": len(coloured), "colourless_left_out": colourless}
 
 
 def palette_classifier(paintings: Path) -> tuple[PaletteClassifier, float]:
@@ -460,10 +453,10 @@ def evaluate_colorize(
     photos: Path | None = None, classifier: tuple[PaletteClassifier, float] | None = None,
 ) -> str:
     """The table (and figure) on the held-out paintings (with `tune_percent`, on the tune split instead), or on the
-    held-out photos for the natural-colour model (`artist` PHOTOS); with `photos` and `classifier`, also the share of
+    held-out photos for the natural-colour model (`artist` PHOTO_ARTIST); with `photos` and `classifier`, also the share of
     held-out photos each painter's model paints in its painter's palette."""
     methods = model_methods(models)  # loaded once, for the table and the figure
-    if artist == PHOTOS:
+    if artist == PHOTO_ARTIST:
         if photos is None:
             raise DataError("the natural-colour model is scored on held-out photos: give --photos")
         rows, images, facts = photo_rows(photos, methods, limit or PHOTO_SAMPLE)
@@ -472,13 +465,13 @@ def evaluate_colorize(
             raise DataError(f"{artist}'s models are scored on held-out paintings: give --data (or --paintings)")
         rows, images, facts = colorize_rows(data, artist, methods, limit, tune_percent)
     gray, mean, *_ = rows  # both put the two baselines first
-    what = f"held-out {'photos' if artist == PHOTOS else 'paintings'}"
+    what = f"held-out {'photos' if artist == PHOTO_ARTIST else 'paintings'}"
     if tune_percent:
         what = f"tune paintings ({tune_percent}% of the training split)"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(gray, mean, rows[2:])}")  # fmt: skip
     shares = {}
-    if photos is not None and classifier is not None and artist != PHOTOS:
+    if photos is not None and classifier is not None and artist != PHOTO_ARTIST:
         pictures = palette_photos(photos)
         shares = {label: photo_palette_share(classifier[0], facts["artist"], m, pictures) for label, m in methods.items()}
         text += (f"\n\nPainted in {facts['artist']}'s palette, of {len(pictures)} held-out photos (the palette classifier: "
@@ -487,10 +480,10 @@ def evaluate_colorize(
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
     if write:
-        split = f"{what}{'' if artist == PHOTOS else ' of ' + facts['artist']} ({facts['paintings']})"
+        split = f"{what}{'' if artist == PHOTO_ARTIST else ' of ' + facts['artist']} ({facts['paintings']})"
         for m in models:
             row = model_row(rows, m)
-            scores = {"split": split, **colorize_scores(row), "targets": targets_cell(row, gray, mean)}
+            scores = {"split": split, **colorize_scores(row), "targets": targets_cell(row, gray)}
             label = next((k for k in shares if k.startswith(f"{Path(m).name}: ") or k.startswith(f"{m}: ")), None)
             if label is not None:
                 scores["photos_in_palette"] = round(shares[label], 3)
@@ -544,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--task", choices=["colorize", "maps"], default="colorize")
     p.add_argument("--data", help="paintings folder (images/ + artists.csv) or maps folder (train/ + val/)")
     p.add_argument("--artist",
-                   help=f"colorize: whose held-out paintings to score on ({PHOTOS!r}: the held-out photos of --photos)")
+                   help=f"colorize: whose held-out paintings to score on ({PHOTO_ARTIST!r}: the held-out photos of --photos)")
     p.add_argument("--photos", type=Path, help="colorize: a photo tree (train/ + heldout/, or any tree): the natural-colour "
                    "model is scored on its held-out photos, and each painter's model by the share of them it paints in its "
                    "painter's palette (needs the paintings of every painter, --data or --paintings, for the classifier)")
@@ -565,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--tune-percent scores given colorizers for choosing between them: not with --write, --all or --task maps")
     if args.all:
         return evaluate_all(args)
-    if not args.model or (not args.data and args.artist != PHOTOS):
+    if not args.model or (not args.data and args.artist != PHOTO_ARTIST):
         p.error("give --data and at least one --model (or --all)")
     if args.task == "maps":
         print(evaluate_maps(Path(args.data), args.model, args.limit, args.figure, args.write))
@@ -573,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.artist:
         p.error("colorize needs --artist")
     data = Path(args.data) if args.data else None
-    classifier = palette_classifier(data) if args.photos and data and args.artist != PHOTOS else None
+    classifier = palette_classifier(data) if args.photos and data and args.artist != PHOTO_ARTIST else None
     print(evaluate_colorize(data, args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
                             args.photos, classifier))
     return 0

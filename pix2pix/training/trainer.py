@@ -28,7 +28,8 @@ from tqdm import tqdm
 from .checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
 from .config import ConfigError, TrainConfig, changed
 from .critic import Critic
-from .data import MIN_CHROMA, PHOTOS, ImageSet, augment, center_crop
+from ..card import PHOTO_ARTIST
+from .data import MIN_CHROMA, ImageSet, augment, center_crop
 from ..hub import Judge, Pix2PixGenerator, PushError
 from ..infer import bf16_supported
 from .losses import palette_loss
@@ -291,7 +292,7 @@ class Trainer:
     def data_name(self) -> str:
         """The data in words: the folder's name and the artists of a colorizer, the folder of maps."""
         artists = getattr(self.train_set, "artists", None)
-        if artists == [PHOTOS]:
+        if artists == [PHOTO_ARTIST]:
             return f"{Path(self.cfg.data).name}: colour photos"
         return f"{Path(self.cfg.data).name}: {', '.join(artists)}" if artists else self.cfg.data
 
