@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import errno
+import hashlib
+import json
 import logging
 import os
 import signal
@@ -37,8 +39,10 @@ from gradio.utils import get_upload_folder
 from PIL import Image
 
 from pix2pix.card import PHOTO_ARTIST, artist_label, short_name
+from pix2pix.errors import UserError
+from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled
 from pix2pix.hub import ModelError
-from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, load_image
+from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
 from pix2pix.infer import with_strength
 from pix2pix.options import COUNT
 from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
@@ -113,16 +117,56 @@ def check_strength(strength: float) -> float:
     return value
 
 
+HINT_COLOURS = ["#e02020", "#f08c00", "#f5d000", "#3cb043", "#1fa3a3", "#3b8fe0", "#1f3fbf", "#8a3fbf", "#f06aa0",
+                "#8b5a2b", "#e8b890", "#ffffff"]  # fmt: skip
+HINTS_HELP = (f"colour hints as JSON: a list of [x, y, \"#rrggbb\"] or [x, y, \"#rrggbb\", radius] in the image's pixels "
+              f"(at most {MAX_HINTS}; default radius 1, a 3x3 px patch)")
+
+
+def hint_list(text: str | None) -> list | None:
+    """The API's `hints` argument: JSON text of a list of points (empty: none)."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        value = json.loads(text)
+    except (TypeError, json.JSONDecodeError) as e:
+        raise refused(f"hints must be JSON, {HINTS_HELP[len('colour hints as JSON: '):]} ({e})") from None
+    if not isinstance(value, list):
+        raise refused(f"hints must be a JSON list, got {type(value).__name__}: {HINTS_HELP}")
+    return value or None
+
+
+def stroke_layer(strokes: dict | None) -> np.ndarray | None:
+    """The brush's strokes as one RGBA layer (None where nothing is painted); the photo under them is not a hint."""
+    layers = [np.asarray(layer) for layer in (strokes or {}).get("layers") or [] if layer is not None]
+    layers = [layer for layer in layers if layer.ndim == 3 and layer.shape[2] == 4 and (layer[..., 3] >= 128).any()]
+    if not layers:
+        return None
+    out = np.zeros_like(layers[0])
+    for layer in layers:
+        painted = layer[..., 3] >= 128
+        out[painted] = layer[painted] if layer.shape == out.shape else out[painted]
+    return out
+
+
+def hints_key(hints: Hints) -> str:
+    """A short digest of the hints, so a cached colorization is only reused with the same hints."""
+    if hints is None:
+        return ""
+    data = hints.tobytes() if isinstance(hints, np.ndarray) else json.dumps(hints).encode()
+    return hashlib.sha1(data).hexdigest()[:16]
+
+
 class LabCache:
     """The latest Lab colorizations by (uploaded file, model), bounded in bytes, so that a new colour strength
     re-colours without running the network. Kept in the server (not in per-session state), thread-safe."""
 
     def __init__(self, max_bytes: int = 256 * 2**20) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple[str, str], torch.Tensor] = OrderedDict()
+        self._items: OrderedDict[tuple[str, ...], torch.Tensor] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, key: tuple[str, str], lab: torch.Tensor) -> None:
+    def put(self, key: tuple[str, ...], lab: torch.Tensor) -> None:
         lab = lab.half()  # half the memory; 1/255 steps of colour survive it
         with self._lock:
             self._items.pop(key, None)
@@ -130,7 +174,7 @@ class LabCache:
             while sum(t.nbytes for t in self._items.values()) > self.max_bytes and len(self._items) > 1:
                 self._items.popitem(last=False)
 
-    def get(self, key: tuple[str, str]) -> torch.Tensor | None:
+    def get(self, key: tuple[str, ...]) -> torch.Tensor | None:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -145,19 +189,34 @@ class Studio:
         self.registry = registry
         self.lab_cache = LabCache()
 
-    def _run(self, entry: ModelEntry | None, image: str | Image.Image | None, what: str, progress: gr.Progress, **options):
+    @staticmethod
+    def _decoded(image, hints: str | None = None, strokes: dict | None = None) -> tuple[np.ndarray, list[str], Hints]:
+        """The upright image (decoded once, for one model or all), what changed in decoding, and the user's hints (a
+        JSON list or the brush's strokes, not both) in its pixels."""
         if image is None:
             raise refused("Please upload an image first.")
+        points, layer = hint_list(hints), stroke_layer(strokes)
+        if points is not None and layer is not None:
+            raise refused("Give colour hints either as brush strokes or as a list, not both.")
+        try:
+            rgb, notes, source = decode_image(image)
+            return rgb, notes, rescaled(points if points is not None else layer, source, rgb.shape[:2])
+        except (ImageError, HintError) as e:
+            raise refused(str(e)) from None
+
+    def _run(self, entry: ModelEntry | None, image: str | Image.Image | None, what: str, progress: gr.Progress,
+             hints: str | None = None, strokes: dict | None = None, **options):  # fmt: skip
+        rgb, decoding, points = self._decoded(image, hints, strokes)
         if entry is None:
             raise refused(f"No model for {what} is installed. See the About tab for how to train or download one.")
         try:
             progress(0.1, desc=f"loading {entry.label}")
             translator = self.registry.translator(entry)
             progress(0.4, desc="generating")
-            result = translator(image, **options)
-        except (ImageError, ModelError) as e:
+            result = translator(rgb, hints=points, **options)
+        except UserError as e:
             raise refused(str(e)) from None
-        notes = list(result.notes)
+        notes = decoding + list(result.notes)
         if not entry.trained:
             notes.append("this model is UNTRAINED: its output is noise, not a result")
         return result, notes
@@ -193,57 +252,67 @@ class Studio:
         choices, value = self.space_choices(artist, space)
         return gr.update(choices=choices, value=value)
 
-    def colorize(self, image, artist: str, space: str, strength: float = 1.0, progress: gr.Progress = gr.Progress()):
-        """Colorize `image` in the style of `artist`: original, grayscale, generated, (grayscale, generated) for the
-        slider, PNG file, message. Lab predictions are kept (bounded) so a new colour strength needs no network run."""
+    def colorize(self, image, artist: str, space: str, strength: float = 1.0, hints: str | None = None,
+                 strokes: dict | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
+        """Colorize `image` in the style of `artist`, taking the colours of `hints` (JSON list) or the brush's `strokes`
+        where the model takes hints: original, grayscale, generated, (grayscale, generated) for the slider, PNG file,
+        message. Lab predictions are kept (bounded) so a new colour strength needs no network run."""
         strength = check_strength(strength)
         entry = self._colorizer(artist, space)
-        result, notes = self._run(entry, image, f"{artist_label(artist)} colorization", progress, strength=strength)
+        result, notes = self._run(entry, image, f"{artist_label(artist)} colorization", progress, hints, strokes,
+                                  strength=strength)
         if result.lab is None and strength != 1.0:
             notes.append(RGB_STRENGTH)
         if result.lab is not None and isinstance(image, str):
-            self.lab_cache.put((image, entry.name), result.lab)
+            self.lab_cache.put((image, entry.name, self._hints_key(image, hints, strokes)), result.lab)
         return (result.original, result.gray, result.generated, (result.gray, result.generated),
                 _save_png(result.generated, "colorized"), self._message(entry, result.generated, notes))  # fmt: skip
 
-    def recolor(self, image, artist: str, space: str, strength: float = 1.0, progress: gr.Progress = gr.Progress()):
+    def _hints_key(self, image: str, hints: str | None, strokes: dict | None) -> str:
+        return hints_key(self._decoded(image, hints, strokes)[2]) if hints or stroke_layer(strokes) is not None else ""
+
+    def recolor(self, image, artist: str, space: str, strength: float = 1.0, hints: str | None = None,
+                strokes: dict | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
         """`colorize` at another colour strength: generated, slider pair, PNG, message. When this image was just
-        colorized by this Lab model only the colour conversion runs again (no network); otherwise it runs afresh."""
+        colorized by this Lab model with these hints only the colour conversion runs again (no network); otherwise it
+        runs afresh."""
         strength = check_strength(strength)
         entry = self._colorizer(artist, space)
-        lab = self.lab_cache.get((image, entry.name)) if entry is not None and isinstance(image, str) else None
+        key = (image, entry.name, self._hints_key(image, hints, strokes)) if isinstance(image, str) else None
+        lab = self.lab_cache.get(key) if key is not None else None
         if lab is None:
-            _, _, generated, slider, png, message = self.colorize(image, artist, space, strength, progress)
+            _, _, generated, slider, png, message = self.colorize(image, artist, space, strength, hints, strokes, progress)
             return generated, slider, png, message
         generated, gray = with_strength(lab, strength), with_strength(lab, 0.0)
         message = self._message(entry, generated, [f"colour strength {strength:g}: re-coloured without running the model again"])
         return generated, (gray, generated), _save_png(generated, "colorized"), message
 
-    def compare(self, image, strength: float = 1.0, progress: gr.Progress = gr.Progress()):
-        """`image` through every installed colorizer: a gallery of (image, caption), original and grayscale first."""
+    def compare(self, image, strength: float = 1.0, hints: str | None = None, strokes: dict | None = None,
+                progress: gr.Progress = gr.Progress()):  # fmt: skip
+        """`image` through every installed colorizer (with the same hints): a gallery of (image, caption), original and
+        grayscale first."""
         strength = check_strength(strength)
-        if image is None:
-            raise refused("Please upload an image first.")
+        rgb, notes, points = self._decoded(image, hints, strokes)  # decoded once, then handed to every model
         entries = self.registry.colorizers()  # the natural-colour model first, as in the menu
         if not entries:
             raise refused("No colorization model is installed. See the About tab for how to train or download one.")
-        try:
-            rgb, notes = load_image(image)  # decoded once, then handed to every model
-        except ImageError as e:
-            raise refused(str(e)) from None
         gallery: list[tuple[Image.Image, str]] = []
         for i, entry in enumerate(entries):
             progress(i / len(entries), desc=f"{i + 1}/{len(entries)}: {entry.label}")
             try:
-                result = self.registry.translator(entry)(rgb, strength=strength)
+                result = self.registry.translator(entry)(rgb, strength=strength, hints=points)
+                if points is not None and not self.registry.translator(entry).model.takes_hints:
+                    notes.append(f"{caption(entry)} takes no colour hints: coloured without them")
             except ModelError as e:
                 notes.append(f"{entry.label} skipped: {e}")
                 continue
             if not gallery:
                 gallery = [(result.original, "original"), (result.gray, "grayscale (model input)")]
             gallery.append((result.generated, caption(entry) + ("" if result.lab is None else f", strength {strength:g}")))
-        message = (f"{len(gallery) - 2} models compared at colour strength {strength:g} (moving the strength re-colours the"
-                   " single result; compare again for the gallery)" + "".join(f"\n- {n}" for n in notes))  # fmt: skip
+        with_hints = "" if points is None else ", with your colour hints"
+        message = (f"{len(gallery) - 2} models compared at colour strength {strength:g}{with_hints} (moving the strength"
+                   " re-colours the single result; compare again for the gallery)")  # fmt: skip
+        message += "".join(f"\n- {n}" for n in notes)
         return gallery, message
 
     def translate_map(self, image, direction: str, snap: bool = False, progress: gr.Progress = gr.Progress()):
@@ -336,6 +405,19 @@ def caption(entry: ModelEntry) -> str:
     return short_name(entry.config) + ("" if entry.trained else " [untrained]")
 
 
+def canvas(image: str | None) -> dict | None:
+    """The hint brush's canvas: the photo in gray, as the models see it, and no strokes yet (None for no photo, or one
+    that cannot be read: Colorize says why)."""
+    try:
+        rgb = decode_image(image)[0] if image is not None else None
+    except ImageError:
+        return None
+    if rgb is None:
+        return None
+    gray = Image.fromarray(rgb).convert("L").convert("RGB")
+    return {"background": gray, "layers": [], "composite": gray}
+
+
 def snap_option(direction: str) -> dict:
     """The palette option applies to aerial -> map alone: shown there, hidden for map -> aerial."""
     return gr.update(visible=DIRECTIONS.get(direction, direction) == "AtoB")
@@ -366,6 +448,16 @@ def build_app(registry: Registry) -> gr.Blocks:
                         c_in = raw_upload(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
                                                    label="Photo or painting (colour or grayscale)", elem_id="colorize-input"))
                         gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
+                        c_strokes = gr.ImageEditor(
+                            type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False, elem_id="colorize-hints",
+                            label="Colour hints (optional): paint where you want a colour",
+                            brush=gr.Brush(colors=HINT_COLOURS, default_color=HINT_COLOURS[5], default_size=12),
+                            eraser=gr.Eraser(default_size=16), buttons=[],
+                        )  # fmt: skip
+                        c_clear = gr.Button("Clear hints", size="sm", elem_id="clear-hints")
+                        gr.Markdown("A few strokes are enough: the colorizer spreads each colour over the object under it and "
+                                    "keeps your photo's lightness. Colorize and Compare all models use them.")
+                        c_hints = gr.Textbox(visible=False, label="hints", info=HINTS_HELP)  # for the API: the same as JSON
                     with gr.Column():
                         c_artist = gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
                                                label="Artist", allow_custom_value=False, elem_id="colorize-artist")
@@ -389,12 +481,14 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_file = gr.File(label="Download generated PNG")
                 c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery",
                                        height="fit-content")  # the gallery grows with its rows: no scrolling inside it
-                c_args = [c_in, c_artist, c_space, c_strength]
+                c_args = [c_in, c_artist, c_space, c_strength, c_hints, c_strokes]
                 c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize")
                 c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor")
                 c_strength.input(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_visibility="private",
                                  trigger_mode="always_last")  # a value typed in the box (and Enter) re-colours too
-                c_all.click(studio.compare, [c_in, c_strength], [c_gallery, c_msg], api_name="compare_all")
+                c_all.click(studio.compare, [c_in, c_strength, c_hints, c_strokes], [c_gallery, c_msg], api_name="compare_all")
+                for event in (c_in.change, c_clear.click):  # a new photo (or Clear) starts the brush afresh on it
+                    event(canvas, c_in, c_strokes, api_visibility="private")
                 c_artist.change(studio.space_menu, [c_artist, c_space], c_space, api_visibility="private")
             with gr.Tab("Maps"):
                 with gr.Row():

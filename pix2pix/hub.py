@@ -81,7 +81,12 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
     @property
     def kind(self) -> Kind:
         """What the network sees and predicts, and how its output becomes an image (`kinds`)."""
-        return kind_of(self.task, self.space, self.direction)
+        return kind_of(self.task, self.space, self.direction, hints=self.takes_hints)
+
+    @property
+    def takes_hints(self) -> bool:
+        """A Lab colorizer with three input channels beside L: colour hints (`pix2pix.hints`)."""
+        return self.task == "colorize" and self.space == "lab" and self.in_channels == 4
 
     @property
     def config(self) -> dict[str, Any]:

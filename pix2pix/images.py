@@ -110,6 +110,13 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
 
     Returns the array and a list of human-readable notes about what was changed (rotation, downscale...).
     """
+    rgb, notes, _ = decode_image(source, max_side)
+    return rgb, notes
+
+
+def decode_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.ndarray, list[str], tuple[int, int]]:
+    """`load_image`, and the upright image's own (height, width) before any downscaling: what positions given in the
+    user's pixels (colour hints) refer to."""
     notes: list[str] = []
     if isinstance(source, np.ndarray):
         arr = source
@@ -125,14 +132,16 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
     else:
         im = _open(source)
     _check_size(*im.size, max_side)
+    w0, h0 = im.size
     try:
         if max_side and im.format == "JPEG" and max(im.size) > 2 * max_side:
             im.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale: cheap on huge JPEGs
         if (frames := getattr(im, "n_frames", 1)) > 1 and im.format != "MPO":  # MPO: a phone's photo and its extra views
             notes.append(f"the file holds {frames} frames (an animation or pages): the first is used")
         upright = ImageOps.exif_transpose(im)
-        if upright is not im and im.getexif().get(0x0112, 1) != 1:
+        if upright is not im and (orientation := im.getexif().get(0x0112, 1)) != 1:
             notes.append("rotated upright using the photo's EXIF orientation")
+            w0, h0 = (h0, w0) if orientation in (5, 6, 7, 8) else (w0, h0)
         im = _to_rgb(upright)
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageError(f"the image data is corrupt or truncated ({e})") from None
@@ -140,7 +149,7 @@ def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.
         w, h = im.size
         im = im.resize(size, Image.Resampling.LANCZOS)
         notes.append(f"downscaled from {w}x{h} to {im.size[0]}x{im.size[1]} (limit {max_side} px per side)")
-    return np.asarray(im, dtype=np.uint8).copy(), notes
+    return np.asarray(im, dtype=np.uint8).copy(), notes, (h0, w0)
 
 
 def side_by_side(panels: list[tuple[str, Image.Image]], height: int = 384) -> Image.Image:

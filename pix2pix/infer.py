@@ -18,8 +18,9 @@ from PIL import Image
 
 from .card import describe
 from .color import AB_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, rgb_to_gray
+from .hints import Hints, hint_planes, network_hints
 from .hub import Pix2PixGenerator, load_generator
-from .images import MAX_SIDE, ImageInput, load_image
+from .images import MAX_SIDE, ImageInput, decode_image
 from .palette import snap_to_palette
 
 
@@ -127,18 +128,23 @@ class Translator:
         return self.model(x).float().cpu()
 
     @torch.inference_mode()
-    def __call__(self, image: ImageInput, strength: float = 1.0, snap: bool = False) -> Result:
+    def __call__(self, image: ImageInput, strength: float = 1.0, snap: bool = False, hints: Hints = None) -> Result:
         """Translate `image`. `strength` scales the colour of Lab colorizers (see `with_strength`): 1 is the model's;
         `snap` replaces each pixel of an aerial -> map output by a colour of the model's palette (the nearest, with
-        the bias and majority window fitted on training maps where the model stores them)."""
-        rgb, notes = load_image(image, self.max_side)
+        the bias and majority window fitted on training maps where the model stores them). `hints`: colours the
+        user wants where they put them (`pix2pix.hints`: `(x, y, "#rrggbb"[, radius])` in the image's pixels, or an
+        RGBA layer the size of the image); a model that takes none says so in the notes."""
+        rgb, notes, source = decode_image(image, self.max_side)
+        planes = hint_planes(hints, source, rgb.shape[:2])  # checked first: bad hints are refused on any model
+        if planes is not None and not self.model.takes_hints:
+            notes.append("this model takes no colour hints: they were not used")
         x = to_tensor(rgb)
         gray = to_image(rgb_to_gray(x).expand(-1, 3, -1, -1))
         kind = self.model.kind
         if kind.tiled:
             return Result(to_image(x), gray, to_image(self.translate_map(x, snap)), notes)
         if kind.keeps_lightness:
-            lab = self.colorize_lab(x)
+            lab = self.colorize_lab(x, planes)
             return Result(to_image(x), gray, with_strength(lab, strength), notes, lab)
         return Result(to_image(x), gray, to_image(self.colorize_rgb(x)), notes)
 
@@ -161,16 +167,20 @@ class Translator:
             return rgb
         return snap_to_palette(rgb, self.model.palette, self.model.palette_bias, self.model.snap_window)
 
-    def predict_small(self, x: torch.Tensor) -> torch.Tensor:
-        """The network on the image resized to its training size, output upsampled back to the input's size."""
+    def predict_small(self, x: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """The network on the image resized to its training size (with the hints shrunk to it, for a hint model),
+        output upsampled back to the input's size."""
         s = self.model.image_size
         small = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
-        y = self.net(self.model.kind.condition(small))
+        condition = self.model.kind.condition(small)
+        if self.model.takes_hints:
+            condition = torch.cat([condition[:, :1], network_hints(planes, s)], dim=1)
+        y = self.net(condition)
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
-    def colorize_lab(self, x: torch.Tensor) -> torch.Tensor:
+    def colorize_lab(self, x: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Full-resolution L from the input, a*b* from the network: (1, 3, H, W) Lab."""
-        return torch.cat([cv_rgb_to_lab(x)[:, :1], self.predict_small(x) * AB_SCALE], dim=1)
+        return torch.cat([cv_rgb_to_lab(x)[:, :1], self.predict_small(x, planes) * AB_SCALE], dim=1)
 
     def colorize_rgb(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.kind.to_rgb(self.predict_small(x), x)

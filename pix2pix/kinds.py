@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 
 from .color import denormalize_lab, lab_to_rgb, normalize_lab, rgb_to_gray, rgb_to_lab
+from .hints import simulated_hints
 
 
 def from_unit(x: torch.Tensor) -> torch.Tensor:
@@ -35,8 +36,9 @@ class Kind:
         """What the network learns to output for (B, 3, H, W) RGB in [0, 1]."""
         return rgb * 2 - 1
 
-    def pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(input, target) from a dataset's uint8 batch (B, 3, H, W)."""
+    def pair(self, batch: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(input, target) from a dataset's uint8 batch (B, 3, H, W); `generator` draws what training simulates
+        (a hint colorizer's hints)."""
         rgb = batch.float() / 255
         return self.condition(rgb), self.target(rgb)
 
@@ -54,20 +56,41 @@ class RGBColorizer(Kind):
 
 
 class LabColorizer(Kind):
-    """L in, a*b* out; the colour is joined to the input's own L, so the output keeps every detail of the photo."""
+    """L in, a*b* out; the colour is joined to the input's own L, so the output keeps every detail of the photo.
+
+    With `hints`, the input also holds three hint channels after L (`pix2pix.hints`: the hints' a*b* and their mask);
+    training simulates them from the real colours, and a hint model given none is an automatic colorizer."""
 
     space = "lab"
     out_channels = 2
     keeps_lightness = True
 
+    def __init__(self, hints: bool = False) -> None:
+        self.hints = hints
+        self.in_channels = 4 if hints else 1
+
     def condition(self, rgb: torch.Tensor) -> torch.Tensor:
-        return normalize_lab(rgb_to_lab(rgb))[0]
+        L = normalize_lab(rgb_to_lab(rgb))[0]
+        return torch.cat([L, L.new_zeros(L.shape[0], 3, *L.shape[2:])], 1) if self.hints else L
 
     def target(self, rgb: torch.Tensor) -> torch.Tensor:
         return normalize_lab(rgb_to_lab(rgb))[1]
 
+    def pair(self, batch: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        L, ab = normalize_lab(rgb_to_lab(batch.float() / 255))
+        if not self.hints:
+            return L, ab
+        hints = simulated_hints(ab.cpu(), generator or torch.Generator().manual_seed(0)).to(ab.device)
+        return torch.cat([L, hints], 1), ab
+
     def to_rgb(self, output: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
-        return lab_to_rgb(denormalize_lab(condition.float(), output.float()))
+        return lab_to_rgb(denormalize_lab(condition[:, :1].float(), output.float()))
+
+    def shown(self, condition: torch.Tensor) -> torch.Tensor:
+        """Gray, with the hints painted in their colours."""
+        if not self.hints:
+            return super().shown(condition)
+        return lab_to_rgb(denormalize_lab(condition[:, :1].float(), condition[:, 1:3].float()))
 
 
 class Maps(Kind):
@@ -85,7 +108,7 @@ class Maps(Kind):
     def condition(self, rgb: torch.Tensor) -> torch.Tensor:
         return rgb * 2 - 1
 
-    def pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def pair(self, batch: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = (batch.float() / 255 * 2 - 1).split(3, dim=1)
         return (a, b) if self.direction == "AtoB" else (b, a)
 
@@ -93,10 +116,12 @@ class Maps(Kind):
         return from_unit(condition)
 
 
-def kind_of(task: str, space: str = "rgb", direction: str | None = None) -> Kind:
-    """The kind of a model from its config's task, colour space and direction."""
+def kind_of(task: str, space: str = "rgb", direction: str | None = None, hints: bool = False) -> Kind:
+    """The kind of a model from its config's task, colour space and direction, and whether it takes colour hints."""
+    if hints and (task, space) != ("colorize", "lab"):
+        raise ValueError("colour hints are for Lab colorizers")
     if task == "maps":
         return Maps(direction or "AtoB")
     if task != "colorize" or space not in ("lab", "rgb"):
         raise ValueError(f"no kind of model for task {task!r} in space {space!r}")
-    return LabColorizer() if space == "lab" else RGBColorizer()
+    return LabColorizer(hints) if space == "lab" else RGBColorizer()

@@ -42,7 +42,7 @@ class UNetGenerator(nn.Module):
         Norm = norm_layer(norm)
         bias = norm == "instance"  # BatchNorm's affine shift makes a conv bias redundant
         chans = [ngf * min(2**i, 8) for i in range(depth)]
-        self.depth = depth
+        self.depth, self.in_channels = depth, in_channels
 
         self.down = nn.ModuleList()
         for i in range(depth):

@@ -42,6 +42,9 @@ class TrainConfig:
     space: str = setting("lab", "lab: predict a*b* from L; rgb: predict RGB from gray", COLOUR, choices=["lab", "rgb"])
     artists: list[str] = setting([], 'artist name, e.g. "Claude Monet" or Monet (repeatable)', COLOUR, flag="--artist")
     direction: str = setting("AtoB", "AtoB: photo -> map; BtoA: map -> photo", MAPS, choices=["AtoB", "BtoA"])
+    hints: bool = setting(False, "Lab: the model also takes colour hints (a*b* + mask beside L), simulated in training as "
+                          "Zhang et al. (2017) do; with --init, an automatic model is widened with zero weights for them",
+                          COLOUR)
     tune_percent: int = setting(0, "keep P%% of the training images out of training, to compare candidate models on "
                                 "(pix2pix.training.evaluate --tune-percent P)", COLOUR, PERCENT, metavar="P")
     scale: float | None = setting(None, "maps: ground scale to record: training pixels per pixel of the 600 px tiles "

@@ -37,8 +37,6 @@ import cv2
 import numpy as np
 import torch
 from PIL import Image
-from skimage.color import deltaE_ciede2000, rgb2lab
-from skimage.metrics import structural_similarity
 from tqdm import tqdm
 
 from ..card import PHOTO_ARTIST, model_card
@@ -47,6 +45,9 @@ from .data import MIN_CHROMA, DataError, list_images, painter_of, painting_files
 from ..errors import reports_user_errors
 from ..hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, read_config, resolve
 from .hues import PaletteClassifier, ab_histogram, palette_distance
+from .metrics import ciede2000, colourfulness, delta_accuracy, psnr, rmse, ssim
+from .sweep import COUNTS, Sweep, sweep, sweep_scores, sweep_table
+from ..hints import MAX_HINTS
 from ..images import load_image, side_by_side
 from ..infer import Translator, to_image, to_tensor
 from ..options import COUNT, PERCENT
@@ -62,38 +63,6 @@ PHOTO_SAMPLE = 500  # held-out (and training) photos scored by default, spread o
 PALETTE_PHOTOS = 200  # held-out photos a painter colours for the palette classifier
 MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
 Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
-
-
-# --- metrics -------------------------------------------------------------------------------------------
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
-
-
-def rmse(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)))
-
-
-def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    return float(structural_similarity(a, b, channel_axis=2, data_range=255))
-
-
-def ciede2000(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean CIEDE2000 colour difference (scikit-image) between two uint8 RGB images."""
-    return float(deltaE_ciede2000(rgb2lab(a), rgb2lab(b)).mean())
-
-
-def colourfulness(rgb: np.ndarray) -> float:
-    """Hasler and Suesstrunk (2003): spread plus 0.3 x mean of the opponent channels rg and yb, on 0..255."""
-    r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
-    rg, yb = r - g, 0.5 * (r + g) - b
-    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
-
-
-def delta_accuracy(a: np.ndarray, b: np.ndarray, delta: int = DELTA) -> float:
-    """Share of pixels whose largest channel difference is below `delta` (0..255 RGB)."""
-    return float((np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=2) < delta).mean())
 
 
 # --- what is scored ------------------------------------------------------------------------------------
@@ -450,7 +419,7 @@ def palette_photos(photos: Path, limit: int = PALETTE_PHOTOS) -> list[np.ndarray
 
 def evaluate_colorize(
     data: Path | None, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0,
-    photos: Path | None = None, classifier: tuple[PaletteClassifier, float] | None = None,
+    photos: Path | None = None, classifier: tuple[PaletteClassifier, float] | None = None, hints: list[int] | None = None,
 ) -> str:
     """The table (and figure) on the held-out paintings (with `tune_percent`, on the tune split instead), or on the
     held-out photos for the natural-colour model (`artist` PHOTO_ARTIST); with `photos` and `classifier`, also the share of
@@ -479,6 +448,10 @@ def evaluate_colorize(
                  + ", ".join(f"{label.split(':')[0]} {share:.0%}" for label, share in shares.items()))
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
+    sweeps = hint_sweeps(models, rows, images, hints) if hints else {}
+    if sweeps:
+        text += f"\n\nPSNR dB / CIEDE2000 by number of colour hints, on the same {what}:\n\n"
+        text += sweep_table([s for s, _ in sweeps.values()], "model", {s.name: auto for s, auto in sweeps.values()})
     if write:
         split = f"{what}{'' if artist == PHOTO_ARTIST else ' of ' + facts['artist']} ({facts['paintings']})"
         for m in models:
@@ -488,8 +461,22 @@ def evaluate_colorize(
             if label is not None:
                 scores["photos_in_palette"] = round(shares[label], 3)
                 scores["palette_classifier_accuracy"] = round(classifier[1], 3)
+            if m in sweeps:
+                scores["hint_sweep"] = sweep_scores(sweeps[m][0]) | {"automatic_model": sweeps[m][1]}
             write_scores(m, scores)
     return text
+
+
+def hint_sweeps(models: list[str], rows: list[Row], images: list[np.ndarray], counts: list[int]) -> dict[str, tuple[Sweep,
+                                                                                                                  dict]]:
+    """The hint sweep of each model in `models` that takes hints, with the scores without hints of the automatic model
+    scored beside it (the first of `models` that takes none), which a hint model given no hints must keep."""
+    loaded = {m: Translator.load(m, fast=True) for m in models}
+    automatic = next((model_row(rows, m) for m, t in loaded.items() if not t.model.takes_hints), None)
+    reference = {} if automatic is None else {"model": automatic.name.split(":")[0], "psnr": round(automatic.mean("psnr"), 2),
+                                              "ciede2000": round(automatic.mean("ciede2000"), 2),
+                                              "colourfulness_ratio": round(colourfulness_ratio(automatic), 3)}  # fmt: skip
+    return {m: (sweep(Path(m).name, t, images, counts), reference) for m, t in loaded.items() if t.model.takes_hints}
 
 
 def evaluate_maps(data: Path, models: list[str], limit: int | None, fig: Path | None, write: bool) -> str:
@@ -529,6 +516,17 @@ def shipped(weights: Path) -> tuple[dict[str, list[str]], list[str]]:
     return artists, maps
 
 
+def counts(text: str) -> list[int]:
+    """argparse type for --hints: numbers of hints, comma-separated."""
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers of hints like 0,1,10,100, got {text!r}") from None
+    if any(not 0 <= v <= MAX_HINTS for v in values):
+        raise argparse.ArgumentTypeError(f"each number of hints must be from 0 to {MAX_HINTS}, got {text!r}")
+    return sorted(set(values))
+
+
 @torch.no_grad()
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
@@ -549,6 +547,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=COUNT, help=f"score at most this many held-out images (photos: {PHOTO_SAMPLE} by default)")
     p.add_argument("--figure", type=Path, help="write a few held-out examples side by side to this PNG")
     p.add_argument("--write", action="store_true", help="store the scores in each model's config.json and model card")
+    p.add_argument("--hints", type=counts, metavar="N,N,...", help="colorize: also score each model that takes colour "
+                   "hints against the number of hints, sampled from the real image as Zhang et al. do (e.g. "
+                   f"{','.join(map(str, COUNTS))})")
     p.add_argument("--tune-percent", type=PERCENT, default=0, metavar="P", help="colorize: score on the tune split of "
                    "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
     args = p.parse_args(argv)
@@ -568,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(args.data) if args.data else None
     classifier = palette_classifier(data) if args.photos and data and args.artist != PHOTO_ARTIST else None
     print(evaluate_colorize(data, args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
-                            args.photos, classifier))
+                            args.photos, classifier, args.hints))
     return 0
 
 
@@ -583,7 +584,7 @@ def evaluate_all(args: argparse.Namespace) -> int:
         fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
         try:
             print(evaluate_colorize(paintings, artist, models, args.limit, fig, args.write, photos=args.photos,
-                                    classifier=classifier) + "\n",
+                                    classifier=classifier, hints=args.hints) + "\n",
                   flush=True)
         except DataError as e:  # one artist missing from the data does not stop the others
             print(f"### {artist}: not evaluated ({e})\n", flush=True)

@@ -32,7 +32,7 @@ def lr_factor(epoch: int, cfg: TrainConfig) -> float:
 def run_kind(cfg: TrainConfig) -> Kind:
     """The kind of model the run trains (`kinds`)."""
     try:
-        return kind_of(cfg.task, cfg.space, cfg.direction)
+        return kind_of(cfg.task, cfg.space, cfg.direction, cfg.hints)
     except ValueError as e:
         raise ConfigError(str(e)) from None
 
@@ -62,13 +62,29 @@ def model_role(cfg: TrainConfig) -> dict[str, str | None]:
     return {"task": kind.task, "space": kind.space, "direction": kind.direction}
 
 
+def with_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
+    """An automatic Lab colorizer widened to take colour hints: the first convolution gets zero weights for the
+    three hint channels, so until it is fine-tuned it colours exactly as before, whatever the hints."""
+    wide = Pix2PixGenerator(**(G.config | {"in_channels": 4}))
+    state = G.state_dict()
+    w = state["down.0.0.weight"]
+    state["down.0.0.weight"] = torch.cat([w, w.new_zeros(w.shape[0], 3, *w.shape[2:])], 1)
+    wide.load_state_dict(state)
+    return wide.train(G.training)
+
+
 def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
-    """The saved model a fine-tuning run starts from, checked against the run's task."""
+    """The saved model a fine-tuning run starts from, checked against the run's task (widened for hints with
+    `--hints`)."""
     G = load_generator(cfg.init).train()
     want = model_role(cfg)
     have = {k: getattr(G, k) for k in want}
     if have != want:
         raise ConfigError(f"--init {cfg.init} was trained for {have}, not {want}")
+    if G.takes_hints and not cfg.hints:
+        raise ConfigError(f"--init {cfg.init} takes colour hints: fine-tune it with --hints")
+    if cfg.hints and not G.takes_hints:
+        G = with_hint_channels(G)
     if cfg.image_size % 2**G.depth:
         raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of {2**G.depth} for {cfg.init}")
     return G

@@ -143,7 +143,7 @@ class Trainer:
     def train_step(self, batch: torch.Tensor) -> dict[str, torch.Tensor]:
         """One D update (unless the GAN term is off) then one G update on a uint8 batch already on the device."""
         cfg = self.cfg
-        cond, real = self.train_set.to_pair(augment(batch, cfg.image_size, self.rng, cfg.min_scale))
+        cond, real = self.G.kind.pair(augment(batch, cfg.image_size, self.rng, cfg.min_scale), self.rng)
         if self.channels_last:
             cond, real = cond.contiguous(memory_format=torch.channels_last), real.contiguous(memory_format=torch.channels_last)
         with self.autocast():
@@ -315,7 +315,8 @@ class Trainer:
     def generate(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(condition, generated, real) as RGB in [0, 1] for a uint8 batch, G in eval mode."""
         G = self.G_out.eval()
-        cond, real = self.val_or_train().to_pair(center_crop(batch.to(self.device), self.cfg.image_size))
+        hints = torch.Generator().manual_seed(self.cfg.seed)  # a hint model's samples and scores: the same hints each time
+        cond, real = G.kind.pair(center_crop(batch.to(self.device), self.cfg.image_size), hints)
         with self.autocast():
             fake = G(cond)
         kind = G.kind

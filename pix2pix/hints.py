@@ -1,0 +1,194 @@
+"""Colour hints: a few points or strokes of known colour that a hint colorizer spreads along the photo's structure
+(user-guided colorization, Zhang et al., SIGGRAPH 2017).
+
+A hint image has three planes beside the network's L: the hints' a*b* (scaled as the model's output, zero where no
+hint is) and a mask (1 where a hint is given). Users give hints as `(x, y, "#rrggbb"[, radius])` in the input image's
+pixels or as an RGBA layer the size of the image; only the colour's a*b* count, the photo keeps its own lightness.
+Training simulates users as Zhang et al. did (`simulated_hints`); the evaluation samples hints from the real image
+(`sampled_hints`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Union
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .color import AB_SCALE, cv_rgb_to_lab
+from .errors import UserError
+
+MAX_HINTS = 1000  # more points than any user paints: a bigger list is a mistake (or an attack), refused
+MAX_RADIUS = 256
+DEFAULT_RADIUS = 1  # a 3x3 px patch
+HEX = re.compile(r"#[0-9a-fA-F]{6}")
+Hint = Sequence  # (x, y, "#rrggbb") or (x, y, "#rrggbb", radius)
+Hints = Union[Sequence[Hint], np.ndarray, Image.Image, None]
+
+
+class HintError(UserError, ValueError):
+    """Hints that cannot be used (outside the image, a bad colour, too many), with a message that says which."""
+
+
+def hex_to_rgb(colour: object) -> tuple[int, int, int]:
+    if not isinstance(colour, str) or not HEX.fullmatch(colour.strip()):
+        raise HintError(f"a hint colour must be a string '#rrggbb', got {colour!r}")
+    text = colour.strip()
+    return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16)
+
+
+def rgb_to_hex(rgb: Sequence[float]) -> str:
+    return "#" + "".join(f"{int(np.clip(round(float(c)), 0, 255)):02x}" for c in rgb)
+
+
+def _ab_of(rgb: np.ndarray) -> torch.Tensor:
+    """(..., 3) uint8 RGB -> (2, ...) a*b* (the colour's own lightness is dropped)."""
+    flat = torch.from_numpy(np.ascontiguousarray(rgb.reshape(1, -1, 3), dtype=np.float32) / 255).permute(2, 0, 1)[None]
+    return cv_rgb_to_lab(flat)[0, 1:].reshape(2, *rgb.shape[:-1])
+
+
+def _number(value: object, what: str, i: int) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise HintError(f"hint {i}: {what} must be a number, got {value!r}")
+    return float(value)
+
+
+def point_planes(hints: Sequence[Hint], source: tuple[int, int], size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(a*b*, mask) planes of `size` (h, w) from points in the pixels of the `source` (h, w) image: each a square of
+    side 2 * radius + 1 around (x, y), at least one pixel of `size`. Later hints cover earlier ones."""
+    if len(hints) > MAX_HINTS:
+        raise HintError(f"{len(hints)} hints given: at most {MAX_HINTS}")
+    (h0, w0), (h, w) = source, size
+    ab, mask = torch.zeros(2, h, w), torch.zeros(1, h, w)
+    for i, hint in enumerate(hints):
+        if isinstance(hint, (str, bytes)) or not isinstance(hint, Sequence) or len(hint) not in (3, 4):
+            raise HintError(f"hint {i}: expected [x, y, '#rrggbb'] or [x, y, '#rrggbb', radius], got {hint!r}")
+        x, y = _number(hint[0], "x", i), _number(hint[1], "y", i)
+        r = _number(hint[3], "the radius", i) if len(hint) == 4 else DEFAULT_RADIUS
+        if not (0 <= x < w0 and 0 <= y < h0):
+            raise HintError(f"hint {i} at ({x:g}, {y:g}) is outside the {w0}x{h0} image")
+        if not 0 <= r <= MAX_RADIUS:
+            raise HintError(f"hint {i}: the radius must be from 0 to {MAX_RADIUS} px, got {r:g}")
+        colour = _ab_of(np.array(hex_to_rgb(hint[2]), dtype=np.uint8)[None])[:, 0]
+        x0, x1 = _span(x, r, w0, w)
+        y0, y1 = _span(y, r, h0, h)
+        ab[:, y0:y1, x0:x1] = colour[:, None, None]
+        mask[:, y0:y1, x0:x1] = 1
+    return ab, mask
+
+
+def _span(centre: float, radius: float, source: int, size: int) -> tuple[int, int]:
+    """The pixels of an axis of length `size` that the source pixels [centre - radius, centre + radius] cover."""
+    s = size / source
+    lo = int(np.floor(max(0.0, np.floor(centre) - radius) * s))
+    hi = int(np.ceil(min(float(source), np.floor(centre) + radius + 1) * s))
+    return min(lo, size - 1), max(hi, min(lo, size - 1) + 1)
+
+
+def layer_planes(layer: np.ndarray | Image.Image, source: tuple[int, int], size: tuple[int, int]) -> tuple[torch.Tensor,
+                                                                                                           torch.Tensor]:
+    """(a*b*, mask) planes of `size` from an RGBA layer the size of the `source` image: its opaque pixels (alpha at
+    least 128) are hints in their own colour."""
+    rgba = np.asarray(layer.convert("RGBA") if isinstance(layer, Image.Image) else layer)
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+        raise HintError(f"a hint layer must be an RGBA uint8 image, got an array of shape {rgba.shape} ({rgba.dtype})")
+    if rgba.shape[:2] != tuple(source):
+        raise HintError(f"the hint layer is {rgba.shape[1]}x{rgba.shape[0]}: it must be the image's size, "
+                        f"{source[1]}x{source[0]}")  # fmt: skip
+    mask = torch.from_numpy((rgba[..., 3] >= 128).astype(np.float32))[None]
+    ab = _ab_of(rgba[..., :3]) * mask
+    return shrink(ab, mask, size)
+
+
+def shrink(ab: torch.Tensor, mask: torch.Tensor, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hint planes averaged down to `size`: a pixel with any hint in it becomes a hint of their mean colour, so no
+    hint is lost, however small."""
+    if tuple(ab.shape[-2:]) == tuple(size):
+        return ab, mask
+    area = F.adaptive_avg_pool2d(mask[None], size)[0]
+    mean = F.adaptive_avg_pool2d((ab * mask)[None], size)[0] / area.clamp(min=1e-8)
+    hinted = (area > 0).float()
+    return mean * hinted, hinted
+
+
+def hint_planes(hints: Hints, source: tuple[int, int], size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The user's `hints` for an image of `source` (h, w) pixels as (a*b*, mask) planes of `size` (h, w); None for no
+    hints. Raises `HintError` with the reason for hints that cannot be used."""
+    if hints is None:
+        return None
+    if isinstance(hints, (np.ndarray, Image.Image)):
+        return layer_planes(hints, source, size)
+    if isinstance(hints, (str, bytes)) or not isinstance(hints, Sequence):
+        raise HintError(f"hints must be a list of [x, y, '#rrggbb'(, radius)] or an RGBA layer, got {type(hints).__name__}")
+    return point_planes(hints, source, size) if len(hints) else None
+
+
+def rescaled(hints: Hints, source: tuple[int, int], size: tuple[int, int]) -> Hints:
+    """`hints` given for an image of `source` (h, w) pixels, for the same image at `size`: points are checked against
+    the source and moved (their radius scaled); a layer of any size is resized to `size` (a brush canvas need not
+    match the photo's pixels)."""
+    if hints is None or (isinstance(hints, Sequence) and not isinstance(hints, (str, bytes)) and not len(hints)):
+        return None
+    if isinstance(hints, (np.ndarray, Image.Image)):
+        rgba = np.asarray(hints.convert("RGBA") if isinstance(hints, Image.Image) else hints)
+        if rgba.ndim != 3 or rgba.shape[2] != 4:
+            raise HintError(f"a hint layer must be an RGBA image, got an array of shape {rgba.shape}")
+        return cv2.resize(rgba, size[::-1], interpolation=cv2.INTER_NEAREST) if rgba.shape[:2] != tuple(size) else rgba
+    point_planes(hints, source, (1, 1))  # refuses what cannot be used, naming the hint, in the user's own pixels
+    (h0, w0), (h, w) = source, size
+    return [(min(x * w / w0, w - 1), min(y * h / h0, h - 1), colour, *(r * min(h / h0, w / w0) for r in rest))
+            for x, y, colour, *rest in hints]  # fmt: skip
+
+
+def network_hints(planes: tuple[torch.Tensor, torch.Tensor] | None, size: int) -> torch.Tensor:
+    """The network's three hint channels (1, 3, size, size): a*b* scaled as its output, and the mask."""
+    if planes is None:
+        return torch.zeros(1, 3, size, size)
+    ab, mask = shrink(*planes, (size, size))
+    return torch.cat([ab / AB_SCALE, mask])[None]
+
+
+# --- simulated users ---------------------------------------------------------------------------------------
+
+def simulated_hints(ab: torch.Tensor, generator: torch.Generator, p: float = 1 / 8, max_patch: int = 9) -> torch.Tensor:
+    """Hint channels (B, 3, H, W) for a batch of real a*b* (B, 2, H, W, in the network's scale) as Zhang et al. train:
+    per image a geometric number of hints (probability `p` to stop before each, so 1 in 8 images gets none), each a
+    square of 1 to `max_patch` px placed around the centre (standard deviation a quarter of the side) carrying the
+    mean real a*b* of its square."""
+    b, _, h, w = ab.shape
+    hints = torch.zeros(b, 3, h, w, device=ab.device, dtype=ab.dtype)
+    for i in range(b):
+        while torch.rand(1, generator=generator).item() > p:
+            side = int(torch.randint(1, max_patch + 1, (1,), generator=generator))
+            y, x = (int(((n - side + 1) / 2 + (n - side + 1) / 4 * torch.randn(1, generator=generator)).clamp(0, n - side))
+                    for n in (h, w))  # fmt: skip
+            patch = ab[i, :, y : y + side, x : x + side]
+            hints[i, :2, y : y + side, x : x + side] = patch.mean((1, 2), keepdim=True)
+            hints[i, 2, y : y + side, x : x + side] = 1
+    return hints
+
+
+def sampled_hints(rgb: np.ndarray, n: int, rng: np.random.Generator, patch_at_256: int = 6) -> list[tuple[int, int, str, int]]:
+    """`n` hints sampled from a real image (H, W, 3) uint8 as Zhang et al.'s sweep does: squares placed around the
+    centre (standard deviation a quarter of the side), each of its patch's mean colour; the square's side is
+    `patch_at_256` px at 256 px (scaled with the image's shorter side, the nearest odd 2 * radius + 1: 5 px)."""
+    h, w = rgb.shape[:2]
+    radius = max(0, round((patch_at_256 * min(h, w) / 256 - 1) / 2))
+    side = 2 * radius + 1
+    out = []
+    for _ in range(n):
+        y, x = (int(np.clip(rng.normal((d - side + 1) / 2, (d - side + 1) / 4), 0, max(0, d - side))) for d in (h, w))
+        patch = rgb[y : y + side, x : x + side].reshape(-1, 3).astype(np.float64)
+        out.append((min(x + radius, w - 1), min(y + radius, h - 1), rgb_to_hex(_mean_colour(patch)), radius))
+    return out
+
+
+def _mean_colour(pixels: np.ndarray) -> np.ndarray:
+    """The RGB of the patch's mean Lab (Zhang et al. average a*b*, not RGB)."""
+    lab = cv2.cvtColor((pixels[None] / 255).astype(np.float32), cv2.COLOR_RGB2Lab).mean(1, keepdims=True)
+    return cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB)[0, 0] * 255

@@ -1,0 +1,160 @@
+"""Colour hints: how users give them, how training simulates them, how a model is widened to take them, and the
+sweep that scores them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from pix2pix.color import AB_SCALE, cv_rgb_to_lab
+from pix2pix.hints import (MAX_HINTS, HintError, hint_planes, network_hints, point_planes, rescaled, sampled_hints,
+                           simulated_hints)  # fmt: skip
+from pix2pix.hub import Pix2PixGenerator, load_generator
+from pix2pix.infer import Translator
+from pix2pix.training.config import ConfigError
+from pix2pix.training.setup import with_hint_channels
+from pix2pix.training.sweep import missed, sweep, sweep_table
+from pix2pix.training.trainer import Trainer, train
+from tests.test_train import tiny
+
+RED = "#e02020"
+
+
+def lab_model(**kw) -> Pix2PixGenerator:
+    torch.manual_seed(0)
+    return Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", image_size=32, **kw).eval()
+
+
+def ab_of(hex_colour: str) -> np.ndarray:
+    rgb = torch.tensor([[int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]], dtype=torch.float32).view(1, 3, 1, 1) / 255
+    return cv_rgb_to_lab(rgb)[0, 1:, 0, 0].numpy()
+
+
+def test_a_point_becomes_a_square_of_its_colour_and_never_vanishes_when_shrunk():
+    ab, mask = point_planes([(10, 20, RED), (50, 40, "#2040e0", 4)], source=(60, 80), size=(60, 80))
+    assert mask[0, 19:22, 9:12].all() and mask.sum() == 9 + 81  # default radius 1: 3x3; radius 4: 9x9
+    assert np.allclose(ab[:, 20, 10].numpy(), ab_of(RED), atol=0.5)
+    small = network_hints((ab, mask), 8)  # 80x60 px down to the network's 8x8: each hint still one pixel or more
+    assert small.shape == (1, 3, 8, 8) and small[0, 2].sum() >= 2 and set(small[0, 2].unique().tolist()) <= {0.0, 1.0}
+    assert np.allclose(small[0, :2, 2, 1].numpy() * AB_SCALE, ab_of(RED), atol=0.5)  # (10, 20) of 80x60 -> (1, 2) of 8x8
+    assert network_hints(None, 8).abs().sum() == 0
+
+
+def test_a_layer_gives_its_opaque_pixels_in_their_own_colour_and_must_fit_the_image():
+    layer = np.zeros((30, 40, 4), np.uint8)
+    layer[5:8, 10:20] = (224, 32, 32, 255)
+    layer[20, 20] = (0, 255, 0, 60)  # nearly transparent: not a hint
+    ab, mask = hint_planes(layer, source=(30, 40), size=(30, 40))
+    assert mask.sum() == 30 and np.allclose(ab[:, 6, 15].numpy(), ab_of(RED), atol=0.5)
+    assert hint_planes(Image.fromarray(layer), (30, 40), (30, 40))[1].sum() == 30
+    with pytest.raises(HintError, match="must be the image's size, 40x30"):
+        hint_planes(layer[:20], (30, 40), (30, 40))
+    assert rescaled(layer, (30, 40), (15, 20)).shape == (15, 20, 4)  # the app's brush canvas may differ: resized
+
+
+@pytest.mark.parametrize("hints, message", [
+    ([(80, 10, RED)], r"hint 0 at \(80, 10\) is outside the 80x60 image"),
+    ([(1, 1, RED), (1, -1, RED)], r"hint 1 at \(1, -1\) is outside"),
+    ([(1, 1, "red")], "must be a string '#rrggbb'"),
+    ([(1, 1, "#12345")], "must be a string '#rrggbb'"),
+    ([(1, 1)], r"expected \[x, y, '#rrggbb'\]"),
+    ([("1", 1, RED)], "x must be a number"),
+    ([(1, 1, RED, -2)], "radius must be from 0 to 256"),
+    ([(1, 1, RED)] * (MAX_HINTS + 1), f"{MAX_HINTS + 1} hints given: at most {MAX_HINTS}"),
+    ("[[1, 1, '#ff0000']]", "must be a list"),
+])  # fmt: skip
+def test_hints_that_cannot_be_used_are_refused_saying_which_and_why(hints, message):
+    with pytest.raises(HintError, match=message):
+        hint_planes(hints, (60, 80), (60, 80))
+
+
+def test_points_are_checked_in_the_users_pixels_then_moved_to_the_decoded_image():
+    assert rescaled([(100, 50, RED, 4)], (200, 400), (100, 200)) == [(50.0, 25.0, RED, 2.0)]
+    with pytest.raises(HintError, match="outside the 400x200 image"):
+        rescaled([(400, 50, RED)], (200, 400), (100, 200))
+    assert rescaled([], (2, 2), (2, 2)) is None and rescaled(None, (2, 2), (2, 2)) is None
+
+
+def test_training_simulates_users_as_zhang_et_al():
+    torch.manual_seed(0)
+    ab = torch.rand(1, 2, 64, 64) * 2 - 1
+    g = torch.Generator().manual_seed(0)
+    counts = []
+    for _ in range(400):
+        hints = simulated_hints(ab, g)
+        assert torch.equal(hints[:, :2] * (1 - hints[:, 2:]), torch.zeros_like(hints[:, :2]))  # colour only under the mask
+        counts.append(int(hints[0, 2].sum() > 0))
+    assert 0.08 < 1 - np.mean(counts) < 0.18  # one image in eight gets no hint (p = 1/8)
+    flat = simulated_hints(torch.ones(8, 2, 64, 64) * 0.3, torch.Generator().manual_seed(3))
+    hinted = flat[:, 2:].expand(-1, 2, -1, -1) > 0
+    assert hinted.any() and torch.allclose(flat[:, :2][hinted], torch.tensor(0.3))  # each carries its patch's mean
+
+
+def test_the_sweep_samples_fixed_hints_of_the_patch_mean_around_the_centre():
+    rgb = np.zeros((256, 256, 3), np.uint8)
+    rgb[:, :128] = (200, 40, 40)
+    rgb[:, 128:] = (40, 40, 200)
+    a = sampled_hints(rgb, 50, np.random.default_rng(1))
+    assert a == sampled_hints(rgb, 50, np.random.default_rng(1)) and len(a) == 50
+    assert all(r == 2 for *_, r in a)  # 6 px at 256 px, as the nearest odd square: 5x5
+    xs = np.array([x for x, *_ in a])
+    assert 64 < xs.mean() < 192 and xs.std() < 100  # around the centre
+    inside = [(x, c) for x, y, c, r in a if x + r < 128 or x - r >= 128]  # patches within one half: its own colour
+    assert all(c == ("#c82828" if x < 128 else "#2828c8") for x, c in inside)
+
+
+def test_a_widened_model_colours_exactly_as_before_whatever_the_hints(tmp_path):
+    auto = lab_model()
+    wide = with_hint_channels(auto).eval()
+    assert wide.takes_hints and wide.kind.in_channels == 4 and not auto.takes_hints
+    photo = np.asarray(Image.open("tests/data/chelsea.png").convert("RGB"))
+    hints = [(100, 100, RED, 8), (300, 200, "#20e020")]
+    before = np.asarray(Translator(auto)(photo).generated)
+    assert np.array_equal(np.asarray(Translator(wide)(photo, hints=hints).generated), before)
+    assert np.array_equal(np.asarray(Translator(wide)(photo).generated), before)
+    wide.save(tmp_path / "wide")
+    assert load_generator(tmp_path / "wide").takes_hints  # in_channels 4 in its config: it loads as a hint model
+    note = Translator(auto)(photo, hints=hints).notes
+    assert note == ["this model takes no colour hints: they were not used"]
+
+
+def test_the_translator_hands_the_network_the_hints_where_the_user_put_them():
+    wide = with_hint_channels(lab_model())
+    seen = []
+    translator = Translator(wide)
+    translator.net = lambda x: seen.append(x) or torch.zeros(1, 2, 32, 32)
+    photo = np.zeros((64, 128, 3), np.uint8) + 128
+    translator(photo, hints=[(127, 0, RED, 0)])  # top right corner
+    x = seen[-1]
+    assert x.shape == (1, 4, 32, 32) and x[0, 3].sum() == 1 and x[0, 3, 0, 31] == 1
+    assert np.allclose(x[0, 1:3, 0, 31].numpy() * AB_SCALE, ab_of(RED), atol=0.5)
+
+
+def test_hint_fine_tuning_widens_an_automatic_model_and_records_it(paintings, tmp_path):
+    base = dict(task="colorize", space="lab", artists=["Claude Monet"], image_size=32, load_size=32, epochs=1, epochs_decay=0)
+    train(tiny(paintings, tmp_path / "auto", **base))
+    trainer = Trainer(tiny(paintings, tmp_path / "hint", init=str(tmp_path / "auto"), hints=True, **base))
+    assert trainer.G.takes_hints and trainer.critic.net.net[0].in_channels == 6  # D sees L, the hints and a*b*
+    cond, _ = trainer.G.kind.pair(trainer.images[:2], torch.Generator().manual_seed(0))
+    assert cond.shape[1] == 4
+    tuned = trainer.fit()
+    info = load_generator(tmp_path / "hint").train_info
+    assert tuned.takes_hints and info["hints"] is True and info["fine_tuned_from"]["model"] == str(tmp_path / "auto")
+    with pytest.raises(ConfigError, match="takes colour hints: fine-tune it with --hints"):
+        Trainer(tiny(paintings, tmp_path / "again", init=str(tmp_path / "hint"), **base))
+    with pytest.raises(ConfigError, match="colour hints are for Lab colorizers"):
+        Trainer(tiny(paintings, tmp_path / "rgb", hints=True, **{**base, "space": "rgb"}))
+
+
+def test_the_sweep_scores_each_number_of_hints_and_says_which_targets_are_missed():
+    wide = Translator(with_hint_channels(lab_model()))  # not fine-tuned: hints change nothing
+    photos = [np.asarray(Image.open(f"tests/data/{n}").convert("RGB").resize((96, 64))) for n in ("chelsea.png", "coffee.png")]
+    s = sweep("wide", wide, photos, counts=(0, 10, 100))
+    assert set(s.psnr) == {0, 10, 100} and all(len(v) == 2 for v in s.psnr.values())
+    assert s.gain(10) == 0 and s.gain(100) == 0 and len(s.hinted) == 2 * 110
+    gone = missed(s, {"psnr": s.mean(s.psnr, 0), "ciede2000": s.mean(s.ciede, 0), "colourfulness_ratio": 2.0})
+    assert gone[:2] == ["+2.5 dB at 10", "+5 dB at 100"] and "without hints as good as the automatic model" in gone
+    table = sweep_table([s], "model")
+    assert "| wide | " in table and "Zhang et al. 2017" in table and "28.42" in table
