@@ -12,10 +12,11 @@ from pix2pix.hub import Pix2PixGenerator
 
 
 def make_weights(folder: Path) -> Path:
-    """Tiny random models for app tests: two carry placeholder training facts (marked as a fixture), one has none."""
+    """Tiny random models for app tests: two carry placeholder training facts (marked as a fixture), one has none. The
+    Lab one takes colour hints (4 input channels), as the shipped Lab colorizers do."""
     torch.manual_seed(0)
     fake_facts = {"epochs": 0, "note": "test fixture, not a real model"}
-    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64).save(
+    Pix2PixGenerator(4, 2, ngf=8, depth=5, task="colorize", space="lab", artist="Claude Monet", image_size=64).save(
         folder / "monet-lab", fake_facts
     )
     Pix2PixGenerator(1, 3, ngf=8, depth=5, task="colorize", space="rgb", artist="Claude Monet", image_size=64).save(

@@ -75,6 +75,43 @@ def test_colour_strength_recolours_without_running_the_network(studio, photos, m
                 handler(image, "Claude Monet", "lab", bad, progress=noprogress)
 
 
+def test_colour_hints_from_a_list_or_the_brush_reach_the_model_and_key_the_cache(studio, photos, monkeypatch):
+    image = str(photos / "chelsea.png")
+    plain = np.asarray(studio.colorize(image, "Claude Monet", "lab", progress=noprogress)[2], dtype=int)
+    points = '[[200, 150, "#e02020", 20], [60, 40, "#3b8fe0"]]'
+    hinted = np.asarray(studio.colorize(image, "Claude Monet", "lab", 1.0, points, progress=noprogress)[2], dtype=int)
+    assert np.abs(hinted - plain).max() > 0  # the (random) hint weights see them
+    layer = np.zeros((300, 451, 4), np.uint8)
+    layer[140:160, 180:220] = (224, 32, 32, 255)
+    strokes = {"background": None, "layers": [layer], "composite": None}
+    painted = np.asarray(studio.colorize(image, "Claude Monet", "lab", 1.0, "", strokes, progress=noprogress)[2], dtype=int)
+    assert np.abs(painted - plain).max() > 0
+    translator = studio.registry.translator(studio.registry.find_colorizer("Claude Monet", "lab"))
+    with monkeypatch.context() as m:  # the same hints: re-coloured from the cache
+        m.setattr(translator, "net", lambda x: pytest.fail("the network ran again"))
+        assert "without running the model" in studio.recolor(image, "Claude Monet", "lab", 0.7, "", strokes, noprogress)[3]
+    other = studio.recolor(image, "Claude Monet", "lab", 1.0, points, progress=noprogress)  # cached too, for its own hints
+    assert np.abs(np.asarray(other[0], dtype=int) - hinted).max() <= 2
+    assert "without running" not in studio.recolor(image, "Claude Monet", "lab", 1.0, "[[1, 1, \"#00ff00\"]]",
+                                                   progress=noprogress)[3]  # fmt: skip
+    gallery, msg = studio.compare(image, 1.0, points, progress=noprogress)
+    assert "with your colour hints" in msg and "Claude Monet (RGB) [untrained] takes no colour hints" in msg
+    for hints, strokes_given, message in [("[[1, 2", None, "hints must be JSON"), ('{"x": 1}', None, "must be a JSON list"),
+                                          ('[[451, 10, "#ff0000"]]', None, "outside the 451x300 image"),
+                                          ('[[1, 1, "teal"]]', None, "'#rrggbb'"),
+                                          (points, strokes, "either as brush strokes or as a list")]:  # fmt: skip
+        with pytest.raises(gr.Error, match=message):
+            studio.colorize(image, "Claude Monet", "lab", 1.0, hints, strokes_given, progress=noprogress)
+
+
+def test_the_hint_brush_starts_on_the_photo_in_gray():
+    value = app.canvas("tests/data/chelsea.png")
+    g = np.asarray(value["background"])
+    assert g.shape == (300, 451, 3) and (g[..., 0] == g[..., 2]).all() and value["layers"] == []
+    assert app.canvas(None) is None and app.canvas("tests/data/CREDITS.md") is None  # not an image: Colorize says why
+    assert app.stroke_layer({"layers": [np.zeros((4, 4, 4), np.uint8)]}) is None  # nothing painted: no hints
+
+
 def test_lab_cache_stays_within_its_byte_budget():
     cache = app.LabCache(max_bytes=3 * 2 * 3 * 10 * 10)  # three fp16 (1, 3, 10, 10) predictions
     for i in range(5):
@@ -214,6 +251,14 @@ def test_every_endpoint_over_http(server, photos, tmp_path):
     assert Image.open(png).size == (600, 400) and len(slider) == 2
     gallery, msg = client.predict(handle_file(str(photos / "coffee.png")), 1.0, api_name="/compare_all")
     assert len(gallery) == 4 and "2 models compared" in msg
+    hints = '[[320, 200, "#e02020", 30]]'  # colour hints: the same JSON list on both endpoints
+    *_, msg = client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 1.0, hints, api_name="/colorize")
+    assert msg.startswith("Claude Monet colorization (Lab)")
+    gallery, msg = client.predict(handle_file(str(photos / "rocket.jpg")), 1.0, hints, api_name="/compare_all")
+    assert "with your colour hints" in msg
+    with pytest.raises(Exception, match="outside the 640x427 image"):
+        client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 1.0, '[[640, 1, "#e02020"]]',
+                       api_name="/colorize")
     with pytest.raises(Exception, match="greater than maximum value 1.5"):  # Gradio checks the slider's range
         client.predict(handle_file(str(photos / "rocket.jpg")), "Claude Monet", "lab", 3.0, api_name="/colorize")
     with pytest.raises(Exception, match="less than minimum value 0"):

@@ -84,6 +84,18 @@ def test_load_benchmark_compare_workload_serves_the_shipped_models():
     assert row[:6] == ["1", "1", "1", "1", "0", "0"] and float(row[-1]) >= float(idle[-1]) * 0.9
 
 
+def test_soak_serves_every_kind_of_request_and_reports_memory_by_minute():
+    args = ["--soak", "0.25", "--clients", "2", "--timeout", "300"]
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
+    ).stdout
+    head = out.splitlines()[0]
+    ok = int(head.split(" requests ok")[0].split(", ")[-1])
+    assert ok >= 5 and ", 0 errors, 0 lost" in head  # at least one round of colorize, hints, recolor, compare and maps
+    (minute, requests, rss), *_ = table_rows(out)
+    assert minute == "1" and int(requests) == ok and float(rss) > 0
+
+
 def test_folder_benchmark_compares_the_loop_with_the_folder_run():
     args = ["--images", "3", "--size", "128"]
     out = subprocess.run(

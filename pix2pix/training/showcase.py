@@ -1,9 +1,11 @@
 """The test photos through every installed colorizer, one labelled row per model: the figure a user looks at.
 
     python -m pix2pix.training.showcase --weights weights --out docs/showcase.jpg
+    python -m pix2pix.training.showcase --hints --out docs/hints.jpg
 
 Rows: the original photos, their grayscale (what every model sees), then each colorizer as the app runs it
-(`Translator`, colour strength 1); columns: the photos. Look at it before believing any number.
+(`Translator`, colour strength 1); columns: the photos. Look at it before believing any number. With `--hints`:
+one photo, a few brush strokes on its gray, and each colorizer that takes hints without and with them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from PIL import Image
+import numpy as np
+from PIL import Image, ImageDraw
 
 from ..card import short_name
 from ..errors import reports_user_errors
@@ -23,6 +26,13 @@ from ..registry import Registry
 PHOTOS = Path(__file__).parents[2] / "tests" / "data"
 DEFAULT_PHOTOS = ("chelsea.png", "coffee.png", "rocket.jpg", "astronaut.jpg")
 HEIGHT = 200  # px per row
+HINT_PHOTO = "coffee.png"
+# what a user might paint on the coffee photo: the saucer and the cup red-brown, the coffee light brown, the table
+# brown, the spoon left alone ((x0, y0) -> (x1, y1), colour): a stroke becomes points every few pixels
+STROKES = [((110, 230), (150, 320), "#a0281e"), ((420, 180), (455, 260), "#a0281e"), ((230, 370), (330, 375), "#a0281e"),
+           ((200, 150), (215, 210), "#a0281e"), ((250, 140), (320, 150), "#c08a5a"), ((30, 120), (60, 60), "#7a4a2a"),
+           ((520, 40), (580, 110), "#7a4a2a"), ((480, 330), (560, 380), "#7a4a2a")]  # fmt: skip
+STROKE_RADIUS = 4
 
 
 def rows_of(registry: Registry, photos: list[Path]) -> list[tuple[str, list[Image.Image]]]:
@@ -47,6 +57,38 @@ def figure(rows: list[tuple[str, list[Image.Image]]]) -> Image.Image:
     return out
 
 
+def stroke_hints(strokes: list = STROKES, radius: int = STROKE_RADIUS) -> list[tuple[float, float, str, int]]:
+    """Brush strokes as hint points, one every `radius` px along each."""
+    points = []
+    for (x0, y0), (x1, y1), colour in strokes:
+        steps = max(1, int(np.hypot(x1 - x0, y1 - y0) // radius))
+        points += [(x0 + (x1 - x0) * t / steps, y0 + (y1 - y0) * t / steps, colour, radius) for t in range(steps + 1)]
+    return points
+
+
+def painted(gray: Image.Image, hints: list) -> Image.Image:
+    """The strokes drawn on the gray photo, as the user sees them in the app."""
+    out = gray.copy()
+    draw = ImageDraw.Draw(out)
+    for x, y, colour, r in hints:
+        draw.rectangle([x - r, y - r, x + r, y + r], fill=colour)
+    return out
+
+
+def hint_rows(registry: Registry, photo: Path) -> list[tuple[str, list[Image.Image]]]:
+    """The photo and the strokes on its gray, then each colorizer that takes hints: without them, with them."""
+    entries = [e for e in registry.colorizers() if registry.translator(e).model.takes_hints]
+    if not entries:
+        raise ModelError(f"no colorizer in {registry.weights_dir} takes colour hints")
+    rgb, hints = load_image(photo)[0], stroke_hints()
+    first = registry.translator(entries[0])(rgb)
+    rows = [("original | the strokes on its gray", [first.original, painted(first.gray, hints)])]
+    for e in entries:
+        t = registry.translator(e)
+        rows.append((f"{short_name(e.config)}: without | with hints", [t(rgb).generated, t(rgb, hints=hints).generated]))
+    return rows
+
+
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.training.showcase", description=__doc__,
@@ -54,10 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weights", default="weights", help="the folder of model folders")
     p.add_argument("--photos", type=Path, nargs="*", help=f"photos to colour (default: {', '.join(DEFAULT_PHOTOS)}, tests/data)")
     p.add_argument("--out", type=Path, default=Path("docs/showcase.jpg"), help="the figure to write (.jpg or .png)")
+    p.add_argument("--hints", action="store_true", help=f"the colour-hint figure instead: {HINT_PHOTO} with a few strokes")
     args = p.parse_args(argv)
-    photos = args.photos or [PHOTOS / name for name in DEFAULT_PHOTOS]
+    photos = args.photos or [PHOTOS / name for name in ([HINT_PHOTO] if args.hints else DEFAULT_PHOTOS)]
     photos = [f for p in photos for f in (image_files(p) if p.is_dir() else [p])]
-    fig = figure(rows_of(Registry(args.weights, hub_repos=[]), photos))
+    registry = Registry(args.weights, hub_repos=[])
+    fig = figure(hint_rows(registry, photos[0]) if args.hints else rows_of(registry, photos))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.save(args.out, quality=88) if args.out.suffix.lower() in (".jpg", ".jpeg") else fig.save(args.out)
     print(f"{args.out}: {len(photos)} photos, {fig.width}x{fig.height} px")
