@@ -9,8 +9,8 @@ import torch
 from PIL import Image
 
 from pix2pix.color import AB_SCALE, cv_rgb_to_lab
-from pix2pix.hints import (MAX_HINTS, HintError, hint_planes, network_hints, point_planes, rescaled, sampled_hints,
-                           simulated_hints)  # fmt: skip
+from pix2pix.hints import (MAX_HINTS, HintError, hint_planes, layer_points, network_hints, point_planes, rescaled,
+                           sampled_hints, simulated_hints)  # fmt: skip
 from pix2pix.hub import Pix2PixGenerator, load_generator
 from pix2pix.infer import Translator
 from pix2pix.training.config import ConfigError
@@ -42,16 +42,23 @@ def test_a_point_becomes_a_square_of_its_colour_and_never_vanishes_when_shrunk()
     assert network_hints(None, 8).abs().sum() == 0
 
 
-def test_a_layer_gives_its_opaque_pixels_in_their_own_colour_and_must_fit_the_image():
-    layer = np.zeros((30, 40, 4), np.uint8)
-    layer[5:8, 10:20] = (224, 32, 32, 255)
-    layer[20, 20] = (0, 255, 0, 60)  # nearly transparent: not a hint
-    ab, mask = hint_planes(layer, source=(30, 40), size=(30, 40))
-    assert mask.sum() == 30 and np.allclose(ab[:, 6, 15].numpy(), ab_of(RED), atol=0.5)
-    assert hint_planes(Image.fromarray(layer), (30, 40), (30, 40))[1].sum() == 30
-    with pytest.raises(HintError, match="must be the image's size, 40x30"):
-        hint_planes(layer[:20], (30, 40), (30, 40))
-    assert rescaled(layer, (30, 40), (15, 20)).shape == (15, 20, 4)  # the app's brush canvas may differ: resized
+def test_a_layer_gives_its_opaque_pixels_as_points_of_their_colour_and_must_fit_the_image():
+    layer = np.zeros((320, 480, 4), np.uint8)
+    layer[100:112, 40:280] = (224, 32, 32, 255)  # a stroke 240 px long, 12 px wide
+    layer[200, 200] = (0, 255, 0, 60)  # nearly transparent: not a hint
+    points = layer_points(layer)
+    assert 16 <= len(points) <= 34  # one per cell of the 32 x 32 grid the stroke crosses (15 x 10 px cells)
+    assert all(40 <= x < 280 and 100 <= y < 112 and c == "#e02020" and r == 2 for x, y, c, r in points)
+    xs = sorted(x for x, *_ in points)
+    assert max(np.diff(xs)) <= 15  # spread along the whole stroke, no gap wider than a cell
+    ab, mask = hint_planes(layer, source=(320, 480), size=(320, 480))
+    assert 0 < mask.sum() < 12 * 240 / 2 and np.allclose(ab[:, int(points[0][1]), int(points[0][0])].numpy(), ab_of(RED),
+                                                            atol=0.5)  # fmt: skip
+    assert hint_planes(Image.fromarray(layer), (320, 480), (320, 480))[1].sum() == mask.sum()
+    assert layer_points(np.zeros((8, 8, 4), np.uint8)) == []
+    with pytest.raises(HintError, match="must be the image's size, 480x320"):
+        hint_planes(layer[:20], (320, 480), (320, 480))
+    assert rescaled(layer, (320, 480), (160, 240)).shape == (160, 240, 4)  # the app's brush canvas may differ: resized
 
 
 @pytest.mark.parametrize("hints, message", [
