@@ -58,17 +58,20 @@ or set `{HUB_ENV}` to Hub repo ids to download them."""
 
 
 MAX_UPLOAD = os.environ.get("PIX2PIX_MAX_UPLOAD", "50mb")
+SHOWN = "jpeg"  # the panels and the slider are encoded for viewing as JPEG: about 30x faster than WebP, a tenth of PNG's
+# time (bench/request_time.py); the lossless result is the PNG download
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 300, 900  # every 5 min, delete uploads and results older than 15 min
 
 
 def _save_png(image: Image.Image, stem: str) -> str:
     """The generated image as a PNG for the download button, written inside Gradio's cache so the app's
-    cache sweep (and shutdown) deletes it like every other upload and result."""
+    cache sweep (and shutdown) deletes it like every other upload and result. Lossless at the fastest compression
+    (a third of the default's time for a somewhat larger file: bench/request_time.py)."""
     folder = Path(get_upload_folder()) / "pix2pix-results"
     folder.mkdir(parents=True, exist_ok=True)
     fd, path = tempfile.mkstemp(prefix=f"{stem}-", suffix=".png", dir=folder)
     with os.fdopen(fd, "wb") as f:
-        image.save(f, format="PNG")
+        image.save(f, format="PNG", compress_level=1)
     return path
 
 
@@ -472,14 +475,14 @@ def build_app(registry: Registry) -> gr.Blocks:
                             c_all = gr.Button("Compare all models", elem_id="compare-button")
                         c_msg = gr.Markdown(label="message")
                 with gr.Row():
-                    c_orig = gr.Image(type="pil", label="original", interactive=False)
-                    c_gray = gr.Image(type="pil", label="grayscale (model input)", interactive=False)
-                    c_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"],
-                                     elem_id="colorize-generated")
-                c_slider = gr.ImageSlider(type="pil", format="png", label="grayscale | generated (drag to compare)",
+                    c_orig = gr.Image(type="pil", format=SHOWN, label="original", interactive=False)
+                    c_gray = gr.Image(type="pil", format=SHOWN, label="grayscale (model input)", interactive=False)
+                    c_gen = gr.Image(type="pil", format=SHOWN, label="generated", interactive=False,
+                                     buttons=["download", "fullscreen"], elem_id="colorize-generated")
+                c_slider = gr.ImageSlider(type="pil", format=SHOWN, label="grayscale | generated (drag to compare)",
                                           interactive=False, elem_id="colorize-slider")
                 c_file = gr.File(label="Download generated PNG")
-                c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery",
+                c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery", format=SHOWN,
                                        height="fit-content")  # the gallery grows with its rows: no scrolling inside it
                 c_args = [c_in, c_artist, c_space, c_strength, c_hints, c_strokes]
                 c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize")
@@ -502,10 +505,10 @@ def build_app(registry: Registry) -> gr.Blocks:
                         gr.Markdown(MAPS_HELP)
                         m_msg = gr.Markdown(label="message")
                 with gr.Row():
-                    m_orig = gr.Image(type="pil", label="original", interactive=False)
-                    m_gen = gr.Image(type="pil", label="generated", interactive=False, buttons=["download", "fullscreen"],
-                                     elem_id="maps-generated")
-                m_slider = gr.ImageSlider(type="pil", format="png", label="input | generated (drag to compare)",
+                    m_orig = gr.Image(type="pil", format=SHOWN, label="original", interactive=False)
+                    m_gen = gr.Image(type="pil", format=SHOWN, label="generated", interactive=False,
+                                     buttons=["download", "fullscreen"], elem_id="maps-generated")
+                m_slider = gr.ImageSlider(type="pil", format=SHOWN, label="input | generated (drag to compare)",
                                           interactive=False, elem_id="maps-slider")
                 m_file = gr.File(label="Download generated PNG")
                 m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],

@@ -98,6 +98,17 @@ def test_soak_serves_every_kind_of_request_and_reports_memory_by_minute():
     assert minute == "1" and int(requests) == ok and float(rss) > 0
 
 
+def test_request_time_breaks_a_colorize_request_down_against_the_translator():
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.request_time", "--runs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+        check=True,
+    ).stdout
+    rows = {r[0]: (float(r[1]), r[2]) for r in table_rows(out)}
+    assert rows["Translator (the network and its colour conversions)"][1] == "1.0x"
+    total = next(v for k, v in rows.items() if k.startswith("end to end"))
+    assert total[0] > rows["handler (decode + Translator + PNG download)"][0] > 0
+
+
 def test_folder_benchmark_compares_the_loop_with_the_folder_run():
     args = ["--images", "3", "--size", "128"]
     out = subprocess.run(

@@ -1,0 +1,90 @@
+"""Where a user's wait for /colorize goes: the photo through the running app end to end, against the Translator call
+inside it, and the handler's steps measured in this process.
+
+    python -m bench.request_time [--runs 10] [--photo tests/data/coffee.png] [--artist photos]
+
+The app is started on a free loopback port with the shipped weights and warmed up; then --runs requests go through
+`gradio_client` one at a time (upload, queue, the handler, encoding the outputs, downloading them, as a script's
+client does). The same photo then goes through each step in this process: decoding, the Translator, the handler
+(`Studio.colorize`: decoding, the Translator, the PNG download), and encoding its outputs for viewing as the
+components do. Medians, in ms; the target is end to end at most 3x the Translator's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gradio_client import Client, handle_file
+
+from bench.appserver import ROOT, start_server
+
+
+def median_ms(fn: Callable[[], object], runs: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def in_process(photo: str, artist: str, runs: int) -> dict[str, float]:
+    """The handler's steps, timed here: what the server spends on one /colorize."""
+    import gradio as gr
+
+    import app
+    from pix2pix.images import decode_image
+    from pix2pix.registry import Registry
+
+    studio = app.Studio(Registry(ROOT / "weights", hub_repos=[]))
+    entry = studio.registry.find_colorizer(artist, "lab")
+    translator = studio.registry.translator(entry)
+    out = studio.colorize(photo, artist, "lab", progress=lambda *a, **k: None)
+    shown = gr.Image(type="pil", format=app.SHOWN)
+    slider = gr.ImageSlider(type="pil", format=app.SHOWN)
+    return {
+        "decode the upload": median_ms(lambda: decode_image(photo), runs),
+        "Translator (the network and its colour conversions)": median_ms(lambda: translator(photo), runs),
+        "handler (decode + Translator + PNG download)": median_ms(
+            lambda: studio.colorize(photo, artist, "lab", progress=lambda *a, **k: None), runs),
+        "encode the outputs for viewing (3 panels + slider)": median_ms(
+            lambda: ([shown.postprocess(im) for im in out[:3]], slider.postprocess(out[3])), runs),
+    }
+
+
+def end_to_end(photo: str, artist: str, runs: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        srv = start_server(Path(tmp), ROOT / "weights")
+        try:
+            client = Client(srv.url, verbose=False, download_files=str(Path(tmp) / "downloads"))
+            return median_ms(lambda: client.predict(handle_file(photo), artist, "lab", 1.0, api_name="/colorize"), runs)
+        finally:
+            srv.proc.terminate()
+            srv.proc.wait(timeout=60)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.request_time", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--photo", default=str(ROOT / "tests" / "data" / "coffee.png"))
+    p.add_argument("--artist", default="photos", help="the colorizer, as the API names it")
+    args = p.parse_args()
+    total = end_to_end(args.photo, args.artist, args.runs)
+    steps = in_process(args.photo, args.artist, args.runs)
+    net = steps["Translator (the network and its colour conversions)"]
+    print(f"/colorize of {Path(args.photo).name} ({args.artist}), median of {args.runs}\n")
+    print("| step | ms | x the Translator |")
+    print("|---|---:|---:|")
+    for name, ms in [*steps.items(), ("end to end through gradio_client (upload, queue, outputs, downloads)", total)]:
+        print(f"| {name} | {ms:.0f} | {ms / net:.1f}x |")
+
+
+if __name__ == "__main__":
+    main()
