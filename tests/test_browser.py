@@ -83,3 +83,43 @@ def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
         browser.close()
     # offline page: nothing it needs comes from outside (a failed external font is tolerated, not required)
     assert all(not u.startswith("http://127.0.0.1") for u in failed_external)
+
+
+def test_a_painted_stroke_colours_the_result_where_it_was_painted(shipped_server, photos):
+    """The hint brush: a blue stroke across the cat's face, Colorize, and the result is blue where it was painted."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    import io
+    import urllib.request
+
+    import numpy as np
+    from PIL import Image
+    from skimage.color import rgb2lab
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        warnings: list[tuple[str, str]] = []
+        page.on("console", lambda m: warnings.append((m.text, m.location.get("url", ""))) if m.type in ("warning", "error")
+                else None)  # fmt: skip
+        page.goto(shipped_server.url, wait_until="domcontentloaded", timeout=60_000)
+        page.locator("#colorize-input input[type=file]").set_input_files(str(photos / "chelsea.png"))
+        page.wait_for_function("() => document.querySelector('#colorize-hints canvas')", timeout=30_000)
+        page.wait_for_timeout(1500)  # the canvas draws the photo in gray
+        box = page.locator("#colorize-hints canvas").first.bounding_box()
+        y = box["y"] + box["height"] * 0.5  # the photo is centred on the canvas: its middle row
+        page.mouse.move(box["x"] + box["width"] * 0.35, y)
+        page.mouse.down()
+        for k in range(1, 21):  # the default brush colour, a clear blue (#3b8fe0)
+            page.mouse.move(box["x"] + box["width"] * (0.35 + 0.3 * k / 20), y)
+        page.mouse.up()
+        page.locator("#colorize-button").click()
+        generated = page.locator("#colorize-generated img")
+        generated.wait_for(state="visible", timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "browser_hints.png"), full_page=True)
+        result = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(generated.get_attribute("src")).read())).convert("RGB"))
+        browser.close()
+    h, w = result.shape[:2]
+    painted = rgb2lab(result[h // 2 - 4 : h // 2 + 5, int(0.4 * w) : int(0.6 * w)])
+    assert painted[..., 2].mean() < -10 and painted[..., 1].mean() < 10, "the stroke's blue is not where it was painted"
+    ours = [(text, url) for text, url in warnings if "/assets/" not in url and "GL Driver" not in text]
+    assert not ours, ours  # every console warning comes from Gradio's own bundle (e.g. its "Method not implemented.")
