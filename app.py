@@ -58,6 +58,7 @@ or set `{HUB_ENV}` to Hub repo ids to download them."""
 
 
 MAX_UPLOAD = os.environ.get("PIX2PIX_MAX_UPLOAD", "50mb")
+UPLOAD_HEIGHT = 320  # px: the upload keeps its size whatever is dropped in it (a 1x1 image would shrink it to a strip)
 SHOWN = "jpeg"  # the panels and the slider are encoded for viewing as JPEG: about 30x faster than WebP, a tenth of PNG's
 # time (bench/request_time.py); the lossless result is the PNG download
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 300, 900  # every 5 min, delete uploads and results older than 15 min
@@ -97,6 +98,22 @@ def refused(message: str) -> gr.Error:
     """A user's input refused: the message goes to the user, and one line (no traceback) to the server log."""
     log.info("refused: %s", message)
     return gr.Error(message, print_exception=False)
+
+
+def quiet_checks(component: gr.components.Component) -> gr.components.Component:
+    """Gradio's own checks of an input (a value out of a slider's range, one not among a dropdown's choices) refuse it
+    as the app does: the message to the user, one line to the log; Gradio itself would print a traceback for each.
+    Patched on the instance, as `raw_upload` is."""
+    check = component.preprocess
+
+    def preprocess(payload):
+        try:
+            return check(payload)
+        except gr.Error as e:
+            raise refused(str(e.message)) from None
+
+    component.preprocess = preprocess
+    return component
 
 
 STRENGTH_RANGE = (0.0, 1.5)
@@ -449,7 +466,8 @@ def build_app(registry: Registry) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column():  # the examples beside the upload, where a newcomer looks first
                         c_in = raw_upload(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                                   label="Photo or painting (colour or grayscale)", elem_id="colorize-input"))
+                                                   label="Photo or painting (colour or grayscale)", elem_id="colorize-input",
+                                                   height=UPLOAD_HEIGHT))
                         gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
                         c_strokes = gr.ImageEditor(
                             type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False, elem_id="colorize-hints",
@@ -462,14 +480,14 @@ def build_app(registry: Registry) -> gr.Blocks:
                                     "keeps your photo's lightness. Colorize and Compare all models use them.")
                         c_hints = gr.Textbox(visible=False, label="hints", info=HINTS_HELP)  # for the API: the same as JSON
                     with gr.Column():
-                        c_artist = gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
-                                               label="Artist", allow_custom_value=False, elem_id="colorize-artist")
+                        c_artist = quiet_checks(gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
+                                               label="Artist", allow_custom_value=False, elem_id="colorize-artist"))
                         choices, value = studio.space_choices(registry.best_artist())
-                        c_space = gr.Radio(choices, value=value, label="Model", elem_id="colorize-space")
-                        c_strength = gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
+                        c_space = quiet_checks(gr.Radio(choices, value=value, label="Model", elem_id="colorize-space"))
+                        c_strength = quiet_checks(gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
                                                info="0 = gray, 1 = the model's colour, above 1 = more saturated. It re-colours "
                                                f"the single result (Compare all models uses it as it runs); {RGB_STRENGTH}",
-                                               elem_id="colorize-strength")  # fmt: skip
+                                               elem_id="colorize-strength"))  # fmt: skip
                         with gr.Row():
                             c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")
                             c_all = gr.Button("Compare all models", elem_id="compare-button")
@@ -485,20 +503,24 @@ def build_app(registry: Registry) -> gr.Blocks:
                 c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery", format=SHOWN,
                                        height="fit-content")  # the gallery grows with its rows: no scrolling inside it
                 c_args = [c_in, c_artist, c_space, c_strength, c_hints, c_strokes]
-                c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize")
-                c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor")
+                # progress, and a refusal's badge, on the one panel that waits for the result, not on every output
+                c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize",
+                            show_progress_on=c_gen)
+                c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor",
+                                   show_progress_on=c_gen)
                 c_strength.input(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_visibility="private",
-                                 trigger_mode="always_last")  # a value typed in the box (and Enter) re-colours too
-                c_all.click(studio.compare, [c_in, c_strength, c_hints, c_strokes], [c_gallery, c_msg], api_name="compare_all")
+                                 trigger_mode="always_last", show_progress_on=c_gen)  # a typed value (and Enter) too
+                c_all.click(studio.compare, [c_in, c_strength, c_hints, c_strokes], [c_gallery, c_msg], api_name="compare_all",
+                            show_progress_on=c_gallery)
                 for event in (c_in.change, c_clear.click):  # a new photo (or Clear) starts the brush afresh on it
                     event(canvas, c_in, c_strokes, api_visibility="private")
                 c_artist.change(studio.space_menu, [c_artist, c_space], c_space, api_visibility="private")
             with gr.Tab("Maps"):
                 with gr.Row():
                     m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map",
-                                               sources=["upload", "clipboard"], elem_id="maps-input"))
+                                               sources=["upload", "clipboard"], elem_id="maps-input", height=UPLOAD_HEIGHT))
                     with gr.Column():
-                        m_dir = gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction")
+                        m_dir = quiet_checks(gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction"))
                         m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)",
                                              info=snap_info(registry))
                         m_btn = gr.Button("Translate", variant="primary", elem_id="maps-button")
@@ -512,7 +534,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                                           interactive=False, elem_id="maps-slider")
                 m_file = gr.File(label="Download generated PNG")
                 m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],
-                            api_name="translate_map")
+                            api_name="translate_map", show_progress_on=m_gen)
                 m_dir.change(snap_option, m_dir, m_snap, api_visibility="private")
             with gr.Tab("About"):
                 gr.Markdown(studio.about())

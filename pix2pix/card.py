@@ -120,6 +120,11 @@ def model_card(config: dict[str, Any]) -> str:
     if config.get("artist") == PHOTO_ARTIST or str(started.get("data", "")).startswith("photos"):
         notes += (" Its photos (or those of the run it started from) come from four public GitHub repositories, the terms of"
                   " their images mostly not stated: the project's README credits each.")
+    if config.get("in_channels") == 4 and config.get("space") == "lab":
+        notes += (" It takes colour hints: beside L, the a\\*b\\* of a few points and their mask (user-guided colorization,"
+                  " Zhang et al. 2017), simulated while it trained as they did (a geometric number of hints per image, 1 to"
+                  " 9 px squares of the real mean a\\*b\\*, placed around the centre); with no hints it is an automatic"
+                  " colorizer.")
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     tuned = ""
@@ -150,5 +155,6 @@ Parameters are stored as fp16 and loaded back as fp32.
 ```python
 from pix2pix.infer import Translator
 result = Translator.load("<this folder or repo id>")(image)   # result.generated is a PIL image
+result = Translator.load("<this folder or repo id>")(image, hints=[(120, 80, "#3b8fe0")])  # a hint model: x, y, colour
 ```
 """

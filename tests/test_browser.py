@@ -85,6 +85,27 @@ def test_colorize_compare_and_maps_in_the_browser(shipped_server, photos):
     assert all(not u.startswith("http://127.0.0.1") for u in failed_external)
 
 
+def test_a_refused_upload_leaves_the_layout_usable(shipped_server, tmp_path):
+    """A 1x1 image: the message says why, the upload keeps its size, and only the result panel shows the refusal."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    from PIL import Image
+
+    Image.new("RGB", (1, 1), (200, 30, 30)).save(tmp_path / "one.png")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(shipped_server.url, wait_until="domcontentloaded", timeout=60_000)
+        upload = page.locator("#colorize-input")
+        height = upload.bounding_box()["height"]
+        page.locator("#colorize-input input[type=file]").set_input_files(str(tmp_path / "one.png"))
+        page.locator("#colorize-button").click()
+        page.get_by_text("both sides must be at least 8 pixels").wait_for(timeout=30_000)
+        assert abs(upload.bounding_box()["height"] - height) < 2  # not collapsed to a strip
+        badges = page.locator(".error:not(.toast-title)")
+        assert [badges.nth(i).evaluate("e => e.closest('[id]')?.id") for i in range(badges.count())] == ["colorize-generated"]
+        browser.close()
+
+
 def test_a_painted_stroke_colours_the_result_where_it_was_painted(shipped_server, photos):
     """The hint brush: a blue stroke across the cat's face, Colorize, and the result is blue where it was painted."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")

@@ -17,6 +17,8 @@ import torch
 from helpers import encode, exif_rotated
 from PIL import Image
 
+from gradio_client import handle_file
+
 from bench.appserver import ROOT, start_server
 
 FAKE_TOKEN = "hf_" + "NeverLogThisTestSecret0123456789"
@@ -200,6 +202,13 @@ def test_a_refused_input_logs_one_line_and_no_traceback(server, client, photos, 
         client.predict(None, "Claude Monet", "lab", 1.0, api_name="/colorize")
     with pytest.raises(Exception, match="not an image file"):
         client.predict(upload(tmp_path, "renamed.jpg", b"%PDF-1.4 a document"), "Claude Monet", "lab", 1.0, api_name="/colorize")
+    with pytest.raises(Exception, match="greater than maximum value 1.5"):  # Gradio's own checks refuse alike
+        client.predict(handle_file(str(photos / "coffee.png")), "Claude Monet", "lab", 3.0, api_name="/colorize")
+    with pytest.raises(Exception, match="Vermeer is not in the list of choices"):
+        client.predict(handle_file(str(photos / "coffee.png")), "Vermeer", "lab", 1.0, api_name="/colorize")
+    with pytest.raises(Exception, match="'north' .* is not in the list of choices"):
+        client.predict(handle_file(str(photos / "coffee.png")), "north", True, api_name="/translate_map")
     new = server.log_text()[len(before):]
     assert "refused: Please upload an image first." in new and "not an image file" in new
+    assert "refused: Value 3.0 is greater than maximum value 1.5." in new and "refused: Value: Vermeer" in new
     assert "Traceback" not in new
