@@ -417,6 +417,9 @@ def summary(entry: ModelEntry) -> str:
         score = (f"on {held.get('split')}: {met} colour targets met{' (' + missed if missed else ''}; colour "
                  f"{ratio:.0%} as strong as the real images', palette distance {held.get('palette_distance')}"
                  if isinstance(ratio, (int, float)) else "not evaluated")  # fmt: skip
+        gains = (held.get("hint_sweep") or {}).get("gain_db") or {}
+        if isinstance(gains.get("10"), (int, float)):
+            score += f"; takes colour hints: {gains['10']:+.1f} dB PSNR with 10 of them, {gains.get('100', 0):+.1f} dB with 100"
     return f"**{name}** {job}; {score}." + ("" if entry.trained else " Untrained: random weights.")
 
 

@@ -136,6 +136,9 @@ def model_card(config: dict[str, Any]) -> str:
     if info.get("kept_epoch"):
         tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on"
                   " the tune paintings (most colour targets met, then the closest palette; each epoch's scores below).")
+    hinted = ""
+    if config.get("in_channels") == 4 and config.get("space") == "lab":
+        hinted = '\nresult = Translator.load("<this folder or repo id>")(image, hints=[(120, 80, "#3b8fe0")])  # x, y, colour'
     return f"""{FRONT_MATTER}
 
 # pix2pix studio: {describe(config)}
@@ -154,7 +157,6 @@ Parameters are stored as fp16 and loaded back as fp32.
 ## Use
 ```python
 from pix2pix.infer import Translator
-result = Translator.load("<this folder or repo id>")(image)   # result.generated is a PIL image
-result = Translator.load("<this folder or repo id>")(image, hints=[(120, 80, "#3b8fe0")])  # a hint model: x, y, colour
+result = Translator.load("<this folder or repo id>")(image)   # result.generated is a PIL image{hinted}
 ```
 """

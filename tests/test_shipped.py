@@ -9,6 +9,7 @@ import pytest
 import safetensors.torch
 import torch
 from PIL import Image
+from skimage.color import rgb2lab
 
 import app
 from bench.appserver import ROOT
@@ -160,3 +161,21 @@ def test_the_about_tab_opens_on_each_model_in_words_with_the_record_folded_below
     assert "colour targets met" in lines[1] and "of the pixels within 5 levels" in lines[-1]
     folded, _, rest = record.partition("</details>")
     assert "fine-tuned from a run" in folded and "## How they are made" in rest
+
+
+def test_every_lab_colorizer_takes_colour_hints_and_its_sweep_is_recorded(registry, photos):
+    """One model per painter: each Lab colorizer is a hint model, its card says so, its sweep is in its config, and a
+    hint moves the colour where it is put."""
+    about = app.Studio(registry).about()
+    assert registry.find_colorizer("Pablo Picasso", "lab").config["in_channels"] == 1  # its hint model lost (docs/hints.md)
+    for artist in ["photos", *(a for a in ARTISTS if a != "Pablo Picasso")]:
+        entry = registry.find_colorizer(artist, "lab")
+        sweep = entry.heldout["hint_sweep"]
+        assert entry.config["in_channels"] == 4 and "It takes colour hints" in (entry.path / "README.md").read_text()
+        assert set(sweep["psnr_db"]) >= {"0", "10", "100"} and "automatic_model" in sweep
+        assert f"{sweep['gain_db']['10']:+.1f} dB PSNR with 10 of them" in about
+    translator = registry.translator(registry.find_colorizer("photos", "lab"))
+    cat = np.asarray(Image.open(photos / "chelsea.png").convert("RGB"))
+    blue = np.asarray(translator(cat, hints=[(x, 150, "#3b8fe0", 3) for x in range(150, 300, 12)]).generated)
+    plain = np.asarray(translator(cat).generated)
+    assert rgb2lab(blue[140:160, 180:270])[..., 2].mean() < rgb2lab(plain[140:160, 180:270])[..., 2].mean() - 15
