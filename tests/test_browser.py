@@ -101,8 +101,9 @@ def test_a_refused_upload_leaves_the_layout_usable(shipped_server, tmp_path):
         page.locator("#colorize-button").click()
         page.get_by_text("both sides must be at least 8 pixels").wait_for(timeout=30_000)
         assert abs(upload.bounding_box()["height"] - height) < 2  # not collapsed to a strip
-        badges = page.locator(".error:not(.toast-title)")
-        assert [badges.nth(i).evaluate("e => e.closest('[id]')?.id") for i in range(badges.count())] == ["colorize-generated"]
+        badges = page.get_by_text("Error", exact=True)  # the message's title, and a badge on each panel marked refused
+        owners = [badges.nth(i).evaluate("e => e.closest('[id]')?.id || e.className") for i in range(badges.count())]
+        assert sorted(o.split()[0] for o in owners) == ["colorize-generated", "toast-title"], owners
         browser.close()
 
 
