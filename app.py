@@ -163,17 +163,19 @@ def stroke_layer(strokes: dict | None) -> np.ndarray | None:
     if not layers:
         return None
     out = np.zeros_like(layers[0])
-    for layer in layers:
+    for layer in (layer for layer in layers if layer.shape == out.shape):  # the brush paints every layer at one size
         painted = layer[..., 3] >= 128
-        out[painted] = layer[painted] if layer.shape == out.shape else out[painted]
+        out[painted] = layer[painted]
     return out
 
 
-def hints_key(hints: Hints) -> str:
-    """A short digest of the hints, so a cached colorization is only reused with the same hints."""
-    if hints is None:
+def hints_key(hints: str | None, strokes: dict | None) -> str:
+    """A short digest of the hints as given (a JSON list or the brush's strokes), so that a cached colorization is
+    reused only with the same hints."""
+    points, layer = hint_list(hints), stroke_layer(strokes)
+    if points is None and layer is None:
         return ""
-    data = hints.tobytes() if isinstance(hints, np.ndarray) else json.dumps(hints).encode()
+    data = layer.tobytes() if layer is not None else json.dumps(points).encode()
     return hashlib.sha1(data).hexdigest()[:16]
 
 
@@ -284,12 +286,9 @@ class Studio:
         if result.lab is None and strength != 1.0:
             notes.append(RGB_STRENGTH)
         if result.lab is not None and isinstance(image, str):
-            self.lab_cache.put((image, entry.name, self._hints_key(image, hints, strokes)), result.lab)
+            self.lab_cache.put((image, entry.name, hints_key(hints, strokes)), result.lab)
         return (result.original, result.gray, result.generated, (result.gray, result.generated),
                 _save_png(result.generated, "colorized"), self._message(entry, result.generated, notes))  # fmt: skip
-
-    def _hints_key(self, image: str, hints: str | None, strokes: dict | None) -> str:
-        return hints_key(self._decoded(image, hints, strokes)[2]) if hints or stroke_layer(strokes) is not None else ""
 
     def recolor(self, image, artist: str, space: str, strength: float = 1.0, hints: str | None = None,
                 strokes: dict | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
@@ -298,7 +297,7 @@ class Studio:
         runs afresh."""
         strength = check_strength(strength)
         entry = self._colorizer(artist, space)
-        key = (image, entry.name, self._hints_key(image, hints, strokes)) if isinstance(image, str) else None
+        key = (image, entry.name, hints_key(hints, strokes)) if isinstance(image, str) else None
         lab = self.lab_cache.get(key) if key is not None else None
         if lab is None:
             _, _, generated, slider, png, message = self.colorize(image, artist, space, strength, hints, strokes, progress)
