@@ -11,6 +11,7 @@ PIX2PIX_WEIGHTS) and from Hub repos listed in PIX2PIX_HUB_MODELS (comma-separate
 from __future__ import annotations
 
 import argparse
+import ctypes
 import errno
 import hashlib
 import json
@@ -21,7 +22,9 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from collections import OrderedDict
+from typing import Any
 from pathlib import Path
 
 try:  # Gradio int()s GRADIO_SERVER_PORT as it is imported, and a bad value stops it with a traceback: refuse it first
@@ -59,8 +62,8 @@ or set `{HUB_ENV}` to Hub repo ids to download them."""
 
 MAX_UPLOAD = os.environ.get("PIX2PIX_MAX_UPLOAD", "50mb")
 UPLOAD_HEIGHT = 320  # px: the upload keeps its size whatever is dropped in it (a 1x1 image would shrink it to a strip)
-SHOWN = "jpeg"  # the panels and the slider are encoded for viewing as JPEG: about 30x faster than WebP, a tenth of PNG's
-# time (bench/request_time.py); the lossless result is the PNG download
+SHOWN_QUALITY = 90  # the panels, slider and gallery are JPEG files of their own (`shown_as_files`): about 30x faster to
+# encode than WebP and a tenth of PNG's time (bench/request_time.py); the lossless result is the PNG download
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 300, 900  # every 5 min, delete uploads and results older than 15 min
 
 
@@ -74,6 +77,40 @@ def _save_png(image: Image.Image, stem: str) -> str:
     with os.fdopen(fd, "wb") as f:
         image.save(f, format="PNG", compress_level=1)
     return path
+
+
+def _save_shown(image: Image.Image) -> str:
+    """An output image as a JPEG file of its own, written like `_save_png`."""
+    folder = Path(get_upload_folder()) / "pix2pix-results"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix="shown-", suffix=".jpg", dir=folder)
+    with os.fdopen(fd, "wb") as f:
+        image.save(f, format="JPEG", quality=SHOWN_QUALITY)
+    return path
+
+
+def _as_files(value: Any) -> Any:
+    """Every PIL image in an output value (an image, the slider's pair, the gallery's (image, caption) list) as a file."""
+    if isinstance(value, Image.Image):
+        return _save_shown(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_as_files(v) for v in value)
+    return value
+
+
+def shown_as_files(component: gr.components.Component) -> gr.components.Component:
+    """Make `component` show its images from files of their own. Gradio writes an image it is handed to a cache path
+    named by its content, in place, so two users getting the same result (the same example through the same model)
+    rewrite the file one of them is downloading, which then arrives empty (the soak: 57 of 10,081 requests); a file
+    it is handed is copied into the cache under a temporary name and renamed, which is safe. Patched on the instance,
+    as `raw_upload` is."""
+    show = component.postprocess
+
+    def postprocess(value: Any) -> Any:
+        return show(_as_files(value))
+
+    component.postprocess = postprocess
+    return component
 
 
 def raw_upload(image: gr.Image) -> gr.Image:
@@ -495,15 +532,15 @@ def build_app(registry: Registry) -> gr.Blocks:
                             c_all = gr.Button("Compare all models", elem_id="compare-button")
                         c_msg = gr.Markdown(label="message")
                 with gr.Row():
-                    c_orig = gr.Image(type="pil", format=SHOWN, label="original", interactive=False)
-                    c_gray = gr.Image(type="pil", format=SHOWN, label="grayscale (model input)", interactive=False)
-                    c_gen = gr.Image(type="pil", format=SHOWN, label="generated", interactive=False,
-                                     buttons=["download", "fullscreen"], elem_id="colorize-generated")
-                c_slider = gr.ImageSlider(type="pil", format=SHOWN, label="grayscale | generated (drag to compare)",
-                                          interactive=False, elem_id="colorize-slider")
+                    c_orig = shown_as_files(gr.Image(type="pil", label="original", interactive=False))
+                    c_gray = shown_as_files(gr.Image(type="pil", label="grayscale (model input)", interactive=False))
+                    c_gen = shown_as_files(gr.Image(type="pil", label="generated", interactive=False,
+                                                    buttons=["download", "fullscreen"], elem_id="colorize-generated"))
+                c_slider = shown_as_files(gr.ImageSlider(type="pil", label="grayscale | generated (drag to compare)",
+                                                         interactive=False, elem_id="colorize-slider"))
                 c_file = gr.File(label="Download generated PNG")
-                c_gallery = gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery", format=SHOWN,
-                                       height="fit-content")  # the gallery grows with its rows: no scrolling inside it
+                c_gallery = shown_as_files(gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery",
+                                                      height="fit-content"))  # it grows with its rows: no scrolling inside
                 c_args = [c_in, c_artist, c_space, c_strength, c_hints, c_strokes]
                 # progress, and a refusal's badge, on the one panel that waits for the result, not on every output
                 c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize",
@@ -529,11 +566,11 @@ def build_app(registry: Registry) -> gr.Blocks:
                         gr.Markdown(MAPS_HELP)
                         m_msg = gr.Markdown(label="message")
                 with gr.Row():
-                    m_orig = gr.Image(type="pil", format=SHOWN, label="original", interactive=False)
-                    m_gen = gr.Image(type="pil", format=SHOWN, label="generated", interactive=False,
-                                     buttons=["download", "fullscreen"], elem_id="maps-generated")
-                m_slider = gr.ImageSlider(type="pil", format=SHOWN, label="input | generated (drag to compare)",
-                                          interactive=False, elem_id="maps-slider")
+                    m_orig = shown_as_files(gr.Image(type="pil", label="original", interactive=False))
+                    m_gen = shown_as_files(gr.Image(type="pil", label="generated", interactive=False,
+                                                    buttons=["download", "fullscreen"], elem_id="maps-generated"))
+                m_slider = shown_as_files(gr.ImageSlider(type="pil", label="input | generated (drag to compare)",
+                                                         interactive=False, elem_id="maps-slider"))
                 m_file = gr.File(label="Download generated PNG")
                 m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],
                             api_name="translate_map", show_progress_on=m_gen)
@@ -541,6 +578,25 @@ def build_app(registry: Registry) -> gr.Blocks:
             with gr.Tab("About"):
                 gr.Markdown(studio.about())
     return demo
+
+
+def return_freed_memory(every_s: float = 60.0) -> None:
+    """Every `every_s` seconds, hand the C heap's free pages back to the system (glibc's `malloc_trim`), and use at
+    most two malloc arenas: a server whose requests allocate and free large images from many threads otherwise holds
+    on to freed memory, its resident size climbing for as long as it runs (the soak, docs/benchmarks.md). A no-op
+    where the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        return
+
+    def loop() -> None:
+        while True:
+            time.sleep(every_s)
+            libc.malloc_trim(0)
+
+    threading.Thread(target=loop, name="return-freed-memory", daemon=True).start()
 
 
 def port_number(text: str) -> int:
@@ -588,6 +644,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error(problem)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))
+    return_freed_memory()
     demo = build_app(Registry(args.weights))
     demo.queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl+C: Gradio then empties its cache

@@ -7,7 +7,9 @@ The app is started on a free loopback port with the shipped weights and warmed u
 `gradio_client` one at a time (upload, queue, the handler, encoding the outputs, downloading them, as a script's
 client does). The same photo then goes through each step in this process: decoding, the Translator, the handler
 (`Studio.colorize`: decoding, the Translator, the PNG download), and encoding its outputs for viewing as the
-components do. Medians, in ms; the target is end to end at most 3x the Translator's time.
+components do. Medians, in ms; the target is end to end at most 3x the Translator's time. A last row times a
+Gradio endpoint that does nothing with an image upload and one output, through the same client: the part of the
+wait that is Gradio's and HTTP's whatever the app does.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ def in_process(photo: str, artist: str, runs: int) -> dict[str, float]:
     entry = studio.registry.find_colorizer(artist, "lab")
     translator = studio.registry.translator(entry)
     out = studio.colorize(photo, artist, "lab", progress=lambda *a, **k: None)
-    shown = gr.Image(type="pil", format=app.SHOWN)
-    slider = gr.ImageSlider(type="pil", format=app.SHOWN)
+    shown = app.shown_as_files(gr.Image(type="pil"))
+    slider = app.shown_as_files(gr.ImageSlider(type="pil"))
     return {
         "decode the upload": median_ms(lambda: decode_image(photo), runs),
         "Translator (the network and its colour conversions)": median_ms(lambda: translator(photo), runs),
@@ -69,6 +71,24 @@ def end_to_end(photo: str, artist: str, runs: int) -> float:
             srv.proc.wait(timeout=60)
 
 
+def floor(photo: str, runs: int) -> float:
+    """An endpoint that takes the photo and returns a word, served by Gradio on loopback, through gradio_client."""
+    import gradio as gr
+
+    from bench.appserver import free_port
+
+    with gr.Blocks() as demo:
+        image, word = gr.Image(type="filepath"), gr.Textbox()
+        gr.Button().click(lambda path: "ok", image, word, api_name="nothing")
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        return median_ms(lambda: client.predict(handle_file(photo), api_name="/nothing"), runs)
+    finally:
+        demo.close()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m bench.request_time", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -78,11 +98,14 @@ def main() -> None:
     args = p.parse_args()
     total = end_to_end(args.photo, args.artist, args.runs)
     steps = in_process(args.photo, args.artist, args.runs)
+    nothing = floor(args.photo, args.runs)
     net = steps["Translator (the network and its colour conversions)"]
     print(f"/colorize of {Path(args.photo).name} ({args.artist}), median of {args.runs}\n")
     print("| step | ms | x the Translator |")
     print("|---|---:|---:|")
-    for name, ms in [*steps.items(), ("end to end through gradio_client (upload, queue, outputs, downloads)", total)]:
+    rows = [*steps.items(), ("end to end through gradio_client (upload, queue, outputs, downloads)", total),
+            ("a Gradio endpoint doing nothing with the same upload, same client (the floor)", nothing)]
+    for name, ms in rows:
         print(f"| {name} | {ms:.0f} | {ms / net:.1f}x |")
 
 

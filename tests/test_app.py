@@ -277,3 +277,23 @@ def test_every_api_input_and_output_has_a_meaningful_name(app_weights):
         labels = [r.get("label") for r in endpoint["returns"]] + [p.get("label") for p in endpoint["parameters"]]
         assert all(label and not label.startswith("value_") for label in labels), (name, labels)
     assert info["named_endpoints"]["/colorize"]["returns"][-1]["label"] == "message"
+
+
+def test_output_images_are_files_of_their_own_so_equal_results_never_share_one(photos):
+    """Gradio rewrites an image it is handed at a path named by its content, in place: two users with the same result
+    would race on one file. Each shown image is written to a file of its own instead, which Gradio copies safely."""
+    image = Image.open(photos / "chelsea.png").convert("RGB")
+    panel = app.shown_as_files(gr.Image(type="pil"))
+    first, second = panel.postprocess(image), panel.postprocess(image.copy())
+    assert first.path != second.path and "pix2pix-results" in first.path and first.path.endswith(".jpg")
+    assert Image.open(first.path).size == (451, 300)
+    slider = app.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image, image))
+    gallery = app.shown_as_files(gr.Gallery()).postprocess([(image, "a caption")])
+    assert len({slider.root[0].path, slider.root[1].path}) == 2 and gallery.root[0].caption == "a caption"
+
+
+def test_the_server_hands_freed_memory_back_to_the_system():
+    import threading
+
+    app.return_freed_memory(every_s=3600)
+    assert any(t.name == "return-freed-memory" and t.daemon for t in threading.enumerate())  # glibc (Linux, as CI)

@@ -107,6 +107,7 @@ def test_request_time_breaks_a_colorize_request_down_against_the_translator():
     assert rows["Translator (the network and its colour conversions)"][1] == "1.0x"
     total = next(v for k, v in rows.items() if k.startswith("end to end"))
     assert total[0] > rows["handler (decode + Translator + PNG download)"][0] > 0
+    assert next(v for k, v in rows.items() if k.startswith("a Gradio endpoint doing nothing"))[0] > 0
 
 
 def test_folder_benchmark_compares_the_loop_with_the_folder_run():
