@@ -59,13 +59,13 @@ def _number(value: object, what: str, i: int) -> float:
     return float(value)
 
 
-def point_planes(hints: Sequence[Hint], source: tuple[int, int], size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(a*b*, mask) planes of `size` (h, w) from points in the pixels of the `source` (h, w) image: each a square of
-    side 2 * radius + 1 around (x, y), at least one pixel of `size`. Later hints cover earlier ones."""
+def checked(hints: Sequence[Hint], source: tuple[int, int]) -> list[tuple[float, float, tuple[int, int, int], float]]:
+    """`hints` as (x, y, rgb, radius) in the pixels of the `source` (h, w) image; raises `HintError` naming the first
+    that cannot be used (outside the image, a bad colour or radius) or saying there are too many."""
     if len(hints) > MAX_HINTS:
         raise HintError(f"{len(hints)} hints given: at most {MAX_HINTS}")
-    (h0, w0), (h, w) = source, size
-    boxes, colours = [], []
+    h0, w0 = source
+    out = []
     for i, hint in enumerate(hints):
         if isinstance(hint, (str, bytes)) or not isinstance(hint, Sequence) or len(hint) not in (3, 4):
             raise HintError(f"hint {i}: expected [x, y, '#rrggbb'] or [x, y, '#rrggbb', radius], got {hint!r}")
@@ -75,13 +75,21 @@ def point_planes(hints: Sequence[Hint], source: tuple[int, int], size: tuple[int
             raise HintError(f"hint {i} at ({x:g}, {y:g}) is outside the {w0}x{h0} image")
         if not 0 <= r <= MAX_RADIUS:
             raise HintError(f"hint {i}: the radius must be from 0 to {MAX_RADIUS} px, got {r:g}")
-        colours.append(hex_to_rgb(hint[2]))
-        boxes.append((*_span(y, r, h0, h), *_span(x, r, w0, w)))
+        out.append((x, y, hex_to_rgb(hint[2]), r))
+    return out
+
+
+def point_planes(hints: Sequence[Hint], source: tuple[int, int], size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(a*b*, mask) planes of `size` (h, w) from points in the pixels of the `source` (h, w) image: each a square of
+    side 2 * radius + 1 around (x, y), at least one pixel of `size`. Later hints cover earlier ones."""
+    points = checked(hints, source)
+    (h0, w0), (h, w) = source, size
     ab, mask = torch.zeros(2, h, w), torch.zeros(1, h, w)
-    if not boxes:
+    if not points:
         return ab, mask
-    colour_ab = _ab_of(np.array(colours, dtype=np.uint8))  # every colour converted at once
-    for k, (y0, y1, x0, x1) in enumerate(boxes):
+    colour_ab = _ab_of(np.array([rgb for _, _, rgb, _ in points], dtype=np.uint8))  # every colour converted at once
+    for k, (x, y, _, r) in enumerate(points):
+        (y0, y1), (x0, x1) = _span(y, r, h0, h), _span(x, r, w0, w)
         ab[:, y0:y1, x0:x1] = colour_ab[:, k, None, None]
         mask[:, y0:y1, x0:x1] = 1
     return ab, mask
@@ -162,16 +170,14 @@ def rescaled(hints: Hints, source: tuple[int, int], size: tuple[int, int]) -> Hi
         if rgba.ndim != 3 or rgba.shape[2] != 4:
             raise HintError(f"a hint layer must be an RGBA image, got an array of shape {rgba.shape}")
         return cv2.resize(rgba, size[::-1], interpolation=cv2.INTER_NEAREST) if rgba.shape[:2] != tuple(size) else rgba
-    point_planes(hints, source, (1, 1))  # refuses what cannot be used, naming the hint, in the user's own pixels
+    checked(hints, source)  # refused in the user's own pixels, naming the hint
     (h0, w0), (h, w) = source, size
     return [(min(x * w / w0, w - 1), min(y * h / h0, h - 1), colour, *(r * min(h / h0, w / w0) for r in rest))
             for x, y, colour, *rest in hints]  # fmt: skip
 
 
-def network_hints(planes: tuple[torch.Tensor, torch.Tensor] | None, size: int) -> torch.Tensor:
+def network_hints(planes: tuple[torch.Tensor, torch.Tensor], size: int) -> torch.Tensor:
     """The network's three hint channels (1, 3, size, size): a*b* scaled as its output, and the mask."""
-    if planes is None:
-        return torch.zeros(1, 3, size, size)
     ab, mask = shrink(*planes, (size, size))
     return torch.cat([ab / AB_SCALE, mask])[None]
 

@@ -172,9 +172,9 @@ class Translator:
         output upsampled back to the input's size."""
         s = self.model.image_size
         small = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
-        condition = self.model.kind.condition(small)
-        if self.model.takes_hints:
-            condition = torch.cat([condition[:, :1], network_hints(planes, s)], dim=1)
+        condition = self.model.kind.condition(small)  # a hint model's: L and three empty hint channels
+        if self.model.takes_hints and planes is not None:
+            condition[:, 1:] = network_hints(planes, s)
         y = self.net(condition)
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 

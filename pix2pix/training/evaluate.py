@@ -112,13 +112,20 @@ def mean_ab(files: list[Path]) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def model_methods(models: list[str | Path], snap: bool = False) -> dict[str, Method]:
-    """Each model as a method named "<folder>: <what it does>" (the whole path where two folders share a name);
-    with `snap`, also its palette-snapped variant."""
+def load_models(models: list[str | Path]) -> dict[str | Path, Translator]:
+    """Each model loaded once, as the app runs it."""
+    return {m: Translator.load(m, fast=True) for m in models}
+
+
+def model_methods(models: list[str | Path], snap: bool = False,
+                  loaded: dict[str | Path, Translator] | None = None) -> dict[str, Method]:  # fmt: skip
+    """Each model (from `loaded` where given) as a method named "<folder>: <what it does>" (the whole path where two
+    folders share a name); with `snap`, also its palette-snapped variant."""
+    loaded = loaded or load_models(models)
     names = [Path(m).name for m in models]
     out = {}
     for m, name in zip(models, names):
-        t = Translator.load(m, fast=True)
+        t = loaded[m]
         label = f"{name if names.count(name) == 1 else m}: {t.name}"
         out[label] = translator_method(t)
         if snap and t.can_snap:
@@ -424,7 +431,8 @@ def evaluate_colorize(
     """The table (and figure) on the held-out paintings (with `tune_percent`, on the tune split instead), or on the
     held-out photos for the natural-colour model (`artist` PHOTO_ARTIST); with `photos` and `classifier`, also the share of
     held-out photos each painter's model paints in its painter's palette."""
-    methods = model_methods(models)  # loaded once, for the table and the figure
+    loaded = load_models(models)  # once, for the table, the figure and the hint sweep
+    methods = model_methods(models, loaded=loaded)
     if artist == PHOTO_ARTIST:
         if photos is None:
             raise DataError("the natural-colour model is scored on held-out photos: give --photos")
@@ -448,7 +456,7 @@ def evaluate_colorize(
                  + ", ".join(f"{label.split(':')[0]} {share:.0%}" for label, share in shares.items()))
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
-    sweeps = hint_sweeps(models, rows, images, hints) if hints else {}
+    sweeps = hint_sweeps(loaded, rows, images, hints) if hints else {}
     if sweeps:
         text += f"\n\nPSNR dB / CIEDE2000 by number of colour hints, on the same {what}:\n\n"
         text += sweep_table([s for s, _ in sweeps.values()], "model", {s.name: auto for s, auto in sweeps.values()})
@@ -467,11 +475,10 @@ def evaluate_colorize(
     return text
 
 
-def hint_sweeps(models: list[str], rows: list[Row], images: list[np.ndarray], counts: list[int]) -> dict[str, tuple[Sweep,
-                                                                                                                  dict]]:
-    """The hint sweep of each model in `models` that takes hints, with the scores without hints of the automatic model
-    scored beside it (the first of `models` that takes none), which a hint model given no hints must keep."""
-    loaded = {m: Translator.load(m, fast=True) for m in models}
+def hint_sweeps(loaded: dict[str | Path, Translator], rows: list[Row], images: list[np.ndarray],
+                counts: list[int]) -> dict[str | Path, tuple[Sweep, dict]]:  # fmt: skip
+    """The hint sweep of each loaded model that takes hints, with the scores without hints of the automatic model
+    scored beside it (the first that takes none), which a hint model given no hints must keep."""
     automatic = next((model_row(rows, m) for m, t in loaded.items() if not t.model.takes_hints), None)
     reference = {} if automatic is None else {"model": automatic.name.split(":")[0], "psnr": round(automatic.mean("psnr"), 2),
                                               "ciede2000": round(automatic.mean("ciede2000"), 2),
