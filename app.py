@@ -67,26 +67,26 @@ SHOWN_QUALITY = 90  # the panels, slider and gallery are JPEG files of their own
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 300, 900  # every 5 min, delete uploads and results older than 15 min
 
 
-def _save_png(image: Image.Image, stem: str) -> str:
-    """The generated image as a PNG for the download button, written inside Gradio's cache so the app's
-    cache sweep (and shutdown) deletes it like every other upload and result. Lossless at the fastest compression
-    (a third of the default's time for a somewhat larger file: bench/request_time.py)."""
+def _save(image: Image.Image, stem: str, suffix: str, **options: Any) -> str:
+    """`image` as a file of its own inside Gradio's cache, so that the app's cache sweep (and shutdown) deletes it like
+    every other upload and result."""
     folder = Path(get_upload_folder()) / "pix2pix-results"
     folder.mkdir(parents=True, exist_ok=True)
-    fd, path = tempfile.mkstemp(prefix=f"{stem}-", suffix=".png", dir=folder)
+    fd, path = tempfile.mkstemp(prefix=f"{stem}-", suffix=suffix, dir=folder)
     with os.fdopen(fd, "wb") as f:
-        image.save(f, format="PNG", compress_level=1)
+        image.save(f, **options)
     return path
+
+
+def _save_png(image: Image.Image, stem: str) -> str:
+    """The generated image as a PNG for the download button: lossless at the fastest compression (a third of the
+    default's time for a somewhat larger file: bench/request_time.py)."""
+    return _save(image, stem, ".png", format="PNG", compress_level=1)
 
 
 def _save_shown(image: Image.Image) -> str:
-    """An output image as a JPEG file of its own, written like `_save_png`."""
-    folder = Path(get_upload_folder()) / "pix2pix-results"
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, path = tempfile.mkstemp(prefix="shown-", suffix=".jpg", dir=folder)
-    with os.fdopen(fd, "wb") as f:
-        image.save(f, format="JPEG", quality=SHOWN_QUALITY)
-    return path
+    """An output image for viewing, as a JPEG file of its own (`shown_as_files`)."""
+    return _save(image, "shown", ".jpg", format="JPEG", quality=SHOWN_QUALITY)
 
 
 def _as_files(value: Any) -> Any:
