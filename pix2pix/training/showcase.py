@@ -28,7 +28,7 @@ DEFAULT_PHOTOS = ("chelsea.png", "coffee.png", "rocket.jpg", "astronaut.jpg")
 HEIGHT = 200  # px per row
 HINT_PHOTO = "coffee.png"
 # what a user might paint on the coffee photo: the saucer and the cup red-brown, the coffee light brown, the table
-# brown, the spoon left alone ((x0, y0) -> (x1, y1), colour): a stroke becomes points every few pixels
+# brown, the spoon left alone ((x0, y0) -> (x1, y1), colour), each 9 px wide
 STROKES = [((110, 230), (150, 320), "#a0281e"), ((420, 180), (455, 260), "#a0281e"), ((230, 370), (330, 375), "#a0281e"),
            ((200, 150), (215, 210), "#a0281e"), ((250, 140), (320, 150), "#c08a5a"), ((30, 120), (60, 60), "#7a4a2a"),
            ((520, 40), (580, 110), "#7a4a2a"), ((480, 330), (560, 380), "#7a4a2a")]  # fmt: skip
@@ -57,22 +57,14 @@ def figure(rows: list[tuple[str, list[Image.Image]]]) -> Image.Image:
     return out
 
 
-def stroke_hints(strokes: list = STROKES, radius: int = STROKE_RADIUS) -> list[tuple[float, float, str, int]]:
-    """Brush strokes as hint points, one every `radius` px along each."""
-    points = []
-    for (x0, y0), (x1, y1), colour in strokes:
-        steps = max(1, int(np.hypot(x1 - x0, y1 - y0) // radius))
-        points += [(x0 + (x1 - x0) * t / steps, y0 + (y1 - y0) * t / steps, colour, radius) for t in range(steps + 1)]
-    return points
-
-
-def painted(gray: Image.Image, hints: list) -> Image.Image:
-    """The strokes drawn on the gray photo, as the user sees them in the app."""
-    out = gray.copy()
-    draw = ImageDraw.Draw(out)
-    for x, y, colour, r in hints:
-        draw.rectangle([x - r, y - r, x + r, y + r], fill=colour)
-    return out
+def stroke_layer(size: tuple[int, int], strokes: list = STROKES, radius: int = STROKE_RADIUS) -> Image.Image:
+    """The strokes painted on a transparent RGBA layer of `size` (w, h), as the app's brush paints them: the layer is
+    handed to the models as it is, so they read it as the app does (`hints.layer_points`)."""
+    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    for start, end, colour in strokes:
+        draw.line([start, end], fill=colour, width=2 * radius + 1)
+    return layer
 
 
 def hint_rows(registry: Registry, photo: Path) -> list[tuple[str, list[Image.Image]]]:
@@ -80,9 +72,12 @@ def hint_rows(registry: Registry, photo: Path) -> list[tuple[str, list[Image.Ima
     entries = [e for e in registry.colorizers() if registry.translator(e).model.takes_hints]
     if not entries:
         raise ModelError(f"no colorizer in {registry.weights_dir} takes colour hints")
-    rgb, hints = load_image(photo)[0], stroke_hints()
+    rgb = load_image(photo)[0]
     first = registry.translator(entries[0])(rgb)
-    rows = [("original | the strokes on its gray", [first.original, painted(first.gray, hints)])]
+    layer = stroke_layer(first.gray.size)
+    hints = np.asarray(layer)
+    painted = Image.alpha_composite(first.gray.convert("RGBA"), layer).convert("RGB")
+    rows = [("original | the strokes on its gray", [first.original, painted])]
     for e in entries:
         t = registry.translator(e)
         rows.append((f"{short_name(e.config)}: without | with hints", [t(rgb).generated, t(rgb, hints=hints).generated]))
