@@ -92,11 +92,14 @@ def main() -> None:
                 base_ms, base_out = ms, out
             diff = (out.float() - base_out.float()).abs().max().item()
             print(f"| {wname} | {pname} | {ms:.1f} | {base_ms / ms:.2f}x | {diff:.2e} | {peak_rss_mb():.0f} |", flush=True)
-    hint_costs(max(args.runs, 5))
+    hint_costs(max(args.runs, 50))
 
 
 def hint_costs(runs: int) -> None:
-    """The app's Lab colorizer on a 600x400 photo: the automatic model against a hint model, no hints and 100."""
+    """The app's Lab colorizer on a 600x400 photo: the automatic model against a hint model, no hints and 100.
+
+    The rows are timed in turns, one call each per round, so that a drift of the machine's speed during the
+    bench (another process, the CPU's clock) falls on every row alike instead of on whichever row ran last."""
     torch.manual_seed(0)
     shipped = dict(ngf=16, depth=7, task="colorize", space="lab", image_size=128)
     photo = (np.random.default_rng(0).random((400, 600, 3)) * 255).astype(np.uint8)
@@ -105,15 +108,28 @@ def hint_costs(runs: int) -> None:
     hinted = Translator(Pix2PixGenerator(4, 2, **shipped), fast=True)
     rows = {"automatic model (L in)": lambda: auto(photo), "hint model, no hints": lambda: hinted(photo),
             "hint model, 100 hints": lambda: hinted(photo, hints=hints)}  # fmt: skip
-    print("\n| colour hints, 600x400 photo through Translator(fast=True) | median ms | vs the automatic model |")
+    with torch.inference_mode():
+        times = interleaved_ms(list(rows.values()), runs)
+    print(f"\n| colour hints, 600x400 photo through Translator(fast=True), {runs} rounds | median ms | vs the automatic model |")
     print("|---|---:|---:|")
-    base = None
-    for name, fn in rows.items():
-        with torch.inference_mode():
-            ms, _ = median_ms(fn, runs)
-        base = base or ms
+    base = statistics.median(times[0])
+    for name, row in zip(rows, times):
+        ms = statistics.median(row)
         print(f"| {name} | {ms:.1f} | {ms / base - 1:+.0%} |", flush=True)
 
+
+def interleaved_ms(fns: list[Callable[[], object]], rounds: int) -> list[list[float]]:
+    """Each function's times in ms, after three warm-up calls each, timed in turns."""
+    for fn in fns:
+        for _ in range(3):
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, row in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            row.append((time.perf_counter() - t) * 1000)
+    return times
 
 if __name__ == "__main__":
     main()
