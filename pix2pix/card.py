@@ -136,6 +136,7 @@ def model_card(config: dict[str, Any]) -> str:
     if info.get("kept_epoch"):
         tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on"
                   " the tune paintings (most colour targets met, then the closest palette; each epoch's scores below).")
+    decoder = ", decoder upsampling by nearest x2 resizes and 3x3 convolutions" if config.get("upsample") == "resize" else ""
     hinted = ""
     if config.get("in_channels") == 4 and config.get("space") == "lab":
         hinted = '\nresult = Translator.load("<this folder or repo id>")(image, hints=[(120, 80, "#3b8fe0")])  # x, y, colour'
@@ -143,7 +144,7 @@ def model_card(config: dict[str, Any]) -> str:
 
 # pix2pix studio: {describe(config)}
 
-A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}),
+A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}{decoder}),
 trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
 output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{notes}{tuned}
 Parameters are stored as fp16 and loaded back as fp32.

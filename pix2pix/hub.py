@@ -55,6 +55,7 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         depth: int = 8,
         norm: str = "batch",
         dropout: float = 0.5,
+        upsample: str = "transposed",
         task: str = "maps",
         space: str = "rgb",
         direction: str | None = None,
@@ -70,7 +71,7 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
         snapping settles close calls, fitted on training maps (see `pix2pix.palette`)."""
-        super().__init__(in_channels, out_channels, ngf, depth, norm, dropout)
+        super().__init__(in_channels, out_channels, ngf, depth, norm, dropout, upsample)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
         self.task, self.space, self.direction, self.artist = task, space, direction, artist

@@ -2,7 +2,8 @@
 
 Layer choices follow Isola et al. (2017) and their reference code: 4x4 convolutions with
 stride 2, LeakyReLU(0.2) down, ReLU up, no norm on the outermost and innermost down convs,
-dropout 0.5 in the three innermost decoder blocks, Tanh out, weights drawn from N(0, 0.02).
+dropout 0.5 in the three innermost decoder blocks, Tanh out, weights drawn from N(0, 0.02). The decoder may
+instead upsample by resizing (`upsample="resize"`), which cannot paint a lattice over flat inputs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import torch
 from torch import nn
 
 NORMS = ("batch", "instance")
+UPSAMPLES = ("transposed", "resize")
 
 
 def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
@@ -22,6 +24,39 @@ def norm_layer(kind: str) -> type[nn.Module] | functools.partial:
     if kind == "instance":
         return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
     raise ValueError(f"norm must be one of {NORMS}, got {kind!r}")
+
+
+# Nearest x2 then a 3x3 convolution v is one 4x4 stride-2 transposed convolution: output pixel 2m gets
+# v0 x[m-1] + (v1 + v2) x[m], pixel 2m + 1 (v0 + v1) x[m] + v2 x[m+1], so row k of TAPS writes tap k of the 4x4
+# kernel in terms of v. A transposed kernel is of this form exactly when its two parities' taps sum alike.
+TAPS = torch.tensor([[0.0, 0, 1], [0, 1, 1], [1, 1, 0], [1, 0, 0]])
+
+
+class ResizeConv(nn.Module):
+    """x2 by a nearest-neighbour resize and a 3x3 convolution (Odena et al., 2016), which maps a flat input to a
+    flat output where the paper's transposed convolution paints a checkerboard (each output parity has its own
+    kernel) that deeper levels spread into a lattice. Run as the transposed convolution it equals, borders
+    included: the paper's cost, not that of a 3x3 convolution over the resized map."""
+
+    def __init__(self, cin: int, cout: int, bias: bool) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(cout, cin, 3, 3))
+        self.bias = nn.Parameter(torch.zeros(cout)) if bias else None
+        nn.init.normal_(self.weight, 0.0, 0.02)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        taps = TAPS.to(self.weight)
+        kernel = torch.einsum("ka,oiab,lb->iokl", taps, self.weight, taps)
+        return nn.functional.conv_transpose2d(x, kernel, self.bias, stride=2, padding=1)
+
+
+def up_conv(cin: int, cout: int, bias: bool, upsample: str) -> nn.Module:
+    """A decoder's x2: the paper's 4x4 transposed convolution, or a resize and a 3x3 convolution (`ResizeConv`)."""
+    if upsample == "transposed":
+        return nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=bias)
+    if upsample == "resize":
+        return ResizeConv(cin, cout, bias)
+    raise ValueError(f"upsample must be one of {UPSAMPLES}, got {upsample!r}")
 
 
 class UNetGenerator(nn.Module):
@@ -35,6 +70,7 @@ class UNetGenerator(nn.Module):
         depth: int = 8,
         norm: str = "batch",
         dropout: float = 0.5,
+        upsample: str = "transposed",
     ) -> None:
         super().__init__()
         if depth < 2:
@@ -42,7 +78,7 @@ class UNetGenerator(nn.Module):
         Norm = norm_layer(norm)
         bias = norm == "instance"  # BatchNorm's affine shift makes a conv bias redundant
         chans = [ngf * min(2**i, 8) for i in range(depth)]
-        self.depth, self.in_channels = depth, in_channels
+        self.depth, self.in_channels, self.upsample = depth, in_channels, upsample
 
         self.down = nn.ModuleList()
         for i in range(depth):
@@ -56,9 +92,9 @@ class UNetGenerator(nn.Module):
         for i in reversed(range(depth)):
             cin = chans[i] if i == depth - 1 else 2 * chans[i]
             if i == 0:
-                layers = [nn.ReLU(), nn.ConvTranspose2d(cin, out_channels, 4, 2, 1), nn.Tanh()]
+                layers = [nn.ReLU(), up_conv(cin, out_channels, True, upsample), nn.Tanh()]
             else:
-                layers = [nn.ReLU(), nn.ConvTranspose2d(cin, chans[i - 1], 4, 2, 1, bias=bias), Norm(chans[i - 1])]
+                layers = [nn.ReLU(), up_conv(cin, chans[i - 1], bias, upsample), Norm(chans[i - 1])]
                 if i >= depth - 3 and dropout > 0:
                     layers.append(nn.Dropout(dropout))
             self.up.append(nn.Sequential(*layers))
@@ -108,7 +144,7 @@ class PatchDiscriminator(nn.Module):
 def init_weights(module: nn.Module, std: float = 0.02) -> None:
     """The paper's init: conv weights ~ N(0, std), norm scales ~ N(1, std), biases zero."""
     for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, ResizeConv)):
             nn.init.normal_(m.weight, 0.0, std)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)

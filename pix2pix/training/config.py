@@ -74,6 +74,9 @@ class TrainConfig:
     ndf: int = setting(64, "discriminator width", MODEL, COUNT)
     depth: int = setting(8, "U-Net down-sampling steps", MODEL, COUNT)
     norm: str = setting("batch", "normalisation layers", MODEL, choices=["batch", "instance"])
+    upsample: str = setting("transposed", "the decoder's x2: the paper's transposed convolution, or resize (nearest x2 and "
+                            "a 3x3 convolution: no lattice over flat inputs); with --init, a transposed model's kernels "
+                            "are fitted into resize ones", MODEL, choices=["transposed", "resize"])
     eval_images: int = setting(64, None)
     seed: int = setting(0, "seed of the weights, the data order and the augmentation", RUN, int)
     device: str = setting("auto", "auto picks cuda, then mps, then cpu")

@@ -9,6 +9,7 @@ from huggingface_hub import get_token
 from .config import ConfigError, TrainConfig
 from .data import DataError, ImageSet, Paintings, PairedImages, Photos
 from ..kinds import Kind, Maps, kind_of
+from ..models import TAPS
 from ..hub import Pix2PixGenerator, file_in_the_way, hub_offline, load_generator
 from .snap import map_palette
 
@@ -73,6 +74,26 @@ def with_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
     return wide.train(G.training)
 
 
+def resize_kernel(weight: torch.Tensor) -> torch.Tensor:
+    """The 3x3 convolution (out, in, 3, 3) that, after a nearest x2 resize, comes closest (least squares, per
+    channel pair) to a transposed convolution's 4x4 kernel (in, out, 4, 4): all of it but its checkerboard."""
+    fit = torch.linalg.pinv(TAPS.double())
+    return torch.einsum("ak,iokl,bl->oiab", fit, weight.double(), fit).to(weight.dtype)
+
+
+def with_resize_upsampling(G: Pix2PixGenerator) -> Pix2PixGenerator:
+    """A generator's transposed convolutions replaced by resize convolutions fitted to them (`resize_kernel`), to be
+    fine-tuned: the fit keeps what the kernels share and drops the checkerboard that paints a lattice on flat
+    inputs, so the network starts near, not at, what it did."""
+    resized = Pix2PixGenerator(**(G.config | {"upsample": "resize"}))
+    state = G.state_dict()
+    for name, m in G.named_modules():
+        if isinstance(m, torch.nn.ConvTranspose2d):
+            state[f"{name}.weight"] = resize_kernel(state[f"{name}.weight"])
+    resized.load_state_dict(state)
+    return resized.train(G.training)
+
+
 def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
     """The saved model a fine-tuning run starts from, checked against the run's task (widened for hints with
     `--hints`)."""
@@ -85,6 +106,8 @@ def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
         raise ConfigError(f"--init {cfg.init} takes colour hints: fine-tune it with --hints")
     if cfg.hints and not G.takes_hints:
         G = with_hint_channels(G)
+    if cfg.upsample == "resize" and G.upsample == "transposed":
+        G = with_resize_upsampling(G)
     if cfg.image_size % 2**G.depth:
         raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of {2**G.depth} for {cfg.init}")
     return G
@@ -112,7 +135,8 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
     palette = None
     if maps and cfg.direction == "AtoB" and cfg.palette > 0:
         palette = map_palette(train.images[:, 3:].cpu(), cfg.palette, cfg.seed)
-    return Pix2PixGenerator(kind.in_channels, kind.out_channels, cfg.ngf, cfg.depth, cfg.norm, **model_role(cfg), scale=scale,
+    return Pix2PixGenerator(kind.in_channels, kind.out_channels, cfg.ngf, cfg.depth, cfg.norm, upsample=cfg.upsample,
+                            **model_role(cfg), scale=scale,
                             artist=", ".join(getattr(train, "artists", [])) or None, image_size=cfg.image_size, palette=palette)
 
 
