@@ -66,3 +66,16 @@ def test_a_new_resize_model_has_three_by_three_kernels_where_the_paper_has_four_
     assert resize(torch.rand(1, 3, 64, 64)).shape == (1, 3, 64, 64)
     kernels = sum(m.weight.numel() for m in paper.modules() if isinstance(m, torch.nn.ConvTranspose2d))
     assert count_parameters(paper) - count_parameters(resize) == kernels * 7 // 16
+
+
+def test_inference_keeps_the_resize_kernel_until_the_weights_change():
+    r = ResizeConv(2, 2, bias=False)
+    x = torch.randn(1, 2, 5, 5)
+    with torch.no_grad():
+        first = r(x)
+        assert r.kernel() is r.kernel()  # built once
+        r.weight.mul_(2)  # an in-place change (an optimizer step, a state load) rebuilds it
+        assert torch.allclose(r(x), 2 * first)
+    y = r(x)  # with gradients: built afresh, so training sees its weights
+    y.sum().backward()
+    assert r.weight.grad is not None and r.weight.grad.abs().sum() > 0
