@@ -61,9 +61,9 @@ def test_a_flat_map_area_has_no_pattern_a_tenth_as_strong_as_real_aerial_photos_
         assert strongest_period(np.asarray(map2aerial(flat_map(colour)).generated)) < np.median(real) / 10
 
 
-@pytest.mark.skip(reason="pending")
 def test_the_rgb_colorizer_paints_no_colour_noise_along_its_borders():
+    # The transposed-convolution model painted a chequered band of 2.6 to 4 times its interior's colour noise.
     titian = Translator.load(WEIGHTS / "titian-rgb")
     for name in PHOTOS:
         gray = np.asarray(Image.open(ROOT / "tests" / "data" / name).convert("L").convert("RGB"))
-        assert border_noise(np.asarray(titian(gray).generated)) < NOISE_BOUND, name
+        assert border_noise(np.asarray(titian(gray).generated)) < 2, name
