@@ -15,6 +15,7 @@ pairs, in place and without training: every aerial -> map run also does this at 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -25,15 +26,19 @@ from pix2pix.training.snap import recalibrate
 from pix2pix.training.trainer import train
 
 
-@reports_user_errors
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     p = training_parser("python -m train.maps", __doc__, ["direction", "scale", "palette", "lambda_palette"])
     add_option(p, "data", default="data/maps", help="folder holding train/ and val/ of side-by-side A|B JPGs")
     add_option(p, "out", default=None, help=FIELDS["out"].metadata["help"] + " (default weights/maps-aerial2map or -map2aerial)")
     p.add_argument("--download", action="store_true", help="download the public maps archive into the parent of --data first")
     p.add_argument("--calibrate", metavar="MODEL", help="AtoB: only re-learn MODEL's palette (--palette colours) and refit "
                    "its snapping on the training pairs of --data, then save MODEL in place")  # fmt: skip
-    args = p.parse_args(argv)
+    return p
+
+
+@reports_user_errors
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.calibrate and args.palette < 1:  # before any download
         raise ConfigError(f"--calibrate needs a palette of at least one colour, got --palette {args.palette}")
     data = args.data
