@@ -79,3 +79,19 @@ def test_inference_keeps_the_resize_kernel_until_the_weights_change():
     y = r(x)  # with gradients: built afresh, so training sees its weights
     y.sum().backward()
     assert r.weight.grad is not None and r.weight.grad.abs().sum() > 0
+
+
+def test_fine_tuning_with_resize_upsampling_fits_a_trained_model_and_records_it(ab_dataset, tmp_path):
+    from pix2pix.training.trainer import Trainer, train
+    from tests.test_train import tiny
+
+    base = dict(direction="BtoA", epochs=1, epochs_decay=0, palette=0)
+    train(tiny(ab_dataset, tmp_path / "paper", **base))
+    trainer = Trainer(tiny(ab_dataset, tmp_path / "resized", init=str(tmp_path / "paper"), upsample="resize", **base))
+    assert trainer.G.upsample == "resize"
+    trainer.fit()
+    tuned = load_generator(tmp_path / "resized")
+    assert tuned.upsample == "resize" and tuned.train_info["upsample"] == "resize"
+    assert tuned.train_info["fine_tuned_from"]["model"] == str(tmp_path / "paper")
+    again = Trainer(tiny(ab_dataset, tmp_path / "again", init=str(tmp_path / "resized"), **base))
+    assert again.G.upsample == "resize"  # a fine-tune keeps its start's architecture
