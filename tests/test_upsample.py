@@ -6,6 +6,8 @@ import torch
 from pix2pix.hub import Pix2PixGenerator, load_generator
 from pix2pix.models import TAPS, ResizeConv, UNetGenerator, count_parameters, up_conv
 from pix2pix.training.setup import resize_kernel, with_resize_upsampling
+from pix2pix.training.trainer import Trainer, train
+from tests.test_train import tiny
 
 
 def interior_spread(y: torch.Tensor) -> float:
@@ -82,9 +84,6 @@ def test_inference_keeps_the_resize_kernel_until_the_weights_change():
 
 
 def test_fine_tuning_with_resize_upsampling_fits_a_trained_model_and_records_it(ab_dataset, tmp_path):
-    from pix2pix.training.trainer import Trainer, train
-    from tests.test_train import tiny
-
     base = dict(direction="BtoA", epochs=1, epochs_decay=0, palette=0)
     train(tiny(ab_dataset, tmp_path / "paper", **base))
     trainer = Trainer(tiny(ab_dataset, tmp_path / "resized", init=str(tmp_path / "paper"), upsample="resize", **base))
