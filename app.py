@@ -477,6 +477,12 @@ def canvas(image: str | None) -> dict | None:
     return {"background": gray, "layers": [], "composite": gray}
 
 
+def hint_brush(image: str | None) -> tuple[dict | None, dict]:
+    """The brush's canvas for a new photo, and whether the brush is shown: only over a photo it can paint on."""
+    value = canvas(image)
+    return value, gr.update(visible=value is not None)
+
+
 def snap_option(direction: str) -> dict:
     """The palette option applies to aerial -> map alone: shown there, hidden for map -> aerial."""
     return gr.update(visible=DIRECTIONS.get(direction, direction) == "AtoB")
@@ -508,15 +514,17 @@ def build_app(registry: Registry) -> gr.Blocks:
                                                    label="Photo or painting (colour or grayscale)", elem_id="colorize-input",
                                                    height=UPLOAD_HEIGHT))
                         gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
-                        c_strokes = gr.ImageEditor(
-                            type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False, elem_id="colorize-hints",
-                            label="Colour hints (optional): paint where you want a colour",
-                            brush=gr.Brush(colors=HINT_COLOURS, default_color=HINT_COLOURS[5], default_size=12),
-                            eraser=gr.Eraser(default_size=16), buttons=[],
-                        )  # fmt: skip
-                        c_clear = gr.Button("Clear hints", size="sm", elem_id="clear-hints")
-                        gr.Markdown("A few strokes are enough: the colorizer spreads each colour over the object under it and "
-                                    "keeps your photo's lightness. Colorize and Compare all models use them.")
+                        with gr.Column(visible=False) as c_hint_box:  # shown with a photo: an empty canvas puzzles
+                            c_strokes = gr.ImageEditor(
+                                type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False,
+                                elem_id="colorize-hints",
+                                label="Colour hints (optional): paint where you want a colour",
+                                brush=gr.Brush(colors=HINT_COLOURS, default_color=HINT_COLOURS[5], default_size=12),
+                                eraser=gr.Eraser(default_size=16), buttons=[],
+                            )  # fmt: skip
+                            c_clear = gr.Button("Clear hints", size="sm", elem_id="clear-hints")
+                            gr.Markdown("A few strokes are enough: the colorizer spreads each colour over the object under "
+                                        "it and keeps your photo's lightness. Colorize and Compare all models use them.")
                         c_hints = gr.Textbox(visible=False, label="hints", info=HINTS_HELP)  # for the API: the same as JSON
                     with gr.Column():
                         c_artist = quiet_checks(gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
@@ -551,8 +559,9 @@ def build_app(registry: Registry) -> gr.Blocks:
                                  trigger_mode="always_last", show_progress_on=c_gen)  # a typed value (and Enter) too
                 c_all.click(studio.compare, [c_in, c_strength, c_hints, c_strokes], [c_gallery, c_msg], api_name="compare_all",
                             show_progress_on=c_gallery)
-                for event in (c_in.change, c_clear.click):  # a new photo (or Clear) starts the brush afresh on it
-                    event(canvas, c_in, c_strokes, api_visibility="private")
+                # a new photo shows the brush on it (no photo: no brush); Clear starts the brush afresh
+                c_in.change(hint_brush, c_in, [c_strokes, c_hint_box], api_visibility="private")
+                c_clear.click(canvas, c_in, c_strokes, api_visibility="private")
                 c_artist.change(studio.space_menu, [c_artist, c_space], c_space, api_visibility="private")
             with gr.Tab("Maps"):
                 with gr.Row():

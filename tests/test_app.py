@@ -109,6 +109,8 @@ def test_the_hint_brush_starts_on_the_photo_in_gray():
     g = np.asarray(value["background"])
     assert g.shape == (300, 451, 3) and (g[..., 0] == g[..., 2]).all() and value["layers"] == []
     assert app.canvas(None) is None and app.canvas("tests/data/CREDITS.md") is None  # not an image: Colorize says why
+    assert app.hint_brush("tests/data/chelsea.png")[1]["visible"] is True  # the brush shows over a photo only
+    assert app.hint_brush(None)[1]["visible"] is False and app.hint_brush("tests/data/CREDITS.md")[1]["visible"] is False
     assert app.stroke_layer({"layers": [np.zeros((4, 4, 4), np.uint8)]}) is None  # nothing painted: no hints
 
 

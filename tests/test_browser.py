@@ -124,6 +124,8 @@ def test_a_painted_stroke_colours_the_result_where_it_was_painted(shipped_server
         page.on("console", lambda m: warnings.append((m.text, m.location.get("url", ""))) if m.type in ("warning", "error")
                 else None)  # fmt: skip
         page.goto(shipped_server.url, wait_until="domcontentloaded", timeout=60_000)
+        page.locator("#colorize-button").wait_for(timeout=60_000)
+        assert not page.locator("#colorize-hints").is_visible()  # no photo yet: no empty canvas to puzzle over
         page.locator("#colorize-input input[type=file]").set_input_files(str(photos / "chelsea.png"))
         page.wait_for_function("() => document.querySelector('#colorize-hints canvas')", timeout=30_000)
         page.wait_for_timeout(1500)  # the canvas draws the photo in gray
