@@ -589,14 +589,19 @@ def build_app(registry: Registry) -> gr.Blocks:
     return demo
 
 
+MMAP_THRESHOLD = 1 << 20  # bytes: blocks this large (images, tensors) are mapped apart and unmapped when freed
+
+
 def return_freed_memory(every_s: float = 60.0) -> None:
-    """Every `every_s` seconds, hand the C heap's free pages back to the system (glibc's `malloc_trim`), and use at
-    most two malloc arenas: a server whose requests allocate and free large images from many threads otherwise holds
-    on to freed memory, its resident size climbing for as long as it runs (the soak, docs/benchmarks.md). A no-op
-    where the C library is not glibc."""
+    """Keep the server's resident size flat (the soak, docs/benchmarks.md): blocks of `MMAP_THRESHOLD` bytes or more
+    get pages of their own, handed back when freed (glibc raises this threshold after each large free, so images
+    then came from the heap, which held 300 MB of freed space within a minute); at most two malloc arenas; and
+    every `every_s` seconds the heap's free pages go back to the system (`malloc_trim`). A no-op where the C library
+    is not glibc."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-8, 2)  # M_ARENA_MAX
+        libc.mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD: a fixed value also stops glibc from raising it
     except (OSError, AttributeError):
         return
 
