@@ -113,8 +113,10 @@ def test_a_painter_is_scored_by_the_photos_it_paints_in_its_palette(staged, pain
     out = capsys.readouterr().out
     line = next(li for li in out.splitlines() if li.startswith("Painted in Claude Monet's palette"))
     assert "of 4 held-out photos" in line and "chance 50%" in line and line.endswith("%")
+    assert "of Claude Monet's own)" in line  # what the classifier makes of the painter's own held-out paintings
     held = json.loads((tmp_path / "monet-lab" / "config.json").read_text())["train_info"]["heldout"]
     assert 0 <= held["photos_in_palette"] <= 1 and 0 <= held["palette_classifier_accuracy"] <= 1
+    assert 0 <= held["palette_classifier_recall"] <= 1
 
 
 def test_the_showcase_draws_every_colorizer_on_the_test_photos(app_weights, tmp_path, capsys):

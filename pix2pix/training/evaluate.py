@@ -392,9 +392,19 @@ def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOT
     return rows, coloured, {"artist": PHOTO_ARTIST, "paintings": len(coloured), "colourless_left_out": colourless}
 
 
-def palette_classifier(paintings: Path) -> tuple[PaletteClassifier, float]:
-    """The nearest-centroid palette classifier over every painter's training paintings in colour, and its own
-    accuracy on their held-out paintings (what "painted in Monet's palette" can be trusted to)."""
+@dataclass
+class PaletteCheck:
+    """The palette classifier and how far it can be trusted: its accuracy on every painter's held-out real paintings,
+    and, per painter, the share of their own held-out paintings it names them for (what photos can be held to)."""
+
+    classifier: PaletteClassifier
+    accuracy: float
+    recall: dict[str, float]
+
+
+def palette_classifier(paintings: Path) -> PaletteCheck:
+    """The nearest-centroid palette classifier over every painter's training paintings in colour, checked on their
+    held-out paintings (what "painted in Monet's palette" can be trusted to)."""
     artists, train = painting_files(paintings, None, "train")
     _, val = painting_files(paintings, None, "val")
 
@@ -407,9 +417,9 @@ def palette_classifier(paintings: Path) -> tuple[PaletteClassifier, float]:
         return out
 
     classifier = PaletteClassifier(histograms(train))
-    held = histograms(val)
+    held = {a: hs for a, hs in histograms(val).items() if hs}
     accuracy = float(np.mean([classifier.predict(h) == a for a, hs in held.items() for h in hs]))
-    return classifier, accuracy
+    return PaletteCheck(classifier, accuracy, {a: classifier.share(hs, a) for a, hs in held.items()})
 
 
 def photo_palette_share(classifier: PaletteClassifier, artist: str, method: Method, photos: list[np.ndarray]) -> float:
@@ -426,7 +436,7 @@ def palette_photos(photos: Path, limit: int = PALETTE_PHOTOS) -> list[np.ndarray
 
 def evaluate_colorize(
     data: Path | None, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0,
-    photos: Path | None = None, classifier: tuple[PaletteClassifier, float] | None = None, hints: list[int] | None = None,
+    photos: Path | None = None, classifier: PaletteCheck | None = None, hints: list[int] | None = None,
 ) -> str:
     """The table (and figure) on the held-out paintings (with `tune_percent`, on the tune split instead), or on the
     held-out photos for the natural-colour model (`artist` PHOTO_ARTIST); with `photos` and `classifier`, also the share of
@@ -450,9 +460,11 @@ def evaluate_colorize(
     shares = {}
     if photos is not None and classifier is not None and artist != PHOTO_ARTIST:
         pictures = palette_photos(photos)
-        shares = {label: photo_palette_share(classifier[0], facts["artist"], m, pictures) for label, m in methods.items()}
+        shares = {label: photo_palette_share(classifier.classifier, facts["artist"], m, pictures) for label, m in methods.items()}
+        own = classifier.recall.get(facts["artist"])
         text += (f"\n\nPainted in {facts['artist']}'s palette, of {len(pictures)} held-out photos (the palette classifier: "
-                 f"{classifier[1]:.0%} right on held-out real paintings, chance {1 / len(classifier[0].names):.0%}): "
+                 f"{classifier.accuracy:.0%} right on held-out real paintings, chance {1 / len(classifier.classifier.names):.0%}"
+                 + (f"; {own:.0%} of {facts['artist']}'s own" if own is not None else "") + "): "
                  + ", ".join(f"{label.split(':')[0]} {share:.0%}" for label, share in shares.items()))
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
@@ -468,7 +480,9 @@ def evaluate_colorize(
             label = next((k for k in shares if k.startswith(f"{Path(m).name}: ") or k.startswith(f"{m}: ")), None)
             if label is not None:
                 scores["photos_in_palette"] = round(shares[label], 3)
-                scores["palette_classifier_accuracy"] = round(classifier[1], 3)
+                scores["palette_classifier_accuracy"] = round(classifier.accuracy, 3)
+                if facts["artist"] in classifier.recall:
+                    scores["palette_classifier_recall"] = round(classifier.recall[facts["artist"]], 3)
             if m in sweeps:
                 scores["hint_sweep"] = sweep_scores(sweeps[m][0]) | {"automatic_model": sweeps[m][1]}
             write_scores(m, scores)
