@@ -65,18 +65,22 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         palette: list[list[int]] | None = None,
         palette_bias: list[float] | None = None,
         snap_window: int = 1,
+        colour_transfer: dict | None = None,
         train_info: dict | None = None,
     ) -> None:
         """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
         learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
-        snapping settles close calls, fitted on training maps (see `pix2pix.palette`)."""
+        snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_transfer`: a Lab
+        colorizer's map of a*b* onto its painter's palette, fitted on the painter's training paintings
+        (`pix2pix.transfer`)."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout, upsample)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
         self.task, self.space, self.direction, self.artist = task, space, direction, artist
         self.image_size, self.scale = image_size, scale
         self.palette, self.palette_bias, self.snap_window = palette, palette_bias, snap_window
+        self.colour_transfer = colour_transfer
         self.train_info = train_info or {}
 
     @property
@@ -107,6 +111,10 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         """Record a (re)fitted palette snap: its colours, their bias and the majority window."""
         self.palette, self.palette_bias, self.snap_window = palette, bias, window
         self._hub_mixin_config.update(palette=palette, palette_bias=bias, snap_window=window)
+
+    def set_colour_transfer(self, transfer: dict | None) -> None:
+        """Record a (re)fitted colour transfer (`pix2pix.transfer.ColourTransfer.to_config`), or none."""
+        self.colour_transfer = self._hub_mixin_config["colour_transfer"] = transfer
 
     def save(self, directory: str | Path, train_info: dict | None = None) -> Path:
         """Write weights, config and model card to `directory` (overwriting an older card)."""

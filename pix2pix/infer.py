@@ -22,6 +22,7 @@ from .hints import Hints, hint_planes, network_hints
 from .hub import Pix2PixGenerator, load_generator
 from .images import MAX_SIDE, ImageInput, decode_image
 from .palette import snap_to_palette
+from .transfer import ColourTransfer
 
 
 @dataclass
@@ -108,6 +109,7 @@ class Translator:
         self.model = model.eval().to(self.device)
         self.overlap = overlap
         self.max_side = max_side
+        self.transfer = ColourTransfer.from_config(model.colour_transfer) if model.colour_transfer else None
         self.bf16 = fast and (self.device.type == "cuda" or bf16_supported())
         if self.bf16:  # cast once: autocast would re-cast all 54 M weights on every call
             self.model.to(dtype=torch.bfloat16, memory_format=torch.channels_last)
@@ -169,13 +171,20 @@ class Translator:
 
     def predict_small(self, x: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """The network on the image resized to its training size (with the hints shrunk to it, for a hint model),
-        output upsampled back to the input's size."""
+        output upsampled back to the input's size; a Lab colorizer's a*b* through its colour transfer first, and
+        its hints through the transfer's inverse, so that they come out in the colours given."""
         s = self.model.image_size
         small = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
         condition = self.model.kind.condition(small)  # a hint model's: L and three empty hint channels
         if self.model.takes_hints and planes is not None:
             condition[:, 1:] = network_hints(planes, s)
+            if self.transfer is not None:
+                hinted = condition[0, 3] > 0
+                ab = condition[0, 1:3, hinted].T.double().numpy() * AB_SCALE
+                condition[0, 1:3, hinted] = torch.from_numpy(self.transfer.inverse(ab).T / AB_SCALE).to(condition.dtype)
         y = self.net(condition)
+        if self.transfer is not None:
+            y = self.transfer.planes(y * AB_SCALE) / AB_SCALE
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
     def colorize_lab(self, x: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:

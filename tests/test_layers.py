@@ -17,7 +17,7 @@ from pix2pix.training.config import ConfigError
 PACKAGE = Path(__file__).parents[1] / "pix2pix"
 FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all. "training.*": pix2pix/training/
     0: {"errors", "options"},  # what every command shares: the kinds of user error, the range-checked options
-    1: {"models", "color", "images", "palette", "card", "training.hues", "training.config"},
+    1: {"models", "color", "images", "palette", "card", "transfer", "training.hues", "training.config"},
     2: {"hints", "training.metrics"},  # colour hints (from the user, or simulated from real colours); per-image scores
     3: {"kinds"},  # one class per kind of model: what its network sees and predicts
     4: {"hub", "training.data", "training.losses"},
@@ -26,7 +26,7 @@ FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all.
     6: {"registry", "predict", "training.snap", "training.critic", "training.sweep"},
     7: {"training.setup"},  # what a training run is set up from
     8: {"training.checkpoint", "training.evaluate"},  # a run's checkpoint; the held-out scores (and the trainer's judge)
-    9: {"training.trainer"},  # the trainer: step, epochs, record
+    9: {"training.trainer", "training.fit_transfer"},  # the trainer: step, epochs, record; a colour transfer fitted
     10: {"training.showcase"},  # the figure of every colorizer on the test photos
 }
 FLOOR = {name: floor for floor, names in FLOORS.items() for name in names}

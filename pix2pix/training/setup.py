@@ -114,13 +114,15 @@ def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
 
 
 def fine_tuned(cfg: TrainConfig, train: ImageSet, scale: float) -> Pix2PixGenerator:
-    """The saved model to start from, checked against this run's data; a colorizer now serves the run's artists."""
+    """The saved model to start from, checked against this run's data; a colorizer now serves the run's artists,
+    without the colour transfer fitted to its network before."""
     G = initial_generator(cfg)
     if abs(G.scale - scale) > 0.01 * G.scale:
         have = f"{cfg.init} learnt a ground scale of {G.scale:.4g}"
         raise ConfigError(f"{have}; this run's data gives {scale:.4g} (adjust --load-size)")
     if not isinstance(G.kind, Maps):  # fine-tuned on other images, it serves their artist
         G.set_artist(", ".join(train.artists))
+        G.set_colour_transfer(None)  # fitted to the network before this run: `pix2pix.training.transfer` fits anew
     return G
 
 

@@ -1,0 +1,143 @@
+"""A colorizer's colour transfer: fitted onto a palette, partial by its strength, exactly undone for hints, carried in
+the model's config, applied by `Translator`, dropped when a model is fine-tuned, and fitted by its command."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from pix2pix.color import AB_SCALE
+from pix2pix.hub import Pix2PixGenerator, load_generator
+from pix2pix.infer import Translator
+from pix2pix.training.config import TrainConfig
+from pix2pix.training.hues import AB_BINS, AB_RANGE, palette_distance
+from pix2pix.training.setup import fine_tuned
+from pix2pix.transfer import ColourTransfer
+
+rng = np.random.default_rng(0)
+PAINTED = rng.normal([5, 10], [8, 12], (20000, 2))  # a model's colours: one greyish, warm blob
+REAL = np.concatenate([rng.normal([25, 30], [15, 10], (10000, 2)), rng.normal([-10, -25], [6, 6], (10000, 2))])
+
+
+def histogram(ab: np.ndarray) -> np.ndarray:
+    """The palette measure's a*b* histogram (`training.hues`), of colours given directly."""
+    return np.histogram2d(ab[:, 0], ab[:, 1], bins=AB_BINS, range=[[-AB_RANGE, AB_RANGE]] * 2)[0]
+
+
+def gap(ab: np.ndarray) -> float:
+    return palette_distance(histogram(ab), histogram(REAL))
+
+
+def test_a_fitted_transfer_paints_the_colours_of_the_palette_it_was_fitted_to():
+    t = ColourTransfer.fit(PAINTED, REAL)
+    fresh = rng.normal([5, 10], [8, 12], (20000, 2))  # colours of the same model it did not see
+    assert gap(PAINTED) > 0.4 and gap(t(fresh)) < 0.02  # two modes made of one
+
+
+def test_strength_takes_the_map_part_of_the_way_and_zero_changes_nothing():
+    t = ColourTransfer.fit(PAINTED, REAL)
+    assert np.allclose(t.with_strength(0.0)(PAINTED), PAINTED)
+    gaps = [gap(t.with_strength(s)(PAINTED)) for s in (0.0, 0.5, 1.0)]
+    assert gaps[0] > gaps[1] > gaps[2]
+
+
+@pytest.mark.parametrize("strength", [1.0, 0.6])
+def test_the_inverse_undoes_the_map_even_for_colours_far_outside_what_it_was_fitted_on(strength):
+    t = ColourTransfer.fit(PAINTED, REAL, strength=strength)
+    wanted = rng.uniform(-127, 127, (5000, 2))
+    assert np.abs(t(t.inverse(wanted)) - wanted).max() < 1e-6
+
+
+def test_the_table_the_network_colours_go_through_agrees_with_the_map():
+    warmer = rng.normal([15, 20], [14, 16], (20000, 2))  # a map as gentle as the painters' (two modes are steeper)
+    t = ColourTransfer.fit(PAINTED, warmer, strength=0.75)
+    ab = torch.from_numpy(rng.normal([5, 10], [8, 12], (64 * 64, 2)).T.reshape(1, 2, 64, 64)).float()
+    exact = t(ab[0].reshape(2, -1).T.double().numpy()).T.reshape(1, 2, 64, 64)
+    error = np.abs(t.planes(ab).numpy() - exact)
+    assert error.mean() < 0.1 and np.quantile(error, 0.99) < 1  # a*b* units; 2.3 is a just-noticeable difference
+
+
+def test_a_transfer_survives_its_trip_through_config_json():
+    t = ColourTransfer.fit(PAINTED, REAL, strength=0.75)
+    again = ColourTransfer.from_config(json.loads(json.dumps(t.to_config())))
+    wanted = rng.uniform(-100, 100, (5000, 2))
+    assert again.strength == 0.75 and np.abs(again(wanted) - t(wanted)).max() < 0.1
+    assert np.abs(again(again.inverse(wanted)) - wanted).max() < 1e-6
+
+
+def shift(da: float) -> ColourTransfer:
+    """A transfer that moves every colour by `da` along a*, and nothing else (each step's quantiles shifted)."""
+    levels = np.linspace(-150, 150, 101)
+    angles = np.zeros(1)
+    source = np.stack([levels, levels])[None]
+    return ColourTransfer(angles, source, source + np.array([[da], [0.0]]))
+
+
+def hint_model(transfer: ColourTransfer | None) -> Pix2PixGenerator:
+    torch.manual_seed(0)
+    return Pix2PixGenerator(4, 2, ngf=8, depth=5, task="colorize", space="lab", image_size=32, artist="Claude Monet",
+                            colour_transfer=transfer.to_config() if transfer else None).eval()  # fmt: skip
+
+
+def network_input(t: Translator, photo: np.ndarray, hints: list) -> torch.Tensor:
+    """What the network of `t` is given for `photo` with `hints`."""
+    given, net = [], t.net
+    t.net = lambda x: given.append(x.clone()) or net(x)
+    t(photo, hints=hints)
+    return given[0]
+
+
+def test_translator_paints_through_the_transfer_and_hints_come_out_in_the_colour_given():
+    photo = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
+    plain, mapped = Translator(hint_model(None)), Translator(hint_model(shift(20.0)))
+    a_plain, a_mapped = plain(photo).lab[:, 1], mapped(photo).lab[:, 1]
+    assert torch.allclose(a_mapped, a_plain + 20, atol=0.05)  # the whole picture moved along a*, as the map says
+    given = {name: network_input(t, photo, [(10, 10, "#e02020")]) for name, t in (("plain", plain), ("mapped", mapped))}
+    hinted = given["mapped"][0, 3] > 0
+    assert hinted.any() and torch.equal(given["mapped"][0, 2:], given["plain"][0, 2:])  # b* and the mask as given
+    # the network is asked for 20 units less a*, so that after the map the hint has the colour the user gave
+    assert torch.allclose(given["mapped"][0, 1, hinted] * AB_SCALE, given["plain"][0, 1, hinted] * AB_SCALE - 20, atol=0.05)
+
+
+def test_a_transfer_is_saved_with_the_model_and_dropped_by_a_fine_tune(tmp_path):
+    hint_model(shift(20.0)).save(tmp_path / "m")
+    loaded = load_generator(tmp_path / "m")
+    assert ColourTransfer.from_config(loaded.colour_transfer)(np.zeros((1, 2)))[0, 0] == pytest.approx(20)
+    cfg = TrainConfig(task="colorize", space="lab", init=str(tmp_path / "m"), hints=True, image_size=32)
+    G = fine_tuned(cfg, SimpleNamespace(artists=["Titian"]), 1.0)
+    assert G.colour_transfer is None and G.config["colour_transfer"] is None and G.artist == "Titian"
+
+
+def test_the_command_fits_a_transfer_and_keeps_the_strength_that_scores_best_on_the_tune_paintings(paintings, tmp_path,
+                                                                                                  capsys):
+    from pix2pix.training import fit_transfer
+
+    model = tmp_path / "monet-lab"
+    hint_model(None).save(model)
+    assert fit_transfer.main([str(model), "--data", str(paintings), "--tune-percent", "50", "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "| strength | targets met |" in out and "chosen: strength" in out
+    config = json.loads((model / "config.json").read_text())
+    facts = config["train_info"]["colour_transfer"]
+    scores = facts["tune_scores_by_strength"]
+    assert list(scores) == ["0", "0.25", "0.5", "0.75", "1"]
+    best = min(scores, key=lambda k: (-scores[k]["targets_met"], scores[k]["palette_distance"], float(k)))
+    assert facts["strength"] == float(best)  # the most targets met, then the closest palette; ties: the least map
+    if facts["strength"]:
+        assert ColourTransfer.from_config(config["colour_transfer"]).strength == facts["strength"]
+        assert "colour transfer onto the painter's palette" in (model / "README.md").read_text()
+    else:
+        assert config["colour_transfer"] is None
+    assert load_generator(model).artist == "Claude Monet"  # the config still loads
+
+
+def test_the_command_refuses_a_model_that_is_not_a_painters_lab_colorizer(paintings, tmp_path, capsys):
+    from pix2pix.training import fit_transfer
+
+    Pix2PixGenerator(3, 3, ngf=8, depth=5, task="maps", direction="AtoB", image_size=64).save(tmp_path / "maps")
+    assert fit_transfer.main([str(tmp_path / "maps"), "--data", str(paintings)]) == 2
+    assert "not a painter's Lab colorizer" in capsys.readouterr().err
