@@ -18,6 +18,7 @@ from pix2pix.training.data import read_pair
 from pix2pix.training.evaluate import colourfulness, model_methods
 from pix2pix.infer import Translator
 from pix2pix.registry import Registry
+from pix2pix.transfer import ColourTransfer
 
 WEIGHTS = ROOT / "weights"
 ARTISTS = ["Andy Warhol", "Claude Monet", "Kazimir Malevich", "Pablo Picasso", "Salvador Dali", "Titian"]
@@ -161,6 +162,20 @@ def test_the_about_tab_opens_on_each_model_in_words_with_the_record_folded_below
     assert "colour targets met" in lines[1] and "of the pixels within 5 levels" in lines[-1]
     folded, _, rest = record.partition("</details>")
     assert "fine-tuned from a run" in folded and "## How they are made" in rest
+
+
+def test_monet_and_titian_paint_through_a_colour_transfer_fitted_on_their_paintings(registry):
+    """The painters whose palettes a colour transfer brought within the targets (docs/evaluation.md) carry it, say so
+    in their card and the About tab, and score within the palette bound held out with it."""
+    about = app.Studio(registry).about()
+    for artist, bound in (("Claude Monet", 0.05), ("Titian", 0.08)):
+        entry = registry.find_colorizer(artist, "lab")
+        transfer = ColourTransfer.from_config(entry.config["colour_transfer"])
+        assert 0 < transfer.strength <= 1 and entry.config["train_info"]["colour_transfer"]["strength"] == transfer.strength
+        assert "colour transfer onto the painter's palette" in (entry.path / "README.md").read_text()
+        assert f"mapped onto {artist}'s palette" in about and entry.heldout["palette_distance"] <= bound
+    assert all(not registry.find_colorizer(a, "lab").config.get("colour_transfer")
+               for a in ("Pablo Picasso", "Andy Warhol", "Salvador Dali", "Kazimir Malevich"))  # it lost or was not chosen
 
 
 def test_every_lab_colorizer_takes_colour_hints_and_its_sweep_is_recorded(registry, photos):
