@@ -209,7 +209,11 @@ def stroke_layer(strokes: dict | None) -> np.ndarray | None:
 def hints_key(hints: str | None, strokes: dict | None) -> str:
     """A short digest of the hints as given (a JSON list or the brush's strokes), so that a cached colorization is
     reused only with the same hints."""
-    points, layer = hint_list(hints), stroke_layer(strokes)
+    return digest_of(hint_list(hints), stroke_layer(strokes))
+
+
+def digest_of(points: list | None, layer: np.ndarray | None) -> str:
+    """`hints_key` of hints already read: the list's JSON or the layer's bytes ("" for none)."""
     if points is None and layer is None:
         return ""
     data = layer.tobytes() if layer is not None else json.dumps(points).encode()
@@ -249,9 +253,11 @@ class Studio:
         self.lab_cache = LabCache()
 
     @staticmethod
-    def _decoded(image, hints: str | None = None, strokes: dict | None = None) -> tuple[np.ndarray, list[str], Hints]:
-        """The upright image (decoded once, for one model or all), what changed in decoding, and the user's hints (a
-        JSON list or the brush's strokes, not both) in its pixels."""
+    def _decoded(image, hints: str | None = None,
+                 strokes: dict | None = None) -> tuple[np.ndarray, list[str], Hints, str]:  # fmt: skip
+        """The upright image (decoded once, for one model or all), what changed in decoding, the user's hints (a JSON
+        list or the brush's strokes, not both) in its pixels, and their `hints_key` (the hints read once: a brush
+        canvas of many megapixels costs tens of ms to read)."""
         if image is None:
             raise refused("Please upload an image first.")
         points, layer = hint_list(hints), stroke_layer(strokes)
@@ -259,13 +265,13 @@ class Studio:
             raise refused("Give colour hints either as brush strokes or as a list, not both.")
         try:
             rgb, notes, source = decode_image(image)
-            return rgb, notes, rescaled(points if points is not None else layer, source, rgb.shape[:2])
+            return rgb, notes, rescaled(points if points is not None else layer, source, rgb.shape[:2]), digest_of(points, layer)
         except (ImageError, HintError) as e:
             raise refused(str(e)) from None
 
     def _run(self, entry: ModelEntry | None, image: str | Image.Image | None, what: str, progress: gr.Progress,
              hints: str | None = None, strokes: dict | None = None, **options):  # fmt: skip
-        rgb, decoding, points = self._decoded(image, hints, strokes)
+        rgb, decoding, points, key = self._decoded(image, hints, strokes)
         if entry is None:
             raise refused(f"No model for {what} is installed. See the About tab for how to train or download one.")
         try:
@@ -278,7 +284,7 @@ class Studio:
         notes = decoding + list(result.notes)
         if not entry.trained:
             notes.append("this model is UNTRAINED: its output is noise, not a result")
-        return result, notes
+        return result, notes, key
 
     @staticmethod
     def _message(entry: ModelEntry, image: Image.Image, notes: list[str]) -> str:
@@ -318,12 +324,12 @@ class Studio:
         message. Lab predictions are kept (bounded) so a new colour strength needs no network run."""
         strength = check_strength(strength)
         entry = self._colorizer(artist, space)
-        result, notes = self._run(entry, image, f"{artist_label(artist)} colorization", progress, hints, strokes,
-                                  strength=strength)
+        result, notes, key = self._run(entry, image, f"{artist_label(artist)} colorization", progress, hints, strokes,
+                                       strength=strength)
         if result.lab is None and strength != 1.0:
             notes.append(RGB_STRENGTH)
         if result.lab is not None and isinstance(image, str):
-            self.lab_cache.put((image, entry.name, hints_key(hints, strokes)), result.lab)
+            self.lab_cache.put((image, entry.name, key), result.lab)
         return (result.original, result.gray, result.generated, (result.gray, result.generated),
                 _save_png(result.generated, "colorized"), self._message(entry, result.generated, notes))  # fmt: skip
 
@@ -348,7 +354,7 @@ class Studio:
         """`image` through every installed colorizer (with the same hints): a gallery of (image, caption), original and
         grayscale first."""
         strength = check_strength(strength)
-        rgb, notes, points = self._decoded(image, hints, strokes)  # decoded once, then handed to every model
+        rgb, notes, points, _ = self._decoded(image, hints, strokes)  # decoded once, then handed to every model
         entries = self.registry.colorizers()  # the natural-colour model first, as in the menu
         if not entries:
             raise refused("No colorization model is installed. See the About tab for how to train or download one.")
@@ -379,7 +385,7 @@ class Studio:
         if not isinstance(snap, bool):
             raise refused(f"The palette option must be true or false, got {snap!r}")
         entry = self.registry.find_maps(DIRECTIONS.get(direction, direction))
-        result, notes = self._run(entry, image, direction, progress, snap=snap)
+        result, notes, _ = self._run(entry, image, direction, progress, snap=snap)
         if snap and not self.registry.translator(entry).can_snap:
             notes.append("this model has no map palette: shown unsnapped")
         return (result.original, result.generated, (result.original, result.generated),

@@ -86,6 +86,11 @@ def test_colour_hints_from_a_list_or_the_brush_reach_the_model_and_key_the_cache
     strokes = {"background": None, "layers": [layer], "composite": None}
     painted = np.asarray(studio.colorize(image, "Claude Monet", "lab", 1.0, "", strokes, progress=noprogress)[2], dtype=int)
     assert np.abs(painted - plain).max() > 0
+    reads, read = [], app.stroke_layer
+    with monkeypatch.context() as m:  # a brush canvas of many megapixels is read once per request, not again for the cache
+        m.setattr(app, "stroke_layer", lambda given: reads.append(1) or read(given))
+        studio.colorize(image, "Claude Monet", "lab", 1.0, "", strokes, progress=noprogress)
+    assert len(reads) == 1
     translator = studio.registry.translator(studio.registry.find_colorizer("Claude Monet", "lab"))
     with monkeypatch.context() as m:  # the same hints: re-coloured from the cache
         m.setattr(translator, "net", lambda x: pytest.fail("the network ran again"))
