@@ -1,7 +1,7 @@
 """A painter's palette kept after the network: colour transfer in a*b* (Pitie, Kokaram and Dahyot, ICCV 2005).
 
 A colorizer trained with a per-pixel loss paints each painting near the average of the colours it could have; pooled
-over many paintings, its colours drift from the painter's (Monet's a little warm, Titian's too pink). The transfer
+over many paintings, its colours drift from the painter's (Monet's too cool, Titian's too pink). The transfer
 is fitted once per model, from the a*b* it paints on the painter's training paintings to those paintings' real a*b*:
 repeated 1-D quantile matching along rotated axes ("iterative distribution transfer"), so the colours it paints,
 pooled, follow the painter's. A fixed map of a*b*, pixel by pixel: lightness and layout stay the network's. It is
