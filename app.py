@@ -463,8 +463,9 @@ def summary(entry: ModelEntry) -> str:
         if isinstance(gains.get("10"), (int, float)):
             score += f"; takes colour hints: {gains['10']:+.1f} dB PSNR with 10 of them, {gains.get('100', 0):+.1f} dB with 100"
         if transfer := config.get("colour_transfer"):
-            score += (f"; its colours mapped onto {entry.artist}'s palette after the network (a colour transfer fitted on"
-                      f" the painter's training paintings, strength {transfer['strength']:g})")
+            onto = "the colours of real photos" if entry.artist == PHOTO_ARTIST else f"{entry.artist}'s palette"
+            score += (f"; its colours mapped onto {onto} after the network (a colour transfer fitted on its training"
+                      f" images, strength {transfer['strength']:g})")
     return f"**{name}** {job}; {score}." + ("" if entry.trained else " Untrained: random weights.")
 
 

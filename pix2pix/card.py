@@ -126,9 +126,10 @@ def model_card(config: dict[str, Any]) -> str:
                   " 9 px squares of the real mean a\\*b\\*, placed around the centre); with no hints it is an automatic"
                   " colorizer.")
     if transfer := config.get("colour_transfer"):
-        notes += (f" Its a\\*b\\* go through a colour transfer onto the painter's palette at strength {transfer['strength']:g}"
-                  " (iterative distribution transfer, Pitie et al. 2005), fitted from what it paints on the painter's training"
-                  " paintings to their real colours; hint colours go through the transfer's inverse first.")
+        onto = "real photos' colours" if config.get("artist") == PHOTO_ARTIST else "the painter's palette"
+        notes += (f" Its a\\*b\\* go through a colour transfer onto {onto} at strength {transfer['strength']:g}"
+                  " (iterative distribution transfer, Pitie et al. 2005), fitted from what it paints on training images to"
+                  " their real colours; hint colours go through the transfer's inverse first.")
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     tuned = ""

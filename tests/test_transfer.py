@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from pix2pix.color import AB_SCALE
 from pix2pix.hub import Pix2PixGenerator, load_generator
@@ -140,4 +141,27 @@ def test_the_command_refuses_a_model_that_is_not_a_painters_lab_colorizer(painti
 
     Pix2PixGenerator(3, 3, ngf=8, depth=5, task="maps", direction="AtoB", image_size=64).save(tmp_path / "maps")
     assert fit_transfer.main([str(tmp_path / "maps"), "--data", str(paintings)]) == 2
-    assert "not a painter's Lab colorizer" in capsys.readouterr().err
+    assert "not a Lab colorizer of a painter or of photos" in capsys.readouterr().err
+
+
+def test_the_natural_colour_model_is_fitted_on_training_photos_and_judged_on_others(photos, tmp_path, capsys):
+    from pix2pix.card import PHOTO_ARTIST
+    from pix2pix.training import fit_transfer
+
+    tree = tmp_path / "photos"
+    for split in ("train", "heldout"):
+        (tree / split).mkdir(parents=True)
+    for i, name in enumerate(sorted(p for p in photos.iterdir() if p.suffix in (".png", ".jpg"))):
+        for k, size in enumerate(((64, 48), (48, 64))):  # two views of each photo, so both splits have several
+            Image.open(name).convert("RGB").resize(size).save(tree / "train" / f"{i}-{k}.png")
+    Image.open(photos / "coffee.png").convert("RGB").resize((64, 48)).save(tree / "heldout" / "0.png")
+    model = tmp_path / "photo-lab"
+    torch.manual_seed(0)
+    Pix2PixGenerator(4, 2, ngf=8, depth=5, task="colorize", space="lab", image_size=32, artist=PHOTO_ARTIST).save(model)
+    assert fit_transfer.main([str(model)]) == 2 and "give --photos" in capsys.readouterr().err
+    assert fit_transfer.main([str(model), "--photos", str(tree), "--tune-percent", "40", "--write"]) == 0
+    out = capsys.readouterr().out
+    assert "training photos" in out and "other training photos" in out
+    facts = json.loads((model / "config.json").read_text())["train_info"]["colour_transfer"]
+    assert facts["fitted_on"].endswith("training photos, 3000 pixels each") and "the model trained on all" in facts[
+        "strength_chosen_on"]

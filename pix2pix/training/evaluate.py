@@ -200,17 +200,22 @@ def palette_of(row: Row) -> float:
 
 def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Judge:
     """For the trainer's `--keep-best`: scores a generator on the tune paintings through `Translator`, as
-    `--tune-percent` does, with the rule used to choose between candidates: the most targets met (`targets_met`),
-    then the closer palette. Returns its sort key (lower is better) and its scores; the gray baseline, which the
-    targets are measured against, is scored once."""
+    `--tune-percent` does, with the rule used to choose between candidates (`judge_on`)."""
     paintings = coloured_images(painting_files(data, artists, "tune", tune_percent=tune_percent)[1])[0]
     if not paintings:
         raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
-    gray = score(GRAY, lab_baseline((0.0, 0.0)), paintings)
+    return judge_on(paintings)
+
+
+def judge_on(images: list[np.ndarray], kind: str = "paintings") -> Judge:
+    """Scores a generator on `images` through `Translator` with the rule used to choose between candidates: the most
+    targets met (`targets_met`), then the closer palette. Returns its sort key (lower is better) and its scores; the
+    gray baseline, which the targets are measured against, is scored once."""
+    gray = score(GRAY, lab_baseline((0.0, 0.0)), images, kind=kind)
 
     def judge(G: Pix2PixGenerator) -> tuple[list[float], dict]:
-        row = score("judging on the tune paintings", translator_method(Translator(copy.deepcopy(G).float().cpu(),
-                                                                                  fast=True)), paintings)
+        row = score(f"judging on the tune {kind}", translator_method(Translator(copy.deepcopy(G).float().cpu(),
+                                                                                fast=True)), images, kind=kind)
         met = targets_met(row, gray)
         return rule_key(row, met), tune_scores(row, met)
 

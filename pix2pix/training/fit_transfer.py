@@ -1,12 +1,14 @@
-"""Fit a painter colorizer's colour transfer (`pix2pix.transfer`) and choose its strength on the tune paintings.
+"""Fit a Lab colorizer's colour transfer (`pix2pix.transfer`) and choose its strength on images it was not fitted on.
 
     python -m pix2pix.training.fit_transfer weights/claude-monet-lab --data ../shared/data/paintings [--write]
+    python -m pix2pix.training.fit_transfer weights/photo-lab --photos ../photos [--write]
 
-The map is fitted from the a*b* the model paints on the painter's training paintings (those a `--tune-percent`
-run trained on) to their real a*b*; each strength in STRENGTHS is then scored on the tune paintings through
-`Translator`, by the rule used between candidates (the most colour targets met, then the closer palette). Strength 0,
-no transfer, competes too: a model the map does not help keeps none. With --write the winner is stored in the model's
-config.json (and its card).
+A painter's map is fitted from the a*b* the model paints on the painter's training paintings (those a
+`--tune-percent` run trained on) to their real a*b*, and each strength in STRENGTHS is scored on the tune paintings;
+the natural-colour model's is fitted on training photos and scored on other training photos (its tune split). Both
+through `Translator`, by the rule used between candidates (the most colour targets met, then the closer palette).
+Strength 0, no transfer, competes too: a model the map does not help keeps none. With --write the winner is stored
+in the model's config.json (and its card).
 """
 
 from __future__ import annotations
@@ -22,15 +24,16 @@ from tqdm import tqdm
 from ..card import PHOTO_ARTIST
 from ..color import cv_rgb_to_lab
 from ..errors import reports_user_errors
-from ..hub import ModelError, Pix2PixGenerator, load_generator, read_config
+from ..hub import Judge, ModelError, Pix2PixGenerator, load_generator, read_config
 from ..infer import Translator, to_tensor
 from ..options import COUNT, PERCENT
 from ..transfer import ColourTransfer
-from .data import painting_files, spread
-from .evaluate import coloured_images, store_config, tune_judge
+from .data import DataError, painting_files, photo_files, spread
+from .evaluate import coloured_images, judge_on, store_config, tune_judge
 
 STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)
-PIXELS = 3000  # a*b* sampled per painting: each painting weighs about the same, as in the palette distance
+PIXELS = 3000  # a*b* sampled per image: each image weighs about the same, as in the palette distance
+TUNE_PHOTOS = 300  # the natural-colour model's strength is chosen on this many tune photos
 
 
 def sampled_ab(lab: torch.Tensor, rng: np.random.Generator) -> np.ndarray:
@@ -39,21 +42,35 @@ def sampled_ab(lab: torch.Tensor, rng: np.random.Generator) -> np.ndarray:
     return flat[rng.choice(len(flat), min(PIXELS, len(flat)), replace=False)]
 
 
-def fit(G: Pix2PixGenerator, paintings: list[np.ndarray], seed: int = 0) -> ColourTransfer:
-    """The transfer from what `G` (without a transfer) paints on `paintings` to their real colours."""
+def fit(G: Pix2PixGenerator, images: list[np.ndarray], seed: int = 0) -> ColourTransfer:
+    """The transfer from what `G` (without a transfer) paints on `images` to their real colours."""
     plain = copy.deepcopy(G)
     plain.set_colour_transfer(None)
     translator, rng = Translator(plain, fast=True), np.random.default_rng(seed)
     painted, real = [], []
-    for rgb in tqdm(paintings, desc="the model's colours and the paintings'", leave=False):
+    for rgb in tqdm(images, desc="the model's colours and the images'", leave=False):
         painted.append(sampled_ab(translator(rgb).lab, rng))
         real.append(sampled_ab(cv_rgb_to_lab(to_tensor(rgb)), rng))
     return ColourTransfer.fit(np.concatenate(painted), np.concatenate(real))
 
 
-def choose(G: Pix2PixGenerator, transfer: ColourTransfer, data: Path, tune_percent: int) -> tuple[float, dict]:
-    """The strength that scores best on the tune paintings, and every strength's scores there."""
-    judge = tune_judge(data, [G.artist], tune_percent)
+def images_for(G: Pix2PixGenerator, args: argparse.Namespace) -> tuple[list[np.ndarray], Judge, str, str]:
+    """The images the map is fitted on, the judge that chooses its strength, and what each of them is, in words."""
+    if G.artist == PHOTO_ARTIST:
+        if args.photos is None:
+            raise DataError("the natural-colour model's transfer is fitted on photos: give --photos")
+        fitted = coloured_images(spread(photo_files(args.photos, "train", tune_percent=args.tune_percent), args.images))[0]
+        tune = coloured_images(spread(photo_files(args.photos, "tune", tune_percent=args.tune_percent), TUNE_PHOTOS))[0]
+        return (fitted, judge_on(tune, kind="photos"), f"{len(fitted)} training photos",
+                f"{len(tune)} other training photos (--tune-percent {args.tune_percent}; the model trained on all of them)")
+    train = painting_files(args.data, [G.artist], "train", tune_percent=args.tune_percent)[1]
+    fitted = coloured_images(spread(train, args.images))[0]
+    return (fitted, tune_judge(args.data, [G.artist], args.tune_percent), f"{len(fitted)} training paintings of {G.artist}",
+            f"the tune paintings (--tune-percent {args.tune_percent})")
+
+
+def choose(G: Pix2PixGenerator, transfer: ColourTransfer, judge: Judge) -> tuple[float, dict]:
+    """The strength that `judge` scores best, and every strength's scores."""
     scores, best = {}, None
     for strength in STRENGTHS:
         G.set_colour_transfer(transfer.with_strength(strength).to_config() if strength else None)
@@ -73,28 +90,28 @@ def table(scores: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.training.fit_transfer", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    p.add_argument("model", type=Path, help="a painter's Lab colorizer folder")
-    p.add_argument("--data", type=Path, default=Path("data/best-artworks"), help="the paintings folder")
+    p.add_argument("model", type=Path, help="a Lab colorizer folder (a painter's, or the natural-colour model)")
+    p.add_argument("--data", type=Path, default=Path("data/best-artworks"), help="the paintings folder (painters)")
+    p.add_argument("--photos", type=Path, help="the photo tree (the natural-colour model)")
     p.add_argument("--tune-percent", type=PERCENT, default=10, metavar="P",
-                   help="the share of training paintings kept out to choose the strength (as the model was trained)")
-    p.add_argument("--paintings", type=COUNT, default=300, help="training paintings the map is fitted on (spread)")
+                   help="the share of training images kept out to choose the strength (a painter's: as it was trained)")
+    p.add_argument("--images", type=COUNT, default=300, help="training images the map is fitted on (spread)")
     p.add_argument("--write", action="store_true", help="store the chosen transfer in the model's config.json and card")
     args = p.parse_args(argv)
     G = load_generator(args.model)
-    if G.task != "colorize" or G.space != "lab" or G.artist in (None, PHOTO_ARTIST):
-        raise ModelError(f"{args.model} is not a painter's Lab colorizer: a colour transfer maps onto a painter's palette")
-    train = painting_files(args.data, [G.artist], "train", tune_percent=args.tune_percent)[1]
-    paintings = coloured_images(spread(train, args.paintings))[0]
-    transfer = fit(G, paintings)
-    strength, scores = choose(G, transfer, args.data, args.tune_percent)
-    print(f"{G.artist}: fitted on {len(paintings)} training paintings; on the tune paintings:\n")
+    if G.task != "colorize" or G.space != "lab" or G.artist is None:
+        raise ModelError(f"{args.model} is not a Lab colorizer of a painter or of photos: a colour transfer maps onto "
+                         "the colours of the images it learnt from")
+    images, judge, fitted_on, chosen_on = images_for(G, args)
+    transfer = fit(G, images)
+    strength, scores = choose(G, transfer, judge)
+    print(f"{G.artist}: fitted on {fitted_on}; scored on {chosen_on}:\n")
     print(table(scores) + f"\n\nchosen: strength {strength:g}" + ("" if strength else " (no transfer)"))
     if args.write:
         config = read_config(args.model)
         config["colour_transfer"] = transfer.with_strength(strength).to_config() if strength else None
         config["train_info"] = (config.get("train_info") or {}) | {"colour_transfer": {
-            "fitted_on": f"{len(paintings)} training paintings of {G.artist}, {PIXELS} pixels each",
-            "strength": strength, "strength_chosen_on": f"the tune paintings (--tune-percent {args.tune_percent})",
+            "fitted_on": f"{fitted_on}, {PIXELS} pixels each", "strength": strength, "strength_chosen_on": chosen_on,
             "tune_scores_by_strength": scores}}
         store_config(args.model, config)
     return 0
