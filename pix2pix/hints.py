@@ -10,6 +10,7 @@ Training simulates users as Zhang et al. did (`simulated_hints`); the evaluation
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Sequence
 from typing import Union
@@ -54,7 +55,8 @@ def _ab_of(rgb: np.ndarray) -> torch.Tensor:
 
 
 def _number(value: object, what: str, i: int) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+    """A coordinate or radius as a float: any real number (NumPy's too, as array code hands them over), not a bool."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise HintError(f"hint {i}: {what} must be a number, got {value!r}")
     return float(value)
 

@@ -67,6 +67,8 @@ def test_a_layer_gives_its_opaque_pixels_as_points_of_their_colour_and_must_fit_
     ([(1, 1, "#12345")], "must be a string '#rrggbb'"),
     ([(1, 1)], r"expected \[x, y, '#rrggbb'\]"),
     ([("1", 1, RED)], "x must be a number"),
+    ([(True, 1, RED)], "x must be a number"),
+    ([(1, float("nan"), RED)], "y must be a number"),
     ([(1, 1, RED, -2)], "radius must be from 0 to 256"),
     ([(1, 1, RED)] * (MAX_HINTS + 1), f"{MAX_HINTS + 1} hints given: at most {MAX_HINTS}"),
     ("[[1, 1, '#ff0000']]", "must be a list"),
@@ -77,6 +79,8 @@ def test_hints_that_cannot_be_used_are_refused_saying_which_and_why(hints, messa
 
 
 def test_points_are_checked_in_the_users_pixels_then_moved_to_the_decoded_image():
+    assert rescaled([(np.int64(100), np.float32(50), RED, np.int32(4))], (200, 400), (100, 200)) == [
+        (50.0, 25.0, RED, 2.0)]  # NumPy's numbers, as array code hands them over, count as numbers
     assert rescaled([(100, 50, RED, 4)], (200, 400), (100, 200)) == [(50.0, 25.0, RED, 2.0)]
     with pytest.raises(HintError, match="outside the 400x200 image"):
         rescaled([(400, 50, RED)], (200, 400), (100, 200))
