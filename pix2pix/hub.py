@@ -21,6 +21,7 @@ from .card import model_card
 from .errors import UserError
 from .kinds import Kind, kind_of
 from .models import UNetGenerator
+from .transfer import ColourTransfer
 
 TASKS = ("maps", "colorize")
 SPACES = ("rgb", "lab")
@@ -202,4 +203,9 @@ def load_generator(name_or_path: str | Path, *, local_files_only: bool | None = 
         model = Pix2PixGenerator.from_pretrained(folder, strict=True)
     except (SafetensorError, RuntimeError, TypeError, ValueError) as e:
         raise ModelError(f"{weights} does not fit {folder / CONFIG_FILE}: {str(e).splitlines()[0]}") from None
+    if model.colour_transfer is not None:
+        try:
+            ColourTransfer.from_config(model.colour_transfer)
+        except ValueError as e:
+            raise ModelError(f"{folder / CONFIG_FILE}: its colour_transfer cannot be used: {e}") from None
     return model.eval()

@@ -117,5 +117,16 @@ class ColourTransfer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ColourTransfer:
-        return cls(np.asarray(config["angles"], dtype=np.float64), np.asarray(config["source"], dtype=np.float64),
-                   np.asarray(config["target"], dtype=np.float64), float(config["strength"]))  # fmt: skip
+        """Read back from config.json; a hand-edited or damaged entry raises ValueError saying what is wrong."""
+        try:
+            angles, source, target = (np.asarray(config[k], dtype=np.float64) for k in ("angles", "source", "target"))
+            strength = float(config["strength"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"needs angles, source, target (numbers) and strength: {e!r}") from None
+        if angles.ndim != 1 or source.shape != target.shape or source.shape[:2] != (len(angles), 2) or source.shape[2] < 2:
+            raise ValueError(f"source and target must both be ({len(angles)}, 2, levels), got {source.shape} and {target.shape}")
+        if not 0 <= strength <= 1 or not all(np.isfinite(a).all() for a in (angles, source, target)):
+            raise ValueError(f"strength must be from 0 to 1 and every number finite, got strength {strength}")
+        if (np.diff(source, axis=-1) <= 0).any() or (np.diff(target, axis=-1) <= 0).any():
+            raise ValueError("each step's quantiles must increase: the map would not be invertible")
+        return cls(angles, source, target, strength)

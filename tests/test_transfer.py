@@ -165,3 +165,21 @@ def test_the_natural_colour_model_is_fitted_on_training_photos_and_judged_on_oth
     facts = json.loads((model / "config.json").read_text())["train_info"]["colour_transfer"]
     assert facts["fitted_on"].endswith("training photos, 3000 pixels each") and "the model trained on all" in facts[
         "strength_chosen_on"]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda c: c.pop("source"), "needs angles, source, target"),
+    (lambda c: c.update(strength="strong"), "needs angles, source, target"),
+    (lambda c: c.update(strength=3), "strength must be from 0 to 1"),
+    (lambda c: c.update(target=[c["target"][0][:1]]), r"must both be \(1, 2, levels\)"),
+    (lambda c: c["source"][0][0].reverse(), "quantiles must increase"),
+])  # fmt: skip
+def test_a_damaged_transfer_in_config_json_is_refused_by_name_when_the_model_loads(tmp_path, damage, message):
+    from pix2pix.hub import ModelError
+
+    hint_model(shift(20.0)).save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    damage(config["colour_transfer"])
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="its colour_transfer cannot be used: .*" + message):
+        load_generator(tmp_path / "m")
