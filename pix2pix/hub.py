@@ -98,12 +98,6 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
     def config(self) -> dict[str, Any]:
         return dict(self._hub_mixin_config)
 
-    @property
-    def architecture(self) -> dict[str, Any]:
-        """The config without the training facts: what builds this network again, and what two models must share
-        for their weights to be interchangeable."""
-        return {k: v for k, v in self._hub_mixin_config.items() if k != "train_info"}
-
     def set_artist(self, artist: str | None) -> None:
         """Record whose paintings the colorizer now serves (after fine-tuning on another artist)."""
         self.artist = self._hub_mixin_config["artist"] = artist
