@@ -5,8 +5,9 @@
 Prints one table: median latency over --runs after a warm-up, speed-up vs the fp32 eager baseline of the
 same run, max |output - baseline|, and the process's peak RSS after each row. Then a second table: what colour
 hints cost, the shipped colorizers' size (ngf 16, depth 7, 128 px) colouring a 600x400 photo as the app does,
-without hints (automatic model), and as a hint model without and with hints. Random weights: latency does not
-depend on their values.
+without hints (automatic model), and as a hint model without and with hints, also with a colour transfer (Monet's
+and Titian's models carry one). Random weights and a transfer fitted on random colours: latency does not depend on
+their values.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pix2pix.color import cv_lab_to_rgb
 from pix2pix.hints import sampled_hints
 from pix2pix.hub import Pix2PixGenerator
 from pix2pix.infer import Translator
+from pix2pix.transfer import ColourTransfer
 
 
 def median_ms(fn: Callable[[], torch.Tensor], runs: int) -> tuple[float, torch.Tensor]:
@@ -96,7 +98,8 @@ def main() -> None:
 
 
 def hint_costs(runs: int) -> None:
-    """The app's Lab colorizer on a 600x400 photo: the automatic model against a hint model, no hints and 100.
+    """The app's Lab colorizer on a 600x400 photo: the automatic model against a hint model, no hints and 100, without
+    and with a colour transfer.
 
     The rows are timed in turns, one call each per round, so that a drift of the machine's speed during the
     bench (another process, the CPU's clock) falls on every row alike instead of on whichever row ran last."""
@@ -106,8 +109,13 @@ def hint_costs(runs: int) -> None:
     hints = sampled_hints(photo, 100, np.random.default_rng(0))
     auto = Translator(Pix2PixGenerator(1, 2, **shipped), fast=True)
     hinted = Translator(Pix2PixGenerator(4, 2, **shipped), fast=True)
+    rng = np.random.default_rng(0)
+    transfer = ColourTransfer.fit(rng.normal(0, 10, (30000, 2)), rng.normal(10, 20, (30000, 2)), strength=0.75)
+    mapped = Translator(Pix2PixGenerator(4, 2, **shipped, colour_transfer=transfer.to_config()), fast=True)
     rows = {"automatic model (L in)": lambda: auto(photo), "hint model, no hints": lambda: hinted(photo),
-            "hint model, 100 hints": lambda: hinted(photo, hints=hints)}  # fmt: skip
+            "hint model, 100 hints": lambda: hinted(photo, hints=hints),
+            "hint model with a colour transfer, no hints": lambda: mapped(photo),
+            "hint model with a colour transfer, 100 hints": lambda: mapped(photo, hints=hints)}  # fmt: skip
     with torch.inference_mode():
         times = interleaved_ms(list(rows.values()), runs)
     print(f"\n| colour hints, 600x400 photo through Translator(fast=True), {runs} rounds | median ms | vs the automatic model |")
