@@ -123,7 +123,8 @@ class ColourTransfer:
             strength = float(config["strength"])
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"needs angles, source, target (numbers) and strength: {e!r}") from None
-        if angles.ndim != 1 or source.shape != target.shape or source.shape[:2] != (len(angles), 2) or source.shape[2] < 2:
+        if angles.ndim != 1 or source.ndim != 3 or source.shape != target.shape or source.shape[:2] != (len(angles), 2) \
+                or source.shape[2] < 2:
             raise ValueError(f"source and target must both be ({len(angles)}, 2, levels), got {source.shape} and {target.shape}")
         if not 0 <= strength <= 1 or not all(np.isfinite(a).all() for a in (angles, source, target)):
             raise ValueError(f"strength must be from 0 to 1 and every number finite, got strength {strength}")

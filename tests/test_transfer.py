@@ -172,6 +172,7 @@ def test_the_natural_colour_model_is_fitted_on_training_photos_and_judged_on_oth
     (lambda c: c.update(strength="strong"), "needs angles, source, target"),
     (lambda c: c.update(strength=3), "strength must be from 0 to 1"),
     (lambda c: c.update(target=[c["target"][0][:1]]), r"must both be \(1, 2, levels\)"),
+    (lambda c: c.update(source=[[1.0, 2.0]], target=[[1.0, 2.0]]), r"must both be \(1, 2, levels\), got \(1, 2\)"),
     (lambda c: c["source"][0][0].reverse(), "quantiles must increase"),
 ])  # fmt: skip
 def test_a_damaged_transfer_in_config_json_is_refused_by_name_when_the_model_loads(tmp_path, damage, message):
