@@ -73,8 +73,8 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         learned, so inputs are resized by it); `palette`: the RGB colours maps are drawn with, learnt from the
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
         snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_transfer`: a Lab
-        colorizer's map of a*b* onto its painter's palette, fitted on the painter's training paintings
-        (`pix2pix.transfer`)."""
+        colorizer's map of a*b* onto the colours of its training images (a painter's paintings, or photos), fitted on
+        them (`pix2pix.transfer`)."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout, upsample)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..card import PHOTO_ARTIST
+from ..card import PHOTO_ARTIST, tune_table
 from ..color import cv_rgb_to_lab
 from ..errors import reports_user_errors
 from ..hub import Judge, ModelError, Pix2PixGenerator, load_generator, read_config
@@ -79,13 +79,6 @@ def choose(G: Pix2PixGenerator, transfer: ColourTransfer, judge: Judge) -> tuple
     return best[1], scores
 
 
-def table(scores: dict) -> str:
-    keys = ("targets_met", "psnr_db", "ciede2000", "colourfulness_ratio", "palette_distance")
-    lines = ["| strength | targets met | PSNR dB | CIEDE2000 | colourfulness ratio | palette distance |",
-             "|---:|---:|---:|---:|---:|---:|"]
-    return "\n".join(lines + [f"| {k} | " + " | ".join(str(s[key]) for key in keys) + " |" for k, s in scores.items()])
-
-
 @reports_user_errors
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.training.fit_transfer", description=__doc__,
@@ -106,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     transfer = fit(G, images)
     strength, scores = choose(G, transfer, judge)
     print(f"{G.artist}: fitted on {fitted_on}; scored on {chosen_on}:\n")
-    print(table(scores) + f"\n\nchosen: strength {strength:g}" + ("" if strength else " (no transfer)"))
+    print(tune_table("strength", list(scores.items())))
+    print(f"\nchosen: strength {strength:g}" + ("" if strength else " (no transfer)"))
     if args.write:
         config = read_config(args.model)
         config["colour_transfer"] = transfer.with_strength(strength).to_config() if strength else None

@@ -122,7 +122,7 @@ def fine_tuned(cfg: TrainConfig, train: ImageSet, scale: float) -> Pix2PixGenera
         raise ConfigError(f"{have}; this run's data gives {scale:.4g} (adjust --load-size)")
     if not isinstance(G.kind, Maps):  # fine-tuned on other images, it serves their artist
         G.set_artist(", ".join(train.artists))
-        G.set_colour_transfer(None)  # fitted to the network before this run: `pix2pix.training.transfer` fits anew
+        G.set_colour_transfer(None)  # fitted to the network before this run: `pix2pix.training.fit_transfer` fits anew
     return G
 
 
