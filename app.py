@@ -363,7 +363,7 @@ class Studio:
             progress(i / len(entries), desc=f"{i + 1}/{len(entries)}: {entry.label}")
             try:
                 result = self.registry.translator(entry)(rgb, strength=strength, hints=points)
-                if points is not None and not self.registry.translator(entry).model.takes_hints:
+                if points is not None and not self.registry.translator(entry).model.kind.keeps_lightness:
                     notes.append(f"{caption(entry)} takes no colour hints: coloured without them")
             except ModelError as e:
                 notes.append(f"{entry.label} skipped: {e}")

@@ -120,11 +120,16 @@ def model_card(config: dict[str, Any]) -> str:
     if config.get("artist") == PHOTO_ARTIST or str(started.get("data", "")).startswith("photos"):
         notes += (" Its photos (or those of the run it started from) come from four public GitHub repositories, the terms of"
                   " their images mostly not stated: the project's README credits each.")
-    if config.get("in_channels") == 4 and config.get("space") == "lab":
+    lab = config.get("task") == "colorize" and config.get("space") == "lab"
+    if lab and config.get("in_channels") == 4:
         notes += (" It takes colour hints: beside L, the a\\*b\\* of a few points and their mask (user-guided colorization,"
                   " Zhang et al. 2017), simulated while it trained as they did (a geometric number of hints per image, 1 to"
                   " 9 px squares of the real mean a\\*b\\*, placed around the centre); with no hints it is an automatic"
-                  " colorizer.")
+                  " colorizer. Its network is asked to move only part of the way towards a hint far from its own colours;"
+                  " the rest of the way, the hints' colours are spread over its output along the photo's structure.")
+    elif lab:
+        notes += (" Its network takes no colour hints; given some, their colours are spread over its output along the"
+                  " photo's structure.")
     if transfer := config.get("colour_transfer"):
         onto = "real photos' colours" if config.get("artist") == PHOTO_ARTIST else "the painter's palette"
         notes += (f" Its a\\*b\\* go through a colour transfer onto {onto} at strength {transfer['strength']:g}"
@@ -143,7 +148,7 @@ def model_card(config: dict[str, Any]) -> str:
                   " the tune paintings (most colour targets met, then the closest palette; each epoch's scores below).")
     decoder = ", decoder upsampling by nearest x2 resizes and 3x3 convolutions" if config.get("upsample") == "resize" else ""
     hinted = ""
-    if config.get("in_channels") == 4 and config.get("space") == "lab":
+    if lab:
         hinted = '\nresult = Translator.load("<this folder or repo id>")(image, hints=[(120, 80, "#3b8fe0")])  # x, y, colour'
     return f"""{FRONT_MATTER}
 

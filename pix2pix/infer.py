@@ -18,10 +18,11 @@ from PIL import Image
 
 from .card import describe
 from .color import AB_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, rgb_to_gray
-from .hints import Hints, hint_planes, network_hints
+from .hints import Hints, hint_planes, shrink
 from .hub import Pix2PixGenerator, load_generator
 from .images import MAX_SIDE, ImageInput, decode_image
 from .palette import snap_to_palette
+from .spread import MOST, spread, toward
 from .transfer import ColourTransfer
 
 
@@ -138,8 +139,11 @@ class Translator:
         RGBA layer the size of the image); a model that takes none says so in the notes."""
         rgb, notes, source = decode_image(image, self.max_side)
         planes = hint_planes(hints, source, rgb.shape[:2])  # checked first: bad hints are refused on any model
-        if planes is not None and not self.model.takes_hints:
+        if planes is not None and not self.model.kind.keeps_lightness:
             notes.append("this model takes no colour hints: they were not used")
+        elif planes is not None and not self.model.takes_hints:
+            notes.append("this model's network takes no colour hints: their colours were spread from where they were "
+                         "given along the photo's structure alone")
         x = to_tensor(rgb)
         gray = to_image(rgb_to_gray(x).expand(-1, 3, -1, -1))
         kind = self.model.kind
@@ -170,22 +174,38 @@ class Translator:
         return snap_to_palette(rgb, self.model.palette, self.model.palette_bias, self.model.snap_window)
 
     def predict_small(self, x: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
-        """The network on the image resized to its training size (with the hints shrunk to it, for a hint model),
-        output upsampled back to the input's size; a Lab colorizer's a*b* through its colour transfer first, and
-        its hints through the transfer's inverse, so that they come out in the colours given."""
+        """The network on the image resized to its training size, output upsampled back to the input's size; a Lab
+        colorizer's a*b* through its colour transfer, and its hints (`follow_hints`) followed."""
         s = self.model.image_size
         small = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
         condition = self.model.kind.condition(small)  # a hint model's: L and three empty hint channels
-        if self.model.takes_hints and planes is not None:
-            condition[:, 1:] = network_hints(planes, s)
-            if self.transfer is not None:
-                hinted = condition[0, 3] > 0
-                ab = condition[0, 1:3, hinted].T.double().numpy() * AB_SCALE
-                condition[0, 1:3, hinted] = torch.from_numpy(self.transfer.inverse(ab).T / AB_SCALE).to(condition.dtype)
-        y = self.net(condition)
-        if self.transfer is not None:
-            y = self.transfer.planes(y * AB_SCALE) / AB_SCALE
+        y = self.painted(condition)
+        if planes is not None and self.model.kind.keeps_lightness:
+            y = self.follow_hints(y, condition, small, planes)
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+    def painted(self, condition: torch.Tensor) -> torch.Tensor:
+        """The network's output, a Lab colorizer's a*b* mapped through its colour transfer."""
+        y = self.net(condition)
+        return y if self.transfer is None else self.transfer.planes(y * AB_SCALE) / AB_SCALE
+
+    def follow_hints(self, y: torch.Tensor, condition: torch.Tensor, small: torch.Tensor,
+                     planes: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:  # fmt: skip
+        """`y`, the a*b* painted without hints, repainted with them: a hint model's network is run again with the
+        hints moved within reach of its own colours (`spread.toward`; through the colour transfer's inverse, so
+        that they come out as given), then every model's colours are taken the rest of the way and spread along the
+        photo's structure (`spread.spread`)."""
+        s = self.model.image_size
+        ab, mask = (plane[None] for plane in shrink(*planes, (s, s)))
+        ab = ab / AB_SCALE
+        if self.model.takes_hints:
+            asked = toward(ab, mask, y, MOST / AB_SCALE)
+            if self.transfer is not None:
+                hinted = mask[0, 0] > 0
+                inverse = self.transfer.inverse(asked[0, :, hinted].T.double().numpy() * AB_SCALE)
+                asked[0, :, hinted] = torch.from_numpy(inverse.T / AB_SCALE).to(asked.dtype)
+            y = self.painted(torch.cat([condition[:, :1], asked, mask], dim=1))
+        return spread(y, cv_rgb_to_lab(small)[:, :1] / 100, ab, mask)
 
     def colorize_lab(self, x: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Full-resolution L from the input, a*b* from the network: (1, 3, H, W) Lab."""

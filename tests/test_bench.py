@@ -62,7 +62,8 @@ def test_inference_benchmark_covers_every_workload_and_path():
     assert len(rows) == 9 and len({r[0] for r in rows}) == 3
     assert all(r[1].startswith("app: ") for r in rows[2::3])  # the path the app runs is always measured
     assert all(float(r[4]) <= 8 / 255 for r in rows)  # every path stays within the app's stated tolerance
-    assert [r[0] for r in hints] == ["automatic model (L in)", "hint model, no hints", "hint model, 100 hints",
+    assert [r[0] for r in hints] == ["automatic model (L in)", "automatic model, 100 hints (spread after it)",
+                                     "hint model, no hints", "hint model, 100 hints",
                                      "hint model with a colour transfer, no hints",
                                      "hint model with a colour transfer, 100 hints"]  # fmt: skip
     assert hints[0][2] == "+0%" and all(float(r[1]) > 0 for r in hints)

@@ -13,6 +13,7 @@ from pix2pix.hints import (MAX_HINTS, HintError, hint_planes, layer_points, netw
                            sampled_hints, simulated_hints)  # fmt: skip
 from pix2pix.hub import Pix2PixGenerator, load_generator
 from pix2pix.infer import Translator
+from pix2pix.spread import MOST
 from pix2pix.training.config import ConfigError
 from pix2pix.training.setup import with_hint_channels
 from pix2pix.training.sweep import missed, sweep, sweep_table
@@ -122,12 +123,16 @@ def test_a_widened_model_colours_exactly_as_before_whatever_the_hints(tmp_path):
     photo = np.asarray(Image.open("tests/data/chelsea.png").convert("RGB"))
     hints = [(100, 100, RED, 8), (300, 200, "#20e020")]
     before = np.asarray(Translator(auto)(photo).generated)
-    assert np.array_equal(np.asarray(Translator(wide)(photo, hints=hints).generated), before)
     assert np.array_equal(np.asarray(Translator(wide)(photo).generated), before)
+    # its network ignores the hint planes, so with hints it paints what the automatic model paints with them: their
+    # colours spread after the network (pix2pix.spread), the only way the automatic model follows hints
+    hinted = Translator(auto)(photo, hints=hints)
+    assert np.array_equal(np.asarray(Translator(wide)(photo, hints=hints).generated), np.asarray(hinted.generated))
+    assert not np.array_equal(np.asarray(hinted.generated), before)
     wide.save(tmp_path / "wide")
     assert load_generator(tmp_path / "wide").takes_hints  # in_channels 4 in its config: it loads as a hint model
-    note = Translator(auto)(photo, hints=hints).notes
-    assert note == ["this model takes no colour hints: they were not used"]
+    assert hinted.notes == ["this model's network takes no colour hints: their colours were spread from where they "
+                            "were given along the photo's structure alone"]
 
 
 def test_the_translator_hands_the_network_the_hints_where_the_user_put_them():
@@ -136,12 +141,19 @@ def test_the_translator_hands_the_network_the_hints_where_the_user_put_them():
     translator = Translator(wide)
     translator.net = lambda x: seen.append(x) or torch.zeros(1, 2, 32, 32)
     photo = np.zeros((64, 128, 3), np.uint8) + 128
-    translator(photo, hints=[(127, 0, RED, 0)])  # top right corner
-    x = seen[-1]
+    result = translator(photo, hints=[(127, 0, RED, 0)])  # top right corner
+    alone, x = seen  # first what it paints without hints (gray here), then with them
+    assert alone[0, 1:].abs().sum() == 0
     assert x.shape == (1, 4, 32, 32) and x[0, 3].sum() == 1 and x[0, 3, 0, 31] == 1
-    assert np.allclose(x[0, 1:3, 0, 31].numpy() * AB_SCALE, ab_of(RED), atol=0.5)
-    translator(photo)  # no hints: the three hint channels stay empty
-    assert seen[-1].shape == (1, 4, 32, 32) and seen[-1][0, 1:].abs().sum() == 0
+    # the network is asked at most MOST a*b* units from what it painted alone, towards the hint's colour
+    want = ab_of(RED)
+    assert np.allclose(x[0, 1:3, 0, 31].numpy() * AB_SCALE, want / np.linalg.norm(want) * MOST, atol=0.5)
+    # and the hint's colour is reached after the network, where it was put
+    corner = cv_rgb_to_lab(torch.from_numpy(np.asarray(result.generated)[:2, -2:].copy()).permute(2, 0, 1)[None] / 255)
+    assert np.allclose(corner[0, 1:].mean((1, 2)).numpy(), want, atol=6)
+    seen.clear()
+    translator(photo)  # no hints: the network runs once, its three hint channels empty
+    assert len(seen) == 1 and seen[0].shape == (1, 4, 32, 32) and seen[0][0, 1:].abs().sum() == 0
 
 
 def test_hint_fine_tuning_widens_an_automatic_model_and_records_it(paintings, tmp_path):
@@ -161,7 +173,8 @@ def test_hint_fine_tuning_widens_an_automatic_model_and_records_it(paintings, tm
 
 
 def test_the_sweep_scores_each_number_of_hints_and_says_which_targets_are_missed():
-    wide = Translator(with_hint_channels(lab_model()))  # not fine-tuned: hints change nothing
+    wide = Translator(with_hint_channels(lab_model()))
+    wide.follow_hints = lambda y, *_: y  # a model that ignores its hints
     photos = [np.asarray(Image.open(f"tests/data/{n}").convert("RGB").resize((96, 64))) for n in ("chelsea.png", "coffee.png")]
     s = sweep("wide", wide, photos, counts=(0, 10, 100))
     assert set(s.psnr) == {0, 10, 100} and all(len(v) == 2 for v in s.psnr.values())

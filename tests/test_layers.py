@@ -17,7 +17,7 @@ from pix2pix.training.config import ConfigError
 PACKAGE = Path(__file__).parents[1] / "pix2pix"
 FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all. "training.*": pix2pix/training/
     0: {"errors", "options"},  # what every command shares: the kinds of user error, the range-checked options
-    1: {"models", "color", "images", "palette", "card", "transfer", "training.hues", "training.config"},
+    1: {"models", "color", "images", "palette", "card", "transfer", "spread", "training.hues", "training.config"},
     2: {"hints", "training.metrics"},  # colour hints (from the user, or simulated from real colours); per-image scores
     3: {"kinds"},  # one class per kind of model: what its network sees and predicts
     4: {"hub", "training.data", "training.losses"},

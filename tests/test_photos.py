@@ -127,3 +127,16 @@ def test_the_showcase_draws_every_colorizer_on_the_test_photos(app_weights, tmp_
     assert fig.height > 4 * HEIGHT and fig.width > 4 * 100  # original, grayscale, two colorizers; four photos
     assert main(["--weights", str(tmp_path / "none"), "--out", str(tmp_path / "x.png")]) == 2
     assert "no colorizer" in capsys.readouterr().err
+
+
+def test_the_hint_figure_shows_every_lab_colorizer_its_network_taking_hints_or_not(tmp_path):
+    from pix2pix.registry import Registry
+    from pix2pix.training.showcase import hint_rows
+
+    for name in ("photo-lab", "pablo-picasso-lab", "titian-rgb"):  # a hint model, a Lab model without, an RGB model
+        (tmp_path / name).symlink_to(Path("weights").resolve() / name)
+    rows = hint_rows(Registry(tmp_path, hub_repos=[]), Path("tests/data/coffee.png"))
+    assert [label for label, _ in rows[1:]] == ["Natural colours (Lab): without | with hints",
+                                                "Pablo Picasso (Lab): without | with hints"]  # fmt: skip
+    without, hinted = (np.asarray(im) for im in rows[2][1])  # Picasso's strokes spread after its network
+    assert np.abs(without.astype(int) - hinted).mean() > 1

@@ -11,6 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
+from pix2pix import infer
 from pix2pix.color import AB_SCALE
 from pix2pix.hub import Pix2PixGenerator, load_generator
 from pix2pix.infer import Translator
@@ -18,6 +19,7 @@ from pix2pix.training.config import TrainConfig
 from pix2pix.training.hues import AB_BINS, AB_RANGE, palette_distance
 from pix2pix.training.setup import fine_tuned
 from pix2pix.transfer import ColourTransfer
+from tests.test_hints import ab_of
 
 rng = np.random.default_rng(0)
 PAINTED = rng.normal([5, 10], [8, 12], (20000, 2))  # a model's colours: one greyish, warm blob
@@ -85,14 +87,15 @@ def hint_model(transfer: ColourTransfer | None) -> Pix2PixGenerator:
 
 
 def network_input(t: Translator, photo: np.ndarray, hints: list) -> torch.Tensor:
-    """What the network of `t` is given for `photo` with `hints`."""
+    """What the network of `t` is given for `photo` with `hints` (its second run: the first paints without them)."""
     given, net = [], t.net
     t.net = lambda x: given.append(x.clone()) or net(x)
     t(photo, hints=hints)
-    return given[0]
+    return given[-1]
 
 
-def test_translator_paints_through_the_transfer_and_hints_come_out_in_the_colour_given():
+def test_translator_paints_through_the_transfer_and_hints_come_out_in_the_colour_given(monkeypatch):
+    monkeypatch.setattr(infer, "MOST", 1e9)  # the network asked for the hint's own colour, however far
     photo = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
     plain, mapped = Translator(hint_model(None)), Translator(hint_model(shift(20.0)))
     a_plain, a_mapped = plain(photo).lab[:, 1], mapped(photo).lab[:, 1]
@@ -102,6 +105,8 @@ def test_translator_paints_through_the_transfer_and_hints_come_out_in_the_colour
     assert hinted.any() and torch.equal(given["mapped"][0, 2:], given["plain"][0, 2:])  # b* and the mask as given
     # the network is asked for 20 units less a*, so that after the map the hint has the colour the user gave
     assert torch.allclose(given["mapped"][0, 1, hinted] * AB_SCALE, given["plain"][0, 1, hinted] * AB_SCALE - 20, atol=0.05)
+    red = mapped(photo, hints=[(10, 10, "#e02020", 4)]).lab[0, 1:, 10, 10]
+    assert torch.allclose(red, torch.tensor(ab_of("#e02020")), atol=1.5)
 
 
 def test_a_transfer_is_saved_with_the_model_and_dropped_by_a_fine_tune(tmp_path):

@@ -489,20 +489,26 @@ def evaluate_colorize(
                 if facts["artist"] in classifier.recall:
                     scores["palette_classifier_recall"] = round(classifier.recall[facts["artist"]], 3)
             if m in sweeps:
-                scores["hint_sweep"] = sweep_scores(sweeps[m][0]) | {"automatic_model": sweeps[m][1]}
+                sweep_of, automatic = sweeps[m]
+                scores["hint_sweep"] = sweep_scores(sweep_of) | ({"automatic_model": automatic} if automatic else {})
             write_scores(m, scores)
     return text
 
 
 def hint_sweeps(loaded: dict[str | Path, Translator], rows: list[Row], images: list[np.ndarray],
                 counts: list[int]) -> dict[str | Path, tuple[Sweep, dict]]:  # fmt: skip
-    """The hint sweep of each loaded model that takes hints, with the scores without hints of the automatic model
-    scored beside it (the first that takes none), which a hint model given no hints must keep."""
-    automatic = next((model_row(rows, m) for m, t in loaded.items() if not t.model.takes_hints), None)
-    reference = {} if automatic is None else {"model": automatic.name.split(":")[0], "psnr": round(automatic.mean("psnr"), 2),
-                                              "ciede2000": round(automatic.mean("ciede2000"), 2),
-                                              "colourfulness_ratio": round(colourfulness_ratio(automatic), 3)}  # fmt: skip
-    return {m: (sweep(Path(m).name, t, images, counts), reference) for m, t in loaded.items() if t.model.takes_hints}
+    """The hint sweep of each loaded Lab model (every one follows hints: a hint model's network reads them, and
+    every model's colours are spread from them), with the scores without hints of the automatic model scored beside
+    it (the first whose network takes none), which a hint model given no hints must keep. The automatic model is
+    swept too only when it is the only Lab model."""
+    lab = [m for m, t in loaded.items() if t.model.kind.keeps_lightness]
+    automatic = next((m for m in lab if not loaded[m].model.takes_hints), None)
+    swept = [m for m in lab if m != automatic] or lab
+    row = model_row(rows, automatic) if automatic is not None and automatic not in swept else None
+    reference = {} if row is None else {"model": row.name.split(":")[0], "psnr": round(row.mean("psnr"), 2),
+                                        "ciede2000": round(row.mean("ciede2000"), 2),
+                                        "colourfulness_ratio": round(colourfulness_ratio(row), 3)}  # fmt: skip
+    return {m: (sweep(Path(m).name, loaded[m], images, counts), reference) for m in swept}
 
 
 def evaluate_maps(data: Path, models: list[str], limit: int | None, fig: Path | None, write: bool) -> str:

@@ -68,10 +68,10 @@ def stroke_layer(size: tuple[int, int], strokes: list = STROKES, radius: int = S
 
 
 def hint_rows(registry: Registry, photo: Path) -> list[tuple[str, list[Image.Image]]]:
-    """The photo and the strokes on its gray, then each colorizer that takes hints: without them, with them."""
-    entries = [e for e in registry.colorizers() if registry.translator(e).model.takes_hints]
+    """The photo and the strokes on its gray, then each Lab colorizer (all follow hints): without them, with them."""
+    entries = [e for e in registry.colorizers() if registry.translator(e).model.kind.keeps_lightness]
     if not entries:
-        raise ModelError(f"no colorizer in {registry.weights_dir} takes colour hints")
+        raise ModelError(f"no colorizer in {registry.weights_dir} follows colour hints (the Lab colorizers do)")
     rgb = load_image(photo)[0]
     first = registry.translator(entries[0])(rgb)
     layer = stroke_layer(first.gray.size)
