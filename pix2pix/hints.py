@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .color import AB_SCALE, cv_rgb_to_lab
+from .color import cv_rgb_to_lab
 from .errors import UserError
 
 MAX_HINTS = 1000  # more points than any user paints: a bigger list is a mistake (or an attack), refused
@@ -176,12 +176,6 @@ def rescaled(hints: Hints, source: tuple[int, int], size: tuple[int, int]) -> Hi
     (h0, w0), (h, w) = source, size
     return [(min(x * w / w0, w - 1), min(y * h / h0, h - 1), colour, *(r * min(h / h0, w / w0) for r in rest))
             for x, y, colour, *rest in hints]  # fmt: skip
-
-
-def network_hints(planes: tuple[torch.Tensor, torch.Tensor], size: int) -> torch.Tensor:
-    """The network's three hint channels (1, 3, size, size): a*b* scaled as its output, and the mask."""
-    ab, mask = shrink(*planes, (size, size))
-    return torch.cat([ab / AB_SCALE, mask])[None]
 
 
 # --- simulated users ---------------------------------------------------------------------------------------

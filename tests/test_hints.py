@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from pix2pix.color import AB_SCALE, cv_rgb_to_lab
-from pix2pix.hints import (MAX_HINTS, HintError, hint_planes, layer_points, network_hints, point_planes, rescaled,
+from pix2pix.hints import (MAX_HINTS, HintError, hint_planes, layer_points, point_planes, rescaled, shrink,
                            sampled_hints, simulated_hints)  # fmt: skip
 from pix2pix.hub import Pix2PixGenerator, load_generator
 from pix2pix.infer import Translator
@@ -37,9 +37,10 @@ def test_a_point_becomes_a_square_of_its_colour_and_never_vanishes_when_shrunk()
     ab, mask = point_planes([(10, 20, RED), (50, 40, "#2040e0", 4)], source=(60, 80), size=(60, 80))
     assert mask[0, 19:22, 9:12].all() and mask.sum() == 9 + 81  # default radius 1: 3x3; radius 4: 9x9
     assert np.allclose(ab[:, 20, 10].numpy(), ab_of(RED), atol=0.5)
-    small = network_hints((ab, mask), 8)  # 80x60 px down to the network's 8x8: each hint still one pixel or more
-    assert small.shape == (1, 3, 8, 8) and small[0, 2].sum() >= 2 and set(small[0, 2].unique().tolist()) <= {0.0, 1.0}
-    assert np.allclose(small[0, :2, 2, 1].numpy() * AB_SCALE, ab_of(RED), atol=0.5)  # (10, 20) of 80x60 -> (1, 2) of 8x8
+    small_ab, small = shrink(ab, mask, (8, 8))  # 80x60 px down to the network's 8x8: each hint still one pixel or more
+    assert small.shape == (1, 8, 8) and small.sum() >= 2 and set(small.unique().tolist()) <= {0.0, 1.0}
+    assert small_ab.shape == (2, 8, 8) and small_ab[:, small[0] == 0].abs().sum() == 0
+    assert np.allclose(small_ab[:, 2, 1].numpy(), ab_of(RED), atol=0.5)  # (10, 20) of 80x60 -> (1, 2) of 8x8
 
 
 def test_a_layer_gives_its_opaque_pixels_as_points_of_their_colour_and_must_fit_the_image():
