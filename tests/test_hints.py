@@ -184,3 +184,16 @@ def test_the_sweep_scores_each_number_of_hints_and_says_which_targets_are_missed
     assert gone[:2] == ["+2.5 dB at 10", "+5 dB at 100"] and "without hints as good as the automatic model" in gone
     table = sweep_table([s], "model")
     assert "| wide | " in table and "Zhang et al. 2017" in table and "28.42" in table
+
+
+def test_the_evaluation_sweeps_every_lab_model_beside_the_automatic_one():
+    from pix2pix.training.evaluate import hint_sweeps, score, translator_method
+
+    auto, wide = Translator(lab_model()), Translator(with_hint_channels(lab_model()))
+    photos = [np.asarray(Image.open(f"tests/data/{n}").convert("RGB").resize((96, 64))) for n in ("chelsea.png", "coffee.png")]
+    rows = [score("auto: the automatic model", translator_method(auto), photos)]
+    both = hint_sweeps({"auto": auto, "wide": wide}, rows, photos, [0, 10])
+    assert list(both) == ["wide"] and both["wide"][1]["model"] == "auto"  # the hint model, beside the automatic one
+    alone = hint_sweeps({"auto": auto}, rows, photos, [0, 10])
+    assert list(alone) == ["auto"] and alone["auto"][1] == {}  # a Lab model whose network takes none: swept alone
+    assert alone["auto"][0].gain(10) > 0  # its colours spread from the hints

@@ -189,6 +189,9 @@ def test_every_lab_colorizer_takes_colour_hints_and_its_sweep_is_recorded(regist
         assert entry.config["in_channels"] == 4 and "It takes colour hints" in (entry.path / "README.md").read_text()
         assert set(sweep["psnr_db"]) >= {"0", "10", "100"} and "automatic_model" in sweep
         assert f"{sweep['gain_db']['10']:+.1f} dB PSNR with 10 of them" in about
+    picasso = registry.find_colorizer("Pablo Picasso", "lab")  # follows hints by their spreading alone
+    assert "Its network takes no colour hints; given some" in (picasso.path / "README.md").read_text()
+    assert "automatic_model" not in picasso.heldout["hint_sweep"] and picasso.heldout["hint_sweep"]["gain_db"]["100"] > 0
     translator = registry.translator(registry.find_colorizer("photos", "lab"))
     cat = np.asarray(Image.open(photos / "chelsea.png").convert("RGB"))
     blue = np.asarray(translator(cat, hints=[(x, 150, "#3b8fe0", 3) for x in range(150, 300, 12)]).generated)
