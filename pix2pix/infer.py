@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .card import describe
-from .color import AB_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, rgb_to_gray
+from .color import AB_SCALE, L_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, rgb_to_gray
 from .hints import Hints, hint_planes, shrink
 from .hub import Pix2PixGenerator, load_generator
 from .images import MAX_SIDE, ImageInput, decode_image
@@ -180,8 +180,8 @@ class Translator:
         small = F.interpolate(x, size=(s, s), mode="bilinear", antialias=True, align_corners=False)
         condition = self.model.kind.condition(small)  # a hint model's: L and three empty hint channels
         y = self.painted(condition)
-        if planes is not None and self.model.kind.keeps_lightness:
-            y = self.follow_hints(y, condition, small, planes)
+        if planes is not None:  # given only by `colorize_lab`
+            y = self.follow_hints(y, condition, planes)
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
     def painted(self, condition: torch.Tensor) -> torch.Tensor:
@@ -189,8 +189,7 @@ class Translator:
         y = self.net(condition)
         return y if self.transfer is None else self.transfer.planes(y * AB_SCALE) / AB_SCALE
 
-    def follow_hints(self, y: torch.Tensor, condition: torch.Tensor, small: torch.Tensor,
-                     planes: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:  # fmt: skip
+    def follow_hints(self, y: torch.Tensor, condition: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """`y`, the a*b* painted without hints, repainted with them: a hint model's network is run again with the
         hints moved within reach of its own colours (`spread.toward`; through the colour transfer's inverse, so
         that they come out as given), then every model's colours are taken the rest of the way and spread along the
@@ -205,7 +204,8 @@ class Translator:
                 inverse = self.transfer.inverse(asked[0, :, hinted].T.double().numpy() * AB_SCALE)
                 asked[0, :, hinted] = torch.from_numpy(inverse.T / AB_SCALE).to(asked.dtype)
             y = self.painted(torch.cat([condition[:, :1], asked, mask], dim=1))
-        return spread(y, cv_rgb_to_lab(small)[:, :1] / 100, ab, mask)
+        lightness = (condition[:, :1] + 1) * L_SCALE / 100  # the network's L (`normalize_lab`), as L / 100
+        return spread(y, lightness, ab, mask)
 
     def colorize_lab(self, x: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Full-resolution L from the input, a*b* from the network: (1, 3, H, W) Lab."""
