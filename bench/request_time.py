@@ -4,12 +4,13 @@ inside it, and the handler's steps measured in this process.
     python -m bench.request_time [--runs 10] [--photo tests/data/coffee.png] [--artist photos]
 
 The app is started on a free loopback port with the shipped weights and warmed up; then --runs requests go through
-`gradio_client` one at a time (upload, queue, the handler, encoding the outputs, downloading them, as a script's
-client does). The same photo then goes through each step in this process: decoding, the Translator, the handler
-(`Studio.colorize`: decoding, the Translator, the PNG download), and encoding its outputs for viewing as the
-components do. Medians, in ms; the target is end to end at most 3x the Translator's time. A last row times a
-Gradio endpoint that does nothing with an image upload and one output, through the same client: the part of the
-wait that is Gradio's and HTTP's whatever the app does.
+it one at a time by two clients: over plain HTTP as the page makes them (the upload, the call and its event stream,
+the outputs fetched in parallel) and through `gradio_client` as a script does. The same photo then goes through each
+step in this process: decoding, the Translator, the handler (`Studio.colorize`: decoding, the Translator, the PNG
+download), and encoding its outputs for viewing as the components do. Medians, in ms; the target is end to end over
+HTTP at most 3x the Translator's time. The last rows time a Gradio endpoint that does nothing with an image upload
+and one output, by each client: the part of the wait that is Gradio's and the client's whatever the app does
+(`gradio_client` polls for each message every 50 ms).
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ class HttpUser:
         self.fetchers = [httpx.Client(timeout=60) for _ in range(6)]
         self.pool = ThreadPoolExecutor(6)
 
+    def __enter__(self) -> HttpUser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown()
+        for client in (self.http, *self.fetchers):
+            client.close()
+
     def call(self, endpoint: str, data: list, files: dict[int, Path] | None = None) -> list:
         """`endpoint` with `data`, where `files` maps input positions to local files to upload first; the outputs'
         files are downloaded. Returns the output data."""
@@ -103,13 +112,13 @@ def end_to_end(photo: str, artist: str, runs: int) -> dict[str, float]:
         srv = start_server(Path(tmp), ROOT / "weights")
         try:
             client = Client(srv.url, verbose=False, download_files=str(Path(tmp) / "downloads"))
-            user = HttpUser(srv.url)
-            return {
-                "gradio_client": median_ms(lambda: client.predict(handle_file(photo), artist, "lab", 1.0,
-                                                                  api_name="/colorize"), runs),
-                "http": median_ms(lambda: user.call("colorize", [None, artist, "lab", 1.0, None, None], {0: Path(photo)}),
-                                  runs),
-            }
+            with HttpUser(srv.url) as user:
+                return {
+                    "gradio_client": median_ms(lambda: client.predict(handle_file(photo), artist, "lab", 1.0,
+                                                                      api_name="/colorize"), runs),
+                    "http": median_ms(lambda: user.call("colorize", [None, artist, "lab", 1.0, None, None],
+                                                        {0: Path(photo)}), runs),
+                }
         finally:
             srv.proc.terminate()
             srv.proc.wait(timeout=60)
@@ -128,9 +137,10 @@ def floor(photo: str, runs: int) -> dict[str, float]:
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
-        client, user = Client(f"http://127.0.0.1:{port}/", verbose=False), HttpUser(f"http://127.0.0.1:{port}/")
-        return {"gradio_client": median_ms(lambda: client.predict(handle_file(photo), api_name="/nothing"), runs),
-                "http": median_ms(lambda: user.call("nothing", [None], {0: Path(photo)}), runs)}
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        with HttpUser(f"http://127.0.0.1:{port}/") as user:
+            return {"gradio_client": median_ms(lambda: client.predict(handle_file(photo), api_name="/nothing"), runs),
+                    "http": median_ms(lambda: user.call("nothing", [None], {0: Path(photo)}), runs)}
     finally:
         demo.close()
 
