@@ -366,8 +366,9 @@ class Studio:
         for i, entry in enumerate(entries):
             progress(i / len(entries), desc=f"{i + 1}/{len(entries)}: {entry.label}")
             try:
-                result = self.registry.translator(entry)(rgb, strength=strength, hints=points)
-                if points is not None and not self.registry.translator(entry).model.kind.keeps_lightness:
+                translator = self.registry.translator(entry)
+                result = translator(rgb, strength=strength, hints=points)
+                if points is not None and not translator.follows_hints:
                     notes.append(f"{caption(entry)} takes no colour hints: coloured without them")
             except ModelError as e:
                 notes.append(f"{entry.label} skipped: {e}")

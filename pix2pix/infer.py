@@ -139,7 +139,7 @@ class Translator:
         RGBA layer the size of the image); a model that takes none says so in the notes."""
         rgb, notes, source = decode_image(image, self.max_side)
         planes = hint_planes(hints, source, rgb.shape[:2])  # checked first: bad hints are refused on any model
-        if planes is not None and not self.model.kind.keeps_lightness:
+        if planes is not None and not self.follows_hints:
             notes.append("this model takes no colour hints: they were not used")
         elif planes is not None and not self.model.takes_hints:
             notes.append("this model's network takes no colour hints: their colours were spread from where they were "
@@ -153,6 +153,12 @@ class Translator:
             lab = self.colorize_lab(x, planes)
             return Result(to_image(x), gray, with_strength(lab, strength), notes, lab)
         return Result(to_image(x), gray, to_image(self.colorize_rgb(x)), notes)
+
+    @property
+    def follows_hints(self) -> bool:
+        """Lab colorizers follow colour hints: their colours are spread after the network, whose own input takes them
+        too where it has hint channels (`follow_hints`). The others colour without them, and say so."""
+        return self.model.kind.keeps_lightness
 
     @property
     def can_snap(self) -> bool:

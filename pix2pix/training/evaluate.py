@@ -501,7 +501,7 @@ def hint_sweeps(loaded: dict[str | Path, Translator], rows: list[Row], images: l
     every model's colours are spread from them), with the scores without hints of the automatic model scored beside
     it (the first whose network takes none), which a hint model given no hints must keep. The automatic model is
     swept too only when it is the only Lab model."""
-    lab = [m for m, t in loaded.items() if t.model.kind.keeps_lightness]
+    lab = [m for m, t in loaded.items() if t.follows_hints]
     automatic = next((m for m in lab if not loaded[m].model.takes_hints), None)
     swept = [m for m in lab if m != automatic] or lab
     row = model_row(rows, automatic) if automatic is not None and automatic not in swept else None

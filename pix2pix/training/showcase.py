@@ -69,7 +69,7 @@ def stroke_layer(size: tuple[int, int], strokes: list = STROKES, radius: int = S
 
 def hint_rows(registry: Registry, photo: Path) -> list[tuple[str, list[Image.Image]]]:
     """The photo and the strokes on its gray, then each Lab colorizer (all follow hints): without them, with them."""
-    entries = [e for e in registry.colorizers() if registry.translator(e).model.kind.keeps_lightness]
+    entries = [e for e in registry.colorizers() if registry.translator(e).follows_hints]
     if not entries:
         raise ModelError(f"no colorizer in {registry.weights_dir} follows colour hints (the Lab colorizers do)")
     rgb = load_image(photo)[0]
