@@ -431,8 +431,9 @@ def test_each_shipped_recipe_is_read_by_its_command_and_names_its_model(recipe):
     command = maps if recipe.stem.startswith("maps-") else colorize
     args = command.parser().parse_args([f"@{recipe}"])  # a model made in stages has one recipe per stage: <model>.<stage>.args
     assert args.out == f"weights/{recipe.stem.split('.')[0]}" and (ROOT / args.out / "model.safetensors").is_file()
-    if recipe.stem in ("maps-map2aerial", "titian-rgb"):  # trained on a GPU, then given the resize decoder here
+    if recipe.stem in ("maps-map2aerial", "titian-rgb", "salvador-dali-lab"):  # given the resize decoder from themselves
         assert args.init == args.out and args.upsample == "resize"
-        return
-    assert args.photos or args.artists and args.init == "weights/photo-lab"
-    assert args.hints or recipe.stem == "photo-lab.1"  # every Lab colorizer takes hints; the first stage made the start
+    else:
+        assert args.photos or args.artists and args.init == "weights/photo-lab"
+    if command is colorize and args.space == "lab":  # every Lab colorizer takes hints; the first stage made the start
+        assert args.hints or recipe.stem == "photo-lab.1"
