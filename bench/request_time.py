@@ -77,8 +77,7 @@ class HttpUser:
 
     def __init__(self, url: str) -> None:
         self.api = url.rstrip("/") + "/gradio_api"
-        self.http = httpx.Client(timeout=60)
-        self.fetchers = [httpx.Client(timeout=60) for _ in range(6)]
+        self.http = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=6))  # shared by the fetching threads
         self.pool = ThreadPoolExecutor(6)
 
     def __enter__(self) -> HttpUser:
@@ -86,8 +85,7 @@ class HttpUser:
 
     def __exit__(self, *exc: object) -> None:
         self.pool.shutdown()
-        for client in (self.http, *self.fetchers):
-            client.close()
+        self.http.close()
 
     def call(self, endpoint: str, data: list, files: dict[int, Path] | None = None) -> list:
         """`endpoint` with `data`, where `files` maps input positions to local files to upload first; the outputs'
@@ -101,8 +99,7 @@ class HttpUser:
         if "event: complete" not in stream:
             raise RuntimeError(f"/{endpoint} failed: {stream[-500:]}")
         out = json.loads(stream.split("event: complete\ndata: ", 1)[1].splitlines()[0])
-        urls = output_urls(out)
-        list(self.pool.map(lambda i: self.fetchers[i].get(urls[i]).raise_for_status(), range(len(urls))))
+        list(self.pool.map(lambda url: self.http.get(url).raise_for_status(), output_urls(out)))
         return out
 
 
