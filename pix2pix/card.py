@@ -75,17 +75,27 @@ def tune_table(first: str, rows: list[tuple[Any, dict]]) -> str:
     return "\n".join(lines)
 
 
+def runs(info: dict[str, Any]) -> list[dict]:
+    """A model's training run and the runs it was fine-tuned from, the latest first."""
+    chain = []
+    while isinstance(info, dict):
+        chain.append(info)
+        info = info.get("fine_tuned_from")
+    return chain
+
+
 def lineage(start: dict) -> str:
     """The runs a model was fine-tuned from, the latest first, each with its data, schedule and recipe."""
     items = []
-    while isinstance(start, dict):
-        parts = [f"{start.get('date')}, {start.get('device')}", f"{start.get('data')} ({start.get('train_images')} images)",
-                 f"{start.get('schedule')}, {start.get('steps')} steps of {start.get('batch_size')}"]
-        item = f"{len(items) + 1}. **{start.get('model') or 'a training run'}**: {'; '.join(parts)}."
-        if start.get("recipe"):
-            item += f"\n   Recipe: {start['recipe']}"
+    for i, run in enumerate(runs(start), 1):
+        parts = [f"{run.get('date')}, {run.get('device')}", f"{run.get('data')} ({run.get('train_images')} images)",
+                 f"{run.get('schedule')}, {run.get('steps')} steps of {run.get('batch_size')}"]
+        if run.get("kept_epoch"):
+            parts.append(f"epoch {run['kept_epoch']} kept (the best on the tune paintings)")
+        item = f"{i}. **{run.get('model') or 'a training run'}**: {'; '.join(parts)}."
+        if run.get("recipe"):
+            item += f"\n   Recipe: {run['recipe']}"
         items.append(item)
-        start = start.get("fine_tuned_from")
     return "\n".join(items)
 
 
@@ -116,9 +126,8 @@ def model_card(config: dict[str, Any]) -> str:
     if config.get("palette_bias"):
         window = config.get("snap_window", 1)
         notes += f" Snapping uses a per-colour bias and a {window} px majority vote, both fitted on training maps."
-    started = info.get("fine_tuned_from") if isinstance(info.get("fine_tuned_from"), dict) else {}
-    if config.get("artist") == PHOTO_ARTIST or str(started.get("data", "")).startswith("photos"):
-        notes += (" Its photos (or those of the run it started from) come from four public GitHub repositories, the terms of"
+    if config.get("artist") == PHOTO_ARTIST or any(str(run.get("data", "")).startswith("photos") for run in runs(info)):
+        notes += (" Its photos (or those of the runs it started from) come from four public GitHub repositories, the terms of"
                   " their images mostly not stated: the project's README credits each.")
     lab = config.get("task") == "colorize" and config.get("space") == "lab"
     if lab and config.get("in_channels") == 4:
@@ -143,6 +152,9 @@ def model_card(config: dict[str, Any]) -> str:
                  "palette cross-entropy": info.get("lambda_palette")}
         losses = " + ".join(name for name, weight in terms.items() if weight)
         tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below, then the runs it started from)."
+        if info.get("hint_inputs_only"):
+            tuned = tuned[:-1] + (": only its first convolution's weights for the hint channels, the rest frozen, so"
+                                  " that without hints it colours exactly as the model it started from.")
     if info.get("kept_epoch"):
         tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on"
                   " the tune paintings (most colour targets met, then the closest palette; each epoch's scores below).")

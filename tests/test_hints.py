@@ -18,6 +18,7 @@ from pix2pix.training.config import ConfigError
 from pix2pix.training.setup import with_hint_channels
 from pix2pix.training.sweep import missed, sweep, sweep_table
 from pix2pix.training.trainer import Trainer, train
+from pix2pix.transfer import ColourTransfer
 from tests.test_train import tiny
 
 RED = "#e02020"
@@ -171,6 +172,37 @@ def test_hint_fine_tuning_widens_an_automatic_model_and_records_it(paintings, tm
         Trainer(tiny(paintings, tmp_path / "again", init=str(tmp_path / "hint"), **base))
     with pytest.raises(ConfigError, match="colour hints are for Lab colorizers"):
         Trainer(tiny(paintings, tmp_path / "rgb", hints=True, **{**base, "space": "rgb"}))
+
+
+def test_training_the_hint_inputs_alone_keeps_the_colours_without_hints_and_the_colour_transfer(paintings, tmp_path):
+    base = dict(task="colorize", space="lab", artists=["Claude Monet"], image_size=32, load_size=32, epochs=1, epochs_decay=0)
+    train(tiny(paintings, tmp_path / "auto", **base))
+    auto = load_generator(tmp_path / "auto")
+    rng = np.random.default_rng(0)
+    auto.set_colour_transfer(ColourTransfer.fit(rng.normal(0, 20, (500, 2)), rng.normal(5, 30, (500, 2))).to_config())
+    auto.save(tmp_path / "auto", train_info=auto.train_info | {"colour_transfer": {"strength": 1.0}})  # as fit_transfer
+    cfg = tiny(paintings, tmp_path / "hint", init=str(tmp_path / "auto"), hints=True, hint_inputs_only=True,
+               lambda_gan=0, lr=1e-2, **{**base, "epochs": 3})  # fmt: skip
+    train(cfg)
+    tuned = load_generator(tmp_path / "hint")
+    before, after = with_hint_channels(auto).state_dict(), tuned.state_dict()
+    moved = [k for k in before if not torch.equal(before[k], after[k])]
+    assert moved == ["down.0.0.weight"]  # BatchNorm statistics included: the network ran as the app runs it
+    assert torch.equal(before[moved[0]][:, :1], after[moved[0]][:, :1]) and after[moved[0]][:, 1:].abs().sum() > 0
+    assert tuned.colour_transfer == auto.colour_transfer and tuned.train_info["colour_transfer"] == {"strength": 1.0}
+    assert tuned.train_info["hint_inputs_only"] is True
+    assert "only its first convolution's weights for the hint channels" in (tmp_path / "hint" / "README.md").read_text()
+    photo = np.asarray(Image.open("tests/data/chelsea.png").convert("RGB"))
+    assert np.array_equal(np.asarray(Translator(tuned)(photo).generated), np.asarray(Translator(auto)(photo).generated))
+    answers = []
+    for model in (tuned, with_hint_channels(auto)):  # the network's own answer to the hints, before the spreading
+        translator = Translator(model)
+        translator.net = lambda x, net=translator.net: answers.append(net(x)) or answers[-1]
+        translator(photo, hints=[(100, 100, RED, 8)])
+    assert torch.equal(answers[0], answers[2]) and not torch.equal(answers[1], answers[3])
+    for wrong in (dict(lambda_gan=1.0), dict(hints=False), dict(init=None)):
+        with pytest.raises(ConfigError, match="--hint-inputs-only trains a hint model's hint weights"):
+            Trainer(cfg.__class__(**{**vars(cfg), "out": str(tmp_path / "no"), **wrong}))
 
 
 def test_the_sweep_scores_each_number_of_hints_and_says_which_targets_are_missed():

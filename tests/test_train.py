@@ -413,6 +413,7 @@ def test_an_out_folder_behind_a_file_is_refused_before_training(tmp_path):
         (["--artist", "Titian", "--min-scale", "2"], "between 0 and 1"),
         (["--artist", "Titian", "--photos"], "not allowed with argument"),
         (["--photos", "--keep-best", "--tune-percent", "10"], "needs --artist"),
+        (["--artist", "Titian", "--hint-inputs-only", "--keep-best", "--tune-percent", "10"], "leaves as they were"),
         ([], "one of the arguments --artist --photos is required"),
     ],
 )
@@ -433,6 +434,8 @@ def test_each_shipped_recipe_is_read_by_its_command_and_names_its_model(recipe):
     assert args.out == f"weights/{recipe.stem.split('.')[0]}" and (ROOT / args.out / "model.safetensors").is_file()
     if recipe.stem in ("maps-map2aerial", "titian-rgb", "salvador-dali-lab"):  # given the resize decoder from themselves
         assert args.init == args.out and args.upsample == "resize"
+    elif getattr(args, "hint_inputs_only", False):  # a later stage: the model's own hint weights trained alone
+        assert args.init == args.out and args.hints and args.lambda_gan == 0 and not args.keep_best
     else:
         assert args.photos or args.artists and args.init == "weights/photo-lab"
     if command is colorize and args.space == "lab":  # every Lab colorizer takes hints; the first stage made the start

@@ -5,6 +5,7 @@
     python -m train.colorize --photos --data ../photos --out weights/photo-lab   # natural colours, from any photo tree
     python -m train.colorize @train/recipes/claude-monet-lab.args      # a shipped model's recipe
     python -m train.colorize --artist Dali --tune-percent 10 --keep-best   # save the epoch that scores best on the tune paintings
+    python -m train.colorize @train/recipes/andy-warhol-lab.2.args    # a hint model's hint weights trained alone
 
 Paintings: the data folder holds images/<Artist_Name>_<n>.jpg (any depth below images/) and optionally artists.csv;
 a fixed 10% of each artist's paintings (chosen by file name) is held out for evaluation. Photos: every image below
@@ -26,7 +27,7 @@ from pix2pix.training.trainer import train
 
 
 def parser() -> argparse.ArgumentParser:
-    p = training_parser("python -m train.colorize", __doc__, ["space", "hints", "tune_percent", "min_scale"])
+    p = training_parser("python -m train.colorize", __doc__, ["space", "hints", "hint_inputs_only", "tune_percent", "min_scale"])
     who = p.add_mutually_exclusive_group(required=True)
     add_option(who, "artists")
     who.add_argument("--photos", action="store_true", help="train on every colour image below --data (any folder tree)")
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--keep-best judges on tune paintings: it needs --artist")
     if args.keep_best and not args.tune_percent:
         p.error("--keep-best needs --tune-percent: the epochs are judged on paintings kept out of training")
+    if args.keep_best and args.hint_inputs_only:
+        p.error("--keep-best judges the colours without hints, which --hint-inputs-only leaves as they were")
     artists = [] if args.photos else args.artists
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(artists or ["photo"]).lower()).strip("-")
     out = args.out or f"weights/{slug}-{args.space}"

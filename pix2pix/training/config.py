@@ -45,6 +45,10 @@ class TrainConfig:
     hints: bool = setting(False, "Lab: the model also takes colour hints (a*b* + mask beside L), simulated in training as "
                           "Zhang et al. (2017) do; with --init, an automatic model is widened with zero weights for them",
                           COLOUR)
+    hint_inputs_only: bool = setting(False, "with --init of a hint model: train only its first convolution's weights for "
+                                     "the hint channels, the rest frozen and run as the app runs it (L1 alone: "
+                                     "--lambda-gan 0), so that it colours exactly as before without hints and learns to "
+                                     "follow them better", COLOUR)
     tune_percent: int = setting(0, "keep P%% of the training images out of training, to compare candidate models on "
                                 "(pix2pix.training.evaluate --tune-percent P)", COLOUR, PERCENT, metavar="P")
     scale: float | None = setting(None, "maps: ground scale to record: training pixels per pixel of the 600 px tiles "

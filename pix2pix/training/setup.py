@@ -74,6 +74,16 @@ def with_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
     return wide.train(G.training)
 
 
+def hint_input_weights(G: Pix2PixGenerator) -> torch.nn.Parameter:
+    """Freeze a hint model but for its first convolution's weights, whose gradient is kept for the hint channels
+    alone: what it paints from L alone cannot change, only what it makes of the hints (`--hint-inputs-only`)."""
+    G.requires_grad_(False)
+    weight = G.down[0][0].weight
+    weight.requires_grad_(True)
+    weight.register_hook(lambda grad: torch.cat([torch.zeros_like(grad[:, :1]), grad[:, 1:]], 1))
+    return weight
+
+
 def resize_kernel(weight: torch.Tensor) -> torch.Tensor:
     """The 3x3 convolution (out, in, 3, 3) that, after a nearest x2 resize, comes closest (least squares, per
     channel pair) to a transposed convolution's 4x4 kernel (in, out, 4, 4): all of it but its checkerboard."""
@@ -122,7 +132,8 @@ def fine_tuned(cfg: TrainConfig, train: ImageSet, scale: float) -> Pix2PixGenera
         raise ConfigError(f"{have}; this run's data gives {scale:.4g} (adjust --load-size)")
     if not isinstance(G.kind, Maps):  # fine-tuned on other images, it serves their artist
         G.set_artist(", ".join(train.artists))
-        G.set_colour_transfer(None)  # fitted to the network before this run: `pix2pix.training.fit_transfer` fits anew
+        if not cfg.hint_inputs_only:  # its colours without hints stay, and with them the transfer fitted to them
+            G.set_colour_transfer(None)  # fitted to the network before this run: `pix2pix.training.fit_transfer` fits anew
     return G
 
 
@@ -152,6 +163,9 @@ def check_config(cfg: TrainConfig) -> None:
         raise ConfigError(f"--load-size {cfg.load_size} must be at least --image-size {cfg.image_size}: crops are cut from them")
     if not cfg.init and cfg.image_size % 2**cfg.depth:
         raise ConfigError(f"--image-size {cfg.image_size} must be a multiple of 2**depth = {2**cfg.depth} (--depth {cfg.depth})")
+    if cfg.hint_inputs_only and not (cfg.init and cfg.hints and cfg.lambda_gan == 0):
+        raise ConfigError("--hint-inputs-only trains a hint model's hint weights with L1 alone: it needs --init, --hints "
+                          "and --lambda-gan 0")
     if not 0 <= cfg.min_scale <= 1:
         raise ConfigError(f"--min-scale must be between 0 and 1, got {cfg.min_scale:g}")
     if cfg.min_scale and isinstance(run_kind(cfg), Maps):

@@ -33,7 +33,7 @@ from .data import MIN_CHROMA, ImageSet, augment, center_crop
 from ..hub import Judge, Pix2PixGenerator, PushError
 from ..infer import bf16_supported
 from .losses import palette_loss
-from .setup import build_generator, check_config, load_datasets, lr_factor, pick_device
+from .setup import build_generator, check_config, hint_input_weights, load_datasets, lr_factor, pick_device
 from .snap import calibrate_snap
 
 RAW = "last"  # with --ema: the run's last (not averaged) generator is saved here, inside OUT/train
@@ -120,7 +120,7 @@ class Trainer:
             self.critic.net.to(memory_format=torch.channels_last)
         # the averaged generator (when asked) is the one evaluated, sampled and saved; G keeps training
         self.G_ema: Pix2PixGenerator | None = copy.deepcopy(self.G).requires_grad_(False) if cfg.ema > 0 else None
-        self.opt_G = adam(self.G.parameters())
+        self.opt_G = adam([hint_input_weights(self.G)] if cfg.hint_inputs_only else self.G.parameters())
         optimizers = (self.opt_G, self.critic.opt) if cfg.lambda_gan > 0 else (self.opt_G,)  # no GAN term: D never steps
         self.sched = [torch.optim.lr_scheduler.LambdaLR(o, lambda e: lr_factor(e, cfg)) for o in optimizers]
         self.G_run: nn.Module = DDP(self.G, **ddp) if ddp is not None else self.G
@@ -179,6 +179,12 @@ class Trainer:
 
     # --- epochs -------------------------------------------------------------------------------------
 
+    def train_mode(self) -> None:
+        """Dropout and batch statistics on, but for a run that trains hint weights alone: its frozen network runs as
+        the app runs it, so that its colours without hints stay exactly as they were."""
+        self.G.train(not self.cfg.hint_inputs_only)
+        self.critic.net.train()
+
     def epoch_batches(self) -> list[torch.Tensor]:
         """This rank's batches of indices for one epoch (full batches only: static shapes suit compile)."""
         n, bs = len(self.images), self.cfg.batch_size
@@ -189,7 +195,7 @@ class Trainer:
 
     def run_epoch(self) -> dict[str, float]:
         """One pass over the training set; the mean of each loss term (one sync with the device, at the end)."""
-        self.G.train(), self.critic.net.train()
+        self.train_mode()
         batches, sums = self.epoch_batches(), {}
         bar = tqdm(batches, desc=f"epoch {self.epoch + 1}/{self.cfg.total_epochs}", disable=self.rank != 0, leave=False)
         for idx in bar:
@@ -276,6 +282,7 @@ class Trainer:
             + (planned if (cfg.epochs, cfg.epochs_decay) != self.planned else ""),
             "batch_size": cfg.batch_size * self.world,
             **({"fine_tuned_from": self.fine_tuned_from()} if cfg.init else {}),
+            **self.kept_transfer(),
             **({"kept_epoch": self.best["epoch"], "judged": self.judged} if self.best is not None else {}),
             "colorless_left_out": self.colorless,
             "steps": self.step,
@@ -288,6 +295,11 @@ class Trainer:
             "date": dt.date.today().isoformat(),
         }
         return facts | changed(cfg, skip=NOT_RECORDED)
+
+    def kept_transfer(self) -> dict:
+        """How the colour transfer a run keeps was fitted (`--hint-inputs-only` keeps the starting model's)."""
+        fitted = self.G.train_info.get("colour_transfer") if self.cfg.hint_inputs_only else None
+        return {"colour_transfer": fitted} if fitted else {}
 
     def data_name(self) -> str:
         """The data in words: the folder's name and the artists of a colorizer, the folder of maps."""
@@ -328,7 +340,7 @@ class Trainer:
     def save_samples(self, n: int = 4) -> None:
         rows = self.generate(self.val_or_train().images[:n])
         save_grid(list(rows), self.run_dir / f"samples_epoch{self.epoch:03d}.png")
-        self.G.train()
+        self.train_mode()
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
