@@ -19,7 +19,7 @@ from pix2pix.training.setup import with_hint_channels
 from pix2pix.training.sweep import missed, sweep, sweep_table
 from pix2pix.training.trainer import Trainer, train
 from pix2pix.transfer import ColourTransfer
-from tests.test_train import tiny
+from tests.test_train import crash_after_epoch, tiny
 
 RED = "#e02020"
 
@@ -203,6 +203,21 @@ def test_training_the_hint_inputs_alone_keeps_the_colours_without_hints_and_the_
     for wrong in (dict(lambda_gan=1.0), dict(hints=False), dict(init=None)):
         with pytest.raises(ConfigError, match="--hint-inputs-only trains a hint model's hint weights"):
             Trainer(cfg.__class__(**{**vars(cfg), "out": str(tmp_path / "no"), **wrong}))
+
+
+def test_a_run_training_the_hint_inputs_alone_resumes_to_the_same_weights(paintings, tmp_path, monkeypatch):
+    base = dict(task="colorize", space="lab", artists=["Claude Monet"], image_size=32, load_size=32)
+    train(tiny(paintings, tmp_path / "auto", epochs=1, epochs_decay=0, **base))
+    cfg = dict(init=str(tmp_path / "auto"), hints=True, hint_inputs_only=True, lambda_gan=0, lr=1e-2, epochs=2,
+               epochs_decay=1, **base)  # fmt: skip
+    straight = train(tiny(paintings, tmp_path / "a", **cfg))
+    crash_after_epoch(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny(paintings, tmp_path / "b", **cfg))
+    monkeypatch.undo()
+    resumed = train(tiny(paintings, tmp_path / "b", resume=True, **cfg))
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), k
 
 
 def test_the_sweep_scores_each_number_of_hints_and_says_which_targets_are_missed():
