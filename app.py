@@ -43,7 +43,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from pix2pix.card import PHOTO_ARTIST, artist_label, short_name
+from pix2pix.card import PHOTO_ARTIST, artist_label, runs, short_name
 from pix2pix.errors import UserError
 from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled
 from pix2pix.hub import ModelError
@@ -412,13 +412,11 @@ class Studio:
                 schedule = info.get("schedule") or f"{info.get('epochs')} epochs"
                 facts = (f"{info.get('train_images')} images, {schedule}{kept}, batch {info.get('batch_size')}, "
                          f"{info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
-                start = info.get("fine_tuned_from")
-                while isinstance(start, dict):  # each earlier run a fine-tuning run started from, and its data where it differs
+                for start in runs(info)[1:]:  # each earlier run a fine-tuning run started from, and its data where it differs
                     other = start.get("data", info.get("data")) != info.get("data")
                     data = f" ({start['data']}, {start.get('train_images')} images)" if other else ""
                     facts += (f", fine-tuned from a run{data} of {start.get('schedule')}, batch {start.get('batch_size')},"
                               f" on {start.get('device')}")  # fmt: skip
-                    start = start.get("fine_tuned_from")
                 if held:
                     scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))
                     scores = scores.replace("*", "\\*")
