@@ -11,9 +11,11 @@ PIX2PIX_WEIGHTS) and from Hub repos listed in PIX2PIX_HUB_MODELS (comma-separate
 from __future__ import annotations
 
 import argparse
+import base64
 import ctypes
 import errno
 import hashlib
+import io
 import json
 import logging
 import os
@@ -45,7 +47,7 @@ from PIL import Image
 
 from pix2pix.card import PHOTO_ARTIST, artist_label, runs, short_name
 from pix2pix.errors import UserError
-from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled
+from pix2pix.hints import MAX_HINTS, MAX_RADIUS, Hints, HintError, hex_to_rgb, rescaled
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
 from pix2pix.infer import with_strength
@@ -55,6 +57,7 @@ from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
 log = logging.getLogger("pix2pix.app")
 
 EXAMPLES = Path(__file__).with_name("examples")
+STATIC = Path(__file__).with_name("static")  # the hint brush's script and style
 DIRECTIONS = {"aerial photo -> map": "AtoB", "map -> aerial photo": "BtoA"}
 SPACES = {"Lab (predicts a*b*, keeps your lightness)": "lab", "RGB (predicts all three channels)": "rgb"}
 NO_MODELS = f"""**No trained models found** in `{{weights}}`.
@@ -66,6 +69,7 @@ MAX_UPLOAD = os.environ.get("PIX2PIX_MAX_UPLOAD", "50mb")
 UPLOAD_HEIGHT = 320  # px: the upload keeps its size whatever is dropped in it (a 1x1 image would shrink it to a strip)
 SHOWN_QUALITY = 90  # the panels, slider and gallery are JPEG files of their own (`shown_as_files`): about 30x faster to
 # encode than WebP and a tenth of PNG's time (bench/request_time.py); the lossless result is the PNG download
+SHOWN_FILE = "pix2pix-shown-file"  # an image's viewing file, noted in its `info` (with its id), so it is written once
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 300, 900  # every 5 min, delete uploads and results older than 15 min
 
 
@@ -89,8 +93,13 @@ def _save_png(image: Image.Image, stem: str) -> str:
 
 
 def _save_shown(image: Image.Image) -> str:
-    """An output image for viewing, as a JPEG file of its own (`shown_as_files`)."""
-    return _result_file("shown", ".jpg", lambda f: image.save(f, format="JPEG", quality=SHOWN_QUALITY))
+    """An output image for viewing, as a JPEG file of its own (`shown_as_files`), written once however many panels
+    show it: the slider shows the grayscale and generated panels' own files, so the page fetches each image once."""
+    owner, path = image.info.get(SHOWN_FILE, (None, None))
+    if owner != id(image) or not os.path.exists(path):  # not this very image's (a copy carries its `info` along)
+        path = _result_file("shown", ".jpg", lambda f: image.save(f, format="JPEG", quality=SHOWN_QUALITY))
+        image.info[SHOWN_FILE] = (id(image), path)
+    return path
 
 
 def _as_files(value: Any) -> Any:
@@ -197,31 +206,41 @@ def hint_list(text: str | None) -> list | None:
     return value or None
 
 
-def stroke_layer(strokes: dict | None) -> np.ndarray | None:
-    """The brush's strokes as one RGBA layer (None where nothing is painted); the photo under them is not a hint."""
-    layers = [np.asarray(layer) for layer in (strokes or {}).get("layers") or [] if layer is not None]
-    layers = [layer for layer in layers if layer.ndim == 3 and layer.shape[2] == 4 and (layer[..., 3] >= 128).any()]
-    if not layers:
+MAX_STROKE_POINTS = 20_000  # far more than hands paint: a longer list is a mistake (or an attack), refused
+BRUSH_SIDE = 1024  # px: the brush shows the photo at most this large; its strokes come back in the photo's own pixels
+
+
+def stroke_layer(strokes: str | None, source: tuple[int, int], size: tuple[int, int]) -> np.ndarray | None:
+    """The brush's strokes (its value, JSON: a list of {"c": "#rrggbb", "r": radius, "p": [[x, y], ...]} in the pixels
+    of the `source` (h, w) image) drawn into one RGBA layer of `size` (h, w), as painted hints are read
+    (`pix2pix.hints.layer_points`); None where nothing is painted."""
+    if strokes is None or not str(strokes).strip():
         return None
-    out = np.zeros_like(layers[0])
-    for layer in (layer for layer in layers if layer.shape == out.shape):  # the brush paints every layer at one size
-        painted = layer[..., 3] >= 128
-        out[painted] = layer[painted]
-    return out
+    (h0, w0), (h, w) = source, size
+    layer, total = np.zeros((h, w, 4), np.uint8), 0
+    try:
+        for stroke in json.loads(strokes):
+            colour = (*hex_to_rgb(stroke["c"]), 255)
+            radius = max(1, round(min(float(stroke["r"]), MAX_RADIUS) * min(h / h0, w / w0)))
+            points = np.asarray(stroke["p"], dtype=np.float64).reshape(-1, 2)
+            total += len(points)
+            if total > MAX_STROKE_POINTS or not np.isfinite(points).all():
+                raise ValueError(f"more than {MAX_STROKE_POINTS} points, or a point that is not a number")
+            pixels = np.round(np.clip(points * (w / w0, h / h0), -radius, max(h, w) + radius)).astype(np.int32)
+            if len(pixels) == 1:
+                cv2.circle(layer, tuple(int(v) for v in pixels[0]), radius, colour, thickness=-1)
+            else:
+                cv2.polylines(layer, [pixels], isClosed=False, color=colour, thickness=2 * radius + 1)
+    except (TypeError, KeyError, ValueError) as e:  # json's, a bad colour's (HintError) and NumPy's errors alike
+        raise refused(f"the brush's strokes could not be read ({e}): clear the hints and paint again") from None
+    return layer if (layer[..., 3] > 0).any() else None
 
 
-def hints_key(hints: str | None, strokes: dict | None) -> str:
-    """A short digest of the hints as given (a JSON list or the brush's strokes), so that a cached colorization is
-    reused only with the same hints."""
-    return digest_of(hint_list(hints), stroke_layer(strokes))
-
-
-def digest_of(points: list | None, layer: np.ndarray | None) -> str:
-    """`hints_key` of hints already read: the list's JSON or the layer's bytes ("" for none)."""
-    if points is None and layer is None:
-        return ""
-    data = layer.tobytes() if layer is not None else json.dumps(points).encode()
-    return hashlib.sha1(data).hexdigest()[:16]
+def hints_key(hints: str | None, strokes: str | None) -> str:
+    """A short digest of the hints as given (the API's JSON list, the brush's strokes), so that a cached colorization
+    is reused only with the same hints ("" for none)."""
+    given = [str(text).strip() for text in (hints, strokes)]
+    return hashlib.sha1("\n".join(given).encode()).hexdigest()[:16] if any(given) else ""
 
 
 class LabCache:
@@ -258,23 +277,23 @@ class Studio:
 
     @staticmethod
     def _decoded(image, hints: str | None = None,
-                 strokes: dict | None = None) -> tuple[np.ndarray, list[str], Hints, str]:  # fmt: skip
+                 strokes: str | None = None) -> tuple[np.ndarray, list[str], Hints, str]:  # fmt: skip
         """The upright image (decoded once, for one model or all), what changed in decoding, the user's hints (a JSON
-        list or the brush's strokes, not both) in its pixels, and their `hints_key` (the hints read once: a brush
-        canvas of many megapixels costs tens of ms to read)."""
+        list or the brush's strokes, not both) in its pixels, and their `hints_key`."""
         if image is None:
             raise refused("Please upload an image first.")
-        points, layer = hint_list(hints), stroke_layer(strokes)
-        if points is not None and layer is not None:
+        points = hint_list(hints)
+        if points is not None and strokes and str(strokes).strip():
             raise refused("Give colour hints either as brush strokes or as a list, not both.")
         try:
             rgb, notes, source = decode_image(image)
-            return rgb, notes, rescaled(points if points is not None else layer, source, rgb.shape[:2]), digest_of(points, layer)
+            given = points if points is not None else stroke_layer(strokes, source, rgb.shape[:2])
+            return rgb, notes, rescaled(given, source, rgb.shape[:2]), hints_key(hints, strokes)
         except (ImageError, HintError) as e:
             raise refused(str(e)) from None
 
     def _run(self, entry: ModelEntry | None, image: str | Image.Image | None, what: str, progress: gr.Progress,
-             hints: str | None = None, strokes: dict | None = None, **options):  # fmt: skip
+             hints: str | None = None, strokes: str | None = None, **options):  # fmt: skip
         rgb, decoding, points, key = self._decoded(image, hints, strokes)
         if entry is None:
             raise refused(f"No model for {what} is installed. See the About tab for how to train or download one.")
@@ -322,7 +341,7 @@ class Studio:
         return gr.update(choices=choices, value=value)
 
     def colorize(self, image, artist: str, space: str, strength: float = 1.0, hints: str | None = None,
-                 strokes: dict | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
+                 strokes: str | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
         """Colorize `image` in the style of `artist`, taking the colours of `hints` (JSON list) or the brush's `strokes`
         where the model takes hints: original, grayscale, generated, (grayscale, generated) for the slider, PNG file,
         message. Lab predictions are kept (bounded) so a new colour strength needs no network run."""
@@ -338,7 +357,7 @@ class Studio:
                 _save_png(result.generated, "colorized"), self._message(entry, result.generated, notes))  # fmt: skip
 
     def recolor(self, image, artist: str, space: str, strength: float = 1.0, hints: str | None = None,
-                strokes: dict | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
+                strokes: str | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
         """`colorize` at another colour strength: generated, slider pair, PNG, message. When this image was just
         colorized by this Lab model with these hints only the colour conversion runs again (no network); otherwise it
         runs afresh."""
@@ -353,7 +372,7 @@ class Studio:
         message = self._message(entry, generated, [f"colour strength {strength:g}: re-coloured without running the model again"])
         return generated, (gray, generated), _save_png(generated, "colorized"), message
 
-    def compare(self, image, strength: float = 1.0, hints: str | None = None, strokes: dict | None = None,
+    def compare(self, image, strength: float = 1.0, hints: str | None = None, strokes: str | None = None,
                 progress: gr.Progress = gr.Progress()):  # fmt: skip
         """`image` through every installed colorizer (with the same hints): a gallery of (image, caption), original and
         grayscale first."""
@@ -477,23 +496,47 @@ def caption(entry: ModelEntry) -> str:
     return short_name(entry.config) + ("" if entry.trained else " [untrained]")
 
 
-def canvas(image: str | None) -> dict | None:
-    """The hint brush's canvas: the photo in gray, as the models see it, and no strokes yet (None for no photo, or one
-    that cannot be read: Colorize says why)."""
+def brush_photo(image: str | None) -> tuple[str, tuple[int, int], tuple[int, int]] | None:
+    """The photo in gray, as the models see it, for the brush to paint over: a JPEG data URL at most `BRUSH_SIDE` px,
+    its own (h, w) and the photo's (h, w); None for no photo, or one that cannot be read (Colorize says why)."""
     try:
-        rgb = decode_image(image)[0] if image is not None else None
+        decoded = decode_image(image) if image is not None else None
     except ImageError:
         return None
-    if rgb is None:
+    if decoded is None:
         return None
-    gray = Image.fromarray(rgb).convert("L").convert("RGB")
-    return {"background": gray, "layers": [], "composite": gray}
+    gray = Image.fromarray(decoded[0]).convert("L")
+    gray.thumbnail((BRUSH_SIDE, BRUSH_SIDE))
+    data = io.BytesIO()
+    gray.save(data, format="JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(data.getvalue()).decode(), (gray.height, gray.width), decoded[2]
 
 
-def hint_brush(image: str | None) -> tuple[dict | None, dict]:
-    """The brush's canvas for a new photo, and whether the brush is shown: only over a photo it can paint on."""
-    value = canvas(image)
-    return value, gr.update(visible=value is not None)
+def hint_brush(image: str | None) -> tuple[dict, dict]:
+    """The brush for a new photo, with no strokes, and whether it is shown: only over a photo it can paint on."""
+    shown = brush_photo(image)
+    url, (ch, cw), (h, w) = shown or ("", (1, 1), (1, 1))
+    return gr.update(value="", photo=url, width=w, height=h, cw=cw, ch=ch), gr.update(visible=shown is not None)
+
+
+def brush_component() -> gr.HTML:
+    """The hint brush: colour swatches, three sizes, undo and clear over a canvas on the photo in gray
+    (static/hint_brush.js). Its value is the strokes as JSON (`stroke_layer` reads them)."""
+    default = {c: " hb-default" if c == HINT_COLOURS[5] else "" for c in HINT_COLOURS}  # a clear blue
+    swatches = "".join(f'<button type="button" class="hb-colour{default[c]}" data-colour="{c}" style="background:{c}" '
+                       f'title="{c}" aria-label="brush colour {c}"></button>' for c in HINT_COLOURS)  # fmt: skip
+    sizes = "".join(f'<button type="button" class="hb-size" data-size="{i}">{s}</button>' for i, s in enumerate("SML"))
+    tools = (f'{swatches}<span class="hb-gap"></span>{sizes}<span class="hb-gap"></span>'
+             '<button type="button" class="hb-undo" aria-label="Undo the last stroke">Undo</button>'
+             '<button type="button" class="hb-clear" id="clear-hints">Clear hints</button>')
+    stage = ('<div class="hb-stage" style="aspect-ratio: ${width} / ${height}">'
+             '<img class="hb-photo" src="${photo}" alt="the photo in gray" draggable="false">'
+             '<canvas class="hb-ink" width="${cw}" height="${ch}"></canvas></div>')  # filled from the props below
+    label = '<div class="hb-label">Colour hints (optional): paint where you want a colour</div>'
+    template = f'{label}<div class="hb-tools">{tools}</div>{stage}'
+    return gr.HTML("", html_template=template, css_template=(STATIC / "hint_brush.css").read_text(),
+                   js_on_load=(STATIC / "hint_brush.js").read_text(), elem_id="colorize-hints", label="strokes",
+                   photo="", width=1, height=1, cw=1, ch=1)  # fmt: skip
 
 
 def snap_option(direction: str) -> dict:
@@ -528,14 +571,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                                                    height=UPLOAD_HEIGHT))
                         gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
                         with gr.Column(visible=False) as c_hint_box:  # shown with a photo: an empty canvas puzzles
-                            c_strokes = gr.ImageEditor(
-                                type="numpy", image_mode="RGBA", sources=[], transforms=[], layers=False,
-                                elem_id="colorize-hints",
-                                label="Colour hints (optional): paint where you want a colour",
-                                brush=gr.Brush(colors=HINT_COLOURS, default_color=HINT_COLOURS[5], default_size=12),
-                                eraser=gr.Eraser(default_size=16), buttons=[],
-                            )  # fmt: skip
-                            c_clear = gr.Button("Clear hints", size="sm", elem_id="clear-hints")
+                            c_strokes = brush_component()
                             gr.Markdown("A few strokes are enough: the colorizer spreads each colour over the object under "
                                         "it and keeps your photo's lightness. Colorize and Compare all models use them.")
                         c_hints = gr.Textbox(visible=False, label="hints", info=HINTS_HELP)  # for the API: the same as JSON
@@ -572,9 +608,8 @@ def build_app(registry: Registry) -> gr.Blocks:
                                  trigger_mode="always_last", show_progress_on=c_gen)  # a typed value (and Enter) too
                 c_all.click(studio.compare, [c_in, c_strength, c_hints, c_strokes], [c_gallery, c_msg], api_name="compare_all",
                             show_progress_on=c_gallery)
-                # a new photo shows the brush on it (no photo: no brush); Clear starts the brush afresh
+                # a new photo shows the brush on it (no photo: no brush)
                 c_in.change(hint_brush, c_in, [c_strokes, c_hint_box], api_visibility="private")
-                c_clear.click(canvas, c_in, c_strokes, api_visibility="private")
                 c_artist.change(studio.space_menu, [c_artist, c_space], c_space, api_visibility="private")
             with gr.Tab("Maps"):
                 with gr.Row():

@@ -5,7 +5,8 @@ inside it, and the handler's steps measured in this process.
 
 The app is started on a free loopback port with the shipped weights and warmed up; then --runs requests go through
 it one at a time by two clients: over plain HTTP as the page makes them (the upload, the call and its event stream,
-the outputs fetched in parallel) and through `gradio_client` as a script does. The same photo then goes through each
+the images shown fetched in parallel) and through `gradio_client` as a script does; and where chromium is installed,
+in the page itself, with and without a hint stroke (the default model, natural colours). The same photo then goes through each
 step in this process: decoding, the Translator, the handler (`Studio.colorize`: decoding, the Translator, the PNG
 download), and encoding its outputs for viewing as the components do. Medians, in ms; the target is end to end over
 HTTP at most 3x the Translator's time. The last rows time a Gradio endpoint that does nothing with an image upload
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -54,13 +56,17 @@ def in_process(photo: str, artist: str, runs: int) -> dict[str, float]:
     out = studio.colorize(photo, artist, "lab", progress=lambda *a, **k: None)
     shown = app.shown_as_files(gr.Image(type="pil"))
     slider = app.shown_as_files(gr.ImageSlider(type="pil"))
+    def encode() -> None:  # each image afresh: a request's images are new ones
+        for image in (*out[:3], *out[3]):
+            image.info.pop(app.SHOWN_FILE, None)
+        [shown.postprocess(im) for im in out[:3]], slider.postprocess(out[3])
+
     return {
         "decode the upload": median_ms(lambda: decode_image(photo), runs),
         "Translator (the network and its colour conversions)": median_ms(lambda: translator(photo), runs),
         "handler (decode + Translator + PNG download)": median_ms(
             lambda: studio.colorize(photo, artist, "lab", progress=lambda *a, **k: None), runs),
-        "encode the outputs for viewing (3 panels + slider)": median_ms(
-            lambda: ([shown.postprocess(im) for im in out[:3]], slider.postprocess(out[3])), runs),
+        "encode the outputs for viewing (3 panels + slider, 3 files)": median_ms(encode, runs),
     }
 
 
@@ -87,9 +93,10 @@ class HttpUser:
         self.pool.shutdown()
         self.http.close()
 
-    def call(self, endpoint: str, data: list, files: dict[int, Path] | None = None) -> list:
-        """`endpoint` with `data`, where `files` maps input positions to local files to upload first; the outputs'
-        files are downloaded. Returns the output data."""
+    def call(self, endpoint: str, data: list, files: dict[int, Path] | None = None, shown: int | None = None) -> list:
+        """`endpoint` with `data`, where `files` maps input positions to local files to upload first; the files of the
+        first `shown` outputs (all by default) are fetched as a page shows them: each URL once, not the download
+        buttons' files, which a browser fetches only when clicked. Returns the output data."""
         data = list(data)
         for i, path in (files or {}).items():
             [uploaded] = self.http.post(f"{self.api}/upload", files=[("files", (path.name, path.read_bytes()))]).json()
@@ -99,26 +106,71 @@ class HttpUser:
         if "event: complete" not in stream:
             raise RuntimeError(f"/{endpoint} failed: {stream[-500:]}")
         out = json.loads(stream.split("event: complete\ndata: ", 1)[1].splitlines()[0])
-        list(self.pool.map(lambda url: self.http.get(url).raise_for_status(), output_urls(out)))
+        urls = dict.fromkeys(output_urls(out[:shown]))  # each once, in order
+        list(self.pool.map(lambda url: self.http.get(url).raise_for_status(), urls))
         return out
 
 
 def end_to_end(photo: str, artist: str, runs: int) -> dict[str, float]:
-    """The request through the running app: by `gradio_client` as a script calls it, and over HTTP as the page does."""
+    """The request through the running app: by `gradio_client` as a script calls it, over HTTP as the page does, and
+    in the page itself where chromium is installed."""
     with tempfile.TemporaryDirectory() as tmp:
         srv = start_server(Path(tmp), ROOT / "weights")
         try:
             client = Client(srv.url, verbose=False, download_files=str(Path(tmp) / "downloads"))
             with HttpUser(srv.url) as user:
-                return {
+                times = {
                     "gradio_client": median_ms(lambda: client.predict(handle_file(photo), artist, "lab", 1.0,
                                                                       api_name="/colorize"), runs),
                     "http": median_ms(lambda: user.call("colorize", [None, artist, "lab", 1.0, None, None],
-                                                        {0: Path(photo)}), runs),
+                                                        {0: Path(photo)}, shown=4), runs),  # the panels and slider
                 }
+            return {**times, **(in_browser(srv.url, photo, runs) if artist == "photos" else {})}
         finally:
             srv.proc.terminate()
             srv.proc.wait(timeout=60)
+
+
+SHOWN = """before => {  // the generated panel holds a new image, and it and the slider's two are decoded and shown
+  const shown = img => img && img.complete && img.naturalWidth > 0;
+  const generated = document.querySelector('#colorize-generated img');
+  const slider = [...document.querySelectorAll('#colorize-slider img')];
+  return generated && generated.src !== before && shown(generated) && slider.length == 2 && slider.every(shown);
+}"""
+
+
+def in_browser(url: str, photo: str, runs: int) -> dict[str, float]:
+    """A user's wait in chromium (headless, as the browser test drives it): from clicking Colorize, the photo already
+    uploaded, until the results are shown; then again after painting one hint stroke. Empty without chromium."""
+    chromium = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {}
+    if chromium is None:
+        return {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(url, wait_until="networkidle", timeout=60_000)
+        page.locator("#colorize-input input[type=file]").set_input_files(photo)
+        page.locator("#colorize-hints canvas").wait_for(timeout=30_000)
+
+        def colorize() -> None:
+            before = page.locator("#colorize-generated img").get_attribute("src") if page.locator(
+                "#colorize-generated img").count() else ""
+            page.locator("#colorize-button").click()
+            page.wait_for_function(SHOWN, arg=before, timeout=60_000, polling=5)
+
+        times = {"browser": median_ms(colorize, runs)}
+        box = page.locator("#colorize-hints canvas").bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2, steps=20)
+        page.mouse.up()
+        times["browser, one stroke"] = median_ms(colorize, runs)
+        browser.close()
+    return times
 
 
 def floor(photo: str, runs: int) -> dict[str, float]:
@@ -160,6 +212,8 @@ def main() -> None:
             ("end to end over HTTP as the page makes it (upload, call and event stream, outputs fetched in parallel)",
              total["http"]),
             ("end to end through gradio_client (upload, queue, outputs, downloads)", total["gradio_client"]),
+            *((f"in chromium{how}: Colorize clicked, the photo uploaded before, until the results are shown",
+               total[f"browser{how}"]) for how in ("", ", one stroke") if f"browser{how}" in total),
             ("a Gradio endpoint doing nothing with the same upload, over HTTP as the page", nothing["http"]),
             ("the same through gradio_client (it polls for each message every 50 ms)", nothing["gradio_client"])]
     for name, ms in rows:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import os
 import socket
 import subprocess
@@ -81,16 +84,9 @@ def test_colour_hints_from_a_list_or_the_brush_reach_the_model_and_key_the_cache
     points = '[[200, 150, "#e02020", 20], [60, 40, "#3b8fe0"]]'
     hinted = np.asarray(studio.colorize(image, "Claude Monet", "lab", 1.0, points, progress=noprogress)[2], dtype=int)
     assert np.abs(hinted - plain).max() > 0  # the (random) hint weights see them
-    layer = np.zeros((300, 451, 4), np.uint8)
-    layer[140:160, 180:220] = (224, 32, 32, 255)
-    strokes = {"background": None, "layers": [layer], "composite": None}
+    strokes = '[{"c": "#e02020", "r": 10, "p": [[180, 150], [220, 150]]}]'  # the brush's value: a red stroke
     painted = np.asarray(studio.colorize(image, "Claude Monet", "lab", 1.0, "", strokes, progress=noprogress)[2], dtype=int)
     assert np.abs(painted - plain).max() > 0
-    reads, read = [], app.stroke_layer
-    with monkeypatch.context() as m:  # a brush canvas of many megapixels is read once per request, not again for the cache
-        m.setattr(app, "stroke_layer", lambda given: reads.append(1) or read(given))
-        studio.colorize(image, "Claude Monet", "lab", 1.0, "", strokes, progress=noprogress)
-    assert len(reads) == 1
     translator = studio.registry.translator(studio.registry.find_colorizer("Claude Monet", "lab"))
     with monkeypatch.context() as m:  # the same hints: re-coloured from the cache
         m.setattr(translator, "net", lambda x: pytest.fail("the network ran again"))
@@ -104,19 +100,37 @@ def test_colour_hints_from_a_list_or_the_brush_reach_the_model_and_key_the_cache
     for hints, strokes_given, message in [("[[1, 2", None, "hints must be JSON"), ('{"x": 1}', None, "must be a JSON list"),
                                           ('[[451, 10, "#ff0000"]]', None, "outside the 451x300 image"),
                                           ('[[1, 1, "teal"]]', None, "'#rrggbb'"),
-                                          (points, strokes, "either as brush strokes or as a list")]:  # fmt: skip
+                                          (points, strokes, "either as brush strokes or as a list"),
+                                          ("", '[{"c": "teal", "r": 3, "p": [[1, 1]]}]', "strokes could not be read"),
+                                          ("", '[{"c": "#e02020", "r": 3, "p": [[NaN, 1]]}]', "not a number"),
+                                          ("", '{"c": 1', "strokes could not be read")]:  # fmt: skip
         with pytest.raises(gr.Error, match=message):
             studio.colorize(image, "Claude Monet", "lab", 1.0, hints, strokes_given, progress=noprogress)
 
 
 def test_the_hint_brush_starts_on_the_photo_in_gray():
-    value = app.canvas("tests/data/chelsea.png")
-    g = np.asarray(value["background"])
-    assert g.shape == (300, 451, 3) and (g[..., 0] == g[..., 2]).all() and value["layers"] == []
-    assert app.canvas(None) is None and app.canvas("tests/data/CREDITS.md") is None  # not an image: Colorize says why
-    assert app.hint_brush("tests/data/chelsea.png")[1]["visible"] is True  # the brush shows over a photo only
-    assert app.hint_brush(None)[1]["visible"] is False and app.hint_brush("tests/data/CREDITS.md")[1]["visible"] is False
-    assert app.stroke_layer({"layers": [np.zeros((4, 4, 4), np.uint8)]}) is None  # nothing painted: no hints
+    update, box = app.hint_brush("tests/data/chelsea.png")
+    assert box["visible"] is True and update["value"] == ""  # shown over a photo, with no strokes yet
+    assert (update["width"], update["height"], update["cw"], update["ch"]) == (451, 300, 451, 300)
+    shown = np.asarray(Image.open(io.BytesIO(base64.b64decode(update["photo"].split(",", 1)[1]))))
+    assert shown.shape == (300, 451)  # in gray, as the models see it
+    for nothing in (None, "tests/data/CREDITS.md"):  # no photo, or not an image (Colorize says why): no brush
+        assert app.hint_brush(nothing)[1]["visible"] is False
+    big = Image.new("RGB", (3000, 1500))
+    update = app.hint_brush(big)[0]  # shown at most BRUSH_SIDE px; the strokes come back in the photo's pixels
+    assert (update["width"], update["height"], update["cw"], update["ch"]) == (3000, 1500, app.BRUSH_SIDE, app.BRUSH_SIDE // 2)
+
+
+def test_the_brush_strokes_become_a_layer_in_the_models_pixels():
+    strokes = '[{"c": "#3b8fe0", "r": 4, "p": [[100, 50], [300, 50]]}, {"c": "#e02020", "r": 2, "p": [[10, 190]]}]'
+    layer = app.stroke_layer(strokes, (200, 400), (100, 200))  # given on a 400x200 photo, drawn at half its size
+    painted = layer[..., 3] == 255
+    assert painted[25, 50:150].all() and not painted[25, :47].any() and not painted[:20].any()  # the line, 5 px wide
+    assert tuple(layer[25, 100, :3]) == (0x3B, 0x8F, 0xE0) and tuple(layer[95, 5, :3]) == (0xE0, 0x20, 0x20)  # the dot
+    assert app.stroke_layer("", (200, 400), (100, 200)) is None and app.stroke_layer(None, (2, 2), (2, 2)) is None
+    assert app.stroke_layer('[{"c": "#e02020", "r": 3, "p": [[-50, -50]]}]', (20, 20), (20, 20)) is None  # off the photo
+    with pytest.raises(gr.Error, match="more than 20000 points"):
+        app.stroke_layer(json.dumps([{"c": "#e02020", "r": 1, "p": [[1, 1]] * 20_001}]), (20, 20), (20, 20))
 
 
 def test_lab_cache_stays_within_its_byte_budget():
@@ -294,9 +308,12 @@ def test_output_images_are_files_of_their_own_so_equal_results_never_share_one(p
     first, second = panel.postprocess(image), panel.postprocess(image.copy())
     assert first.path != second.path and "pix2pix-results" in first.path and first.path.endswith(".jpg")
     assert Image.open(first.path).size == (451, 300)
-    slider = app.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image, image))
+    slider = app.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image.copy(), image.copy()))
     gallery = app.shown_as_files(gr.Gallery()).postprocess([(image, "a caption")])
     assert len({slider.root[0].path, slider.root[1].path}) == 2 and gallery.root[0].caption == "a caption"
+    again = app.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image, second_image := image.copy()))
+    assert again.root[0].path == first.path  # the very image a panel shows: its file, fetched once by the page
+    assert again.root[1].path not in (first.path, second.path) and second_image.info  # a copy: a file of its own
 
 
 def test_the_server_hands_freed_memory_back_to_the_system():

@@ -117,6 +117,9 @@ def test_a_painted_stroke_colours_the_result_where_it_was_painted(shipped_server
     from PIL import Image
     from skimage.color import rgb2lab
 
+    def shown(url: str) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(url).read())).convert("RGB"))
+
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
@@ -140,10 +143,17 @@ def test_a_painted_stroke_colours_the_result_where_it_was_painted(shipped_server
         generated = page.locator("#colorize-generated img")
         generated.wait_for(state="visible", timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "browser_hints.png"), full_page=True)
-        result = np.asarray(Image.open(io.BytesIO(urllib.request.urlopen(generated.get_attribute("src")).read())).convert("RGB"))
+        result = shown(generated.get_attribute("src"))
+        page.get_by_role("button", name="Undo the last stroke").click()  # the stroke taken back: Colorize paints without it
+        before = generated.get_attribute("src")
+        page.locator("#colorize-button").click()
+        page.wait_for_function("b => document.querySelector('#colorize-generated img').src != b", arg=before, timeout=60_000)
+        undone = shown(generated.get_attribute("src"))
         browser.close()
     h, w = result.shape[:2]
-    painted = rgb2lab(result[h // 2 - 4 : h // 2 + 5, int(0.4 * w) : int(0.6 * w)])
+    where = (slice(h // 2 - 4, h // 2 + 5), slice(int(0.4 * w), int(0.6 * w)))
+    painted, unpainted = rgb2lab(result[where]), rgb2lab(undone[where])
     assert painted[..., 2].mean() < -10 and painted[..., 1].mean() < 10, "the stroke's blue is not where it was painted"
+    assert unpainted[..., 2].mean() > painted[..., 2].mean() + 10, "Undo left the stroke's blue"
     ours = [(text, url) for text, url in warnings if "/assets/" not in url and "GL Driver" not in text]
     assert not ours, ours  # every console warning comes from Gradio's own bundle (e.g. its "Method not implemented.")
