@@ -46,16 +46,21 @@ function at(e) {
   return [(e.clientX - r.left) * c.width / r.width, (e.clientY - r.top) * c.height / r.height];
 }
 
-element.addEventListener("pointerdown", e => {
-  const t = e.target;
+element.addEventListener("click", e => {  // the tools: by mouse, touch or keyboard
+  const t = e.target.closest("button");
+  if (!t) return;
   if (t.classList.contains("hb-colour")) colour = t.dataset.colour;
   else if (t.classList.contains("hb-size")) size = Number(t.dataset.size);
   else if (t.classList.contains("hb-undo")) { strokes.pop(); publish(); }
   else if (t.classList.contains("hb-clear")) { strokes = []; publish(); }
-  else if (t.classList.contains("hb-ink")) {
-    t.setPointerCapture(e.pointerId);
-    drawing = {c: colour, r: Math.max(1, SIZES[size] * Math.max(t.width, t.height)), p: [at(e)]};
-  } else return;
+  redraw();
+});
+
+element.addEventListener("pointerdown", e => {  // a stroke begins on the canvas
+  const t = e.target;
+  if (!t.classList.contains("hb-ink")) return;
+  t.setPointerCapture(e.pointerId);
+  drawing = {c: colour, r: Math.max(1, SIZES[size] * Math.max(t.width, t.height)), p: [at(e)]};
   redraw();
 });
 
