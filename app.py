@@ -126,6 +126,27 @@ def shown_as_files(component: gr.components.Component) -> gr.components.Componen
     return component
 
 
+class SnapshotSet(set):
+    """A set that loops over a copy of itself. Gradio's cache sweep walks its sets of cached files in a worker thread
+    while requests add to them; a set that grows under the loop raises, and the sweep then stopped for good (every
+    soak run: from minute 5 no file was deleted again and the sets only grew)."""
+
+    def __iter__(self):
+        return iter(set.copy(self))  # copied in one step under the GIL: no request can add halfway
+
+
+def sweep_safely(demo: gr.Blocks) -> gr.Blocks:
+    """Give `demo`'s cache sweep sets it can walk while requests add to them (`SnapshotSet`), the very sets the
+    components add to. Patched on the instances, as `raw_upload` is."""
+    safe = {id(s): SnapshotSet(s) for s in demo.temp_file_sets}
+    for block in demo.blocks.values():
+        if id(getattr(block, "temp_files", None)) in safe:
+            block.temp_files = safe[id(block.temp_files)]
+    demo.upload_file_set = safe.setdefault(id(demo.upload_file_set), SnapshotSet(demo.upload_file_set))
+    demo.temp_file_sets = list(safe.values())
+    return demo
+
+
 def raw_upload(image: gr.Image) -> gr.Image:
     """Make `image` hand the handler the untouched uploaded file (its path in Gradio's upload folder).
 
@@ -707,7 +728,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))
     return_freed_memory()
-    demo = build_app(Registry(args.weights))
+    demo = sweep_safely(build_app(Registry(args.weights)))
     demo.queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl+C: Gradio then empties its cache
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, footer_links=["api"], max_file_size=MAX_UPLOAD)

@@ -340,3 +340,27 @@ print(ctypes.c_size_t.from_address(block - ctypes.sizeof(ctypes.c_size_t)).value
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120,
                          cwd=Path(app.__file__).parent)
     assert out.stdout.strip() == "2", out.stderr[-2000:]
+
+
+def test_the_cache_sweep_survives_requests_adding_files_while_it_runs(tmp_path):
+    """Gradio's sweep walks its sets of cached files in a worker thread while requests add to them: with plain sets it
+    raised "Set changed size during iteration" at its first run under load and never ran again (the soak's log)."""
+    import threading
+
+    from gradio.route_utils import delete_files_created_by_app
+
+    demo = app.sweep_safely(app.build_app(Registry(tmp_path)))
+    swept = {id(s) for s in demo.temp_file_sets}
+    assert all(type(s) is app.SnapshotSet for s in demo.temp_file_sets) and id(demo.upload_file_set) in swept
+    components = [b for b in demo.blocks.values() if isinstance(b, gr.components.Component)]
+    assert components and all(id(b.temp_files) in swept for b in components)  # what they add, the sweep sees
+    old = tmp_path / "old.jpg"  # Gradio ages files by ctime, which cannot be set back: age 0 below makes it old
+    old.write_bytes(b"x")
+    target = components[0].temp_files
+    target.update([str(old), *(str(tmp_path / f"new{i}.jpg") for i in range(20_000))])
+    adding = threading.Thread(target=lambda: [target.add(f"/nowhere/{i}") for i in range(300_000)])
+    adding.start()
+    for _ in range(3):
+        delete_files_created_by_app(demo, age=0)  # a request adding files under the loop no longer stops it
+    adding.join()
+    assert not old.exists() and str(old) not in target  # a file older than the age is deleted and forgotten
