@@ -47,7 +47,8 @@ from PIL import Image
 
 from pix2pix.card import PHOTO_ARTIST, artist_label, runs, short_name
 from pix2pix.errors import UserError
-from pix2pix.hints import MAX_HINTS, MAX_RADIUS, Hints, HintError, hex_to_rgb, rescaled
+from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled
+from pix2pix.hints import stroke_layer as hint_strokes
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
 from pix2pix.infer import with_strength
@@ -136,14 +137,17 @@ class SnapshotSet(set):
 
 
 def sweep_safely(demo: gr.Blocks) -> gr.Blocks:
-    """Give `demo`'s cache sweep sets it can walk while requests add to them (`SnapshotSet`), the very sets the
-    components add to. Patched on the instances, as `raw_upload` is."""
-    safe = {id(s): SnapshotSet(s) for s in demo.temp_file_sets}
+    """Give `demo`'s cache sweep one set of cached files that it can walk while requests add to it (`SnapshotSet`),
+    shared by every component and the uploads. One set, not one per component: a file that two components show (a
+    panel's image in the slider) was listed in both, and the sweep, having deleted it from the first, left it in the
+    second for good (a missing file is skipped, not forgotten): the sets grew by two paths per request, each walked
+    at every sweep. Patched on the instances, as `raw_upload` is."""
+    shared = SnapshotSet(set().union(*demo.temp_file_sets, demo.upload_file_set))
     for block in demo.blocks.values():
-        if id(getattr(block, "temp_files", None)) in safe:
-            block.temp_files = safe[id(block.temp_files)]
-    demo.upload_file_set = safe.setdefault(id(demo.upload_file_set), SnapshotSet(demo.upload_file_set))
-    demo.temp_file_sets = list(safe.values())
+        if isinstance(getattr(block, "temp_files", None), set):
+            block.temp_files = shared
+    demo.upload_file_set = shared
+    demo.temp_file_sets = [shared]
     return demo
 
 
@@ -227,31 +231,17 @@ def hint_list(text: str | None) -> list | None:
     return value or None
 
 
-MAX_STROKE_POINTS = 20_000  # far more than hands paint: a longer list is a mistake (or an attack), refused
 BRUSH_SIDE = 1024  # px: the brush shows the photo at most this large; its strokes come back in the photo's own pixels
 
 
 def stroke_layer(strokes: str | None, source: tuple[int, int], size: tuple[int, int]) -> np.ndarray | None:
     """The brush's strokes (its value, JSON: a list of {"c": "#rrggbb", "r": radius, "p": [[x, y], ...]} in the pixels
-    of the `source` (h, w) image) drawn into one RGBA layer of `size` (h, w), as painted hints are read
-    (`pix2pix.hints.layer_points`); None where nothing is painted."""
+    of the `source` (h, w) image) drawn into one RGBA layer of `size` (h, w) (`pix2pix.hints.stroke_layer`); None
+    where nothing is painted."""
     if strokes is None or not str(strokes).strip():
         return None
-    (h0, w0), (h, w) = source, size
-    layer, total = np.zeros((h, w, 4), np.uint8), 0
     try:
-        for stroke in json.loads(strokes):
-            colour = (*hex_to_rgb(stroke["c"]), 255)
-            radius = max(1, round(min(float(stroke["r"]), MAX_RADIUS) * min(h / h0, w / w0)))
-            points = np.asarray(stroke["p"], dtype=np.float64).reshape(-1, 2)
-            total += len(points)
-            if total > MAX_STROKE_POINTS or not np.isfinite(points).all():
-                raise ValueError(f"more than {MAX_STROKE_POINTS} points, or a point that is not a number")
-            pixels = np.round(np.clip(points * (w / w0, h / h0), -radius, max(h, w) + radius)).astype(np.int32)
-            if len(pixels) == 1:
-                cv2.circle(layer, tuple(int(v) for v in pixels[0]), radius, colour, thickness=-1)
-            else:
-                cv2.polylines(layer, [pixels], isClosed=False, color=colour, thickness=2 * radius + 1)
+        layer = hint_strokes([(s["c"], s["r"], s["p"]) for s in json.loads(strokes)], source, size)
     except (TypeError, KeyError, ValueError) as e:  # json's, a bad colour's (HintError) and NumPy's errors alike
         raise refused(f"the brush's strokes could not be read ({e}): clear the hints and paint again") from None
     return layer if (layer[..., 3] > 0).any() else None
@@ -682,6 +672,18 @@ def return_freed_memory(every_s: float = 60.0) -> None:
     threading.Thread(target=loop, name="return-freed-memory", daemon=True).start()
 
 
+QUEUE_RECORDS = {"GRADIO_ANALYTICS_MAX_EVENTS": "1000", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "100"}
+
+
+def bound_queue_records() -> None:
+    """Gradio's queue keeps a record of each request for its /monitoring page, the last 10,000, and rebuilds a pandas
+    summary of all of them after every request: a store that grows for the first 10,000 requests and 1-5 ms of CPU
+    each (docs/benchmarks.md, the soak). The app keeps the last 1,000 and summarises every 100th request; set either
+    variable to choose otherwise. Read when the queue is made (`demo.queue`)."""
+    for name, value in QUEUE_RECORDS.items():
+        os.environ.setdefault(name, value)
+
+
 def port_number(text: str) -> int:
     """argparse type for --port: a TCP port, refused here rather than deep in the socket layer."""
     port = int(text)
@@ -728,6 +730,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))
     return_freed_memory()
+    bound_queue_records()
     demo = sweep_safely(build_app(Registry(args.weights)))
     demo.queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl+C: Gradio then empties its cache

@@ -28,9 +28,11 @@ MAX_HINTS = 1000  # more points than any user paints: a bigger list is a mistake
 MAX_RADIUS = 256
 DEFAULT_RADIUS = 1  # a 3x3 px patch
 STROKE_CELLS = 32  # a painted layer becomes at most one point per cell of a 32 x 32 grid (`layer_points`)
+MAX_STROKE_POINTS = 20_000  # far more than hands paint: a longer list is a mistake (or an attack), refused
 HEX = re.compile(r"#[0-9a-fA-F]{6}")
 Hint = Sequence  # (x, y, "#rrggbb") or (x, y, "#rrggbb", radius)
 Hints = Union[Sequence[Hint], np.ndarray, Image.Image, None]
+Stroke = tuple[str, float, Sequence[Sequence[float]]]  # ("#rrggbb", radius, [(x, y), ...]) in the photo's pixels
 
 
 class HintError(UserError, ValueError):
@@ -116,6 +118,28 @@ def layer_planes(layer: np.ndarray | Image.Image, source: tuple[int, int], size:
         raise HintError(f"the hint layer is {rgba.shape[1]}x{rgba.shape[0]}: it must be the image's size, "
                         f"{source[1]}x{source[0]}")  # fmt: skip
     return point_planes(layer_points(rgba), source, size)
+
+
+def stroke_layer(strokes: Sequence[Stroke], source: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+    """Brush strokes given in the pixels of the `source` (h, w) image, drawn as the app's brush paints them into an
+    RGBA layer of `size` (h, w): the one drawing of strokes, for the app's brush and the hint figure alike, read
+    by the models as any painted layer (`layer_points`). Raises `HintError` for a bad colour, a point that is not a
+    number, or more than `MAX_STROKE_POINTS` points."""
+    (h0, w0), (h, w) = source, size
+    layer, total = np.zeros((h, w, 4), np.uint8), 0
+    for colour, radius, points in strokes:
+        rgba = (*hex_to_rgb(colour), 255)
+        xy = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        total += len(xy)
+        if total > MAX_STROKE_POINTS or not np.isfinite(xy).all() or not np.isfinite(float(radius)):
+            raise HintError(f"strokes of more than {MAX_STROKE_POINTS} points, or with a value that is not a number")
+        r = max(1, round(min(float(radius), MAX_RADIUS) * min(h / h0, w / w0)))
+        pixels = np.round(np.clip(xy * (w / w0, h / h0), -r, max(h, w) + r)).astype(np.int32)
+        if len(pixels) == 1:
+            cv2.circle(layer, tuple(int(v) for v in pixels[0]), r, rgba, thickness=-1)
+        else:
+            cv2.polylines(layer, [pixels], isClosed=False, color=rgba, thickness=2 * r + 1)
+    return layer
 
 
 def layer_points(rgba: np.ndarray, cells: int = STROKE_CELLS) -> list[tuple[float, float, str, int]]:

@@ -342,25 +342,41 @@ print(ctypes.c_size_t.from_address(block - ctypes.sizeof(ctypes.c_size_t)).value
     assert out.stdout.strip() == "2", out.stderr[-2000:]
 
 
-def test_the_cache_sweep_survives_requests_adding_files_while_it_runs(tmp_path):
+def test_the_cache_sweep_survives_requests_adding_files_while_it_runs_and_forgets_what_it_deleted(tmp_path):
     """Gradio's sweep walks its sets of cached files in a worker thread while requests add to them: with plain sets it
-    raised "Set changed size during iteration" at its first run under load and never ran again (the soak's log)."""
+    raised "Set changed size during iteration" at its first run under load and never ran again (the soak's log).
+    And a file two components show was listed in two sets: deleted from the first, it stayed in the second for good
+    (the sweep skips a missing file), two paths a request that every sweep walked again."""
     import threading
 
     from gradio.route_utils import delete_files_created_by_app
 
     demo = app.sweep_safely(app.build_app(Registry(tmp_path)))
-    swept = {id(s) for s in demo.temp_file_sets}
-    assert all(type(s) is app.SnapshotSet for s in demo.temp_file_sets) and id(demo.upload_file_set) in swept
+    assert len(demo.temp_file_sets) == 1 and type(demo.temp_file_sets[0]) is app.SnapshotSet
+    shared = demo.temp_file_sets[0]
     components = [b for b in demo.blocks.values() if isinstance(b, gr.components.Component)]
-    assert components and all(id(b.temp_files) in swept for b in components)  # what they add, the sweep sees
+    assert demo.upload_file_set is shared and components and all(b.temp_files is shared for b in components)
     old = tmp_path / "old.jpg"  # Gradio ages files by ctime, which cannot be set back: age 0 below makes it old
     old.write_bytes(b"x")
-    target = components[0].temp_files
-    target.update([str(old), *(str(tmp_path / f"new{i}.jpg") for i in range(20_000))])
-    adding = threading.Thread(target=lambda: [target.add(f"/nowhere/{i}") for i in range(300_000)])
+    for b in components[:2]:  # shown by two components, as a panel's image is by the slider
+        b.temp_files.add(str(old))
+    shared.update(str(tmp_path / f"new{i}.jpg") for i in range(20_000))
+    adding = threading.Thread(target=lambda: [shared.add(f"/nowhere/{i}") for i in range(300_000)])
     adding.start()
     for _ in range(3):
         delete_files_created_by_app(demo, age=0)  # a request adding files under the loop no longer stops it
     adding.join()
-    assert not old.exists() and str(old) not in target  # a file older than the age is deleted and forgotten
+    assert not old.exists() and all(str(old) not in s for s in demo.temp_file_sets)  # deleted and forgotten
+
+
+def test_the_queue_keeps_a_bounded_record_of_requests(monkeypatch):
+    """Gradio's queue records every request for its /monitoring page (the last 10,000, summarised with pandas after
+    each): the app keeps the last 1,000 and summarises every 100th, unless the environment says otherwise."""
+    for name in app.QUEUE_RECORDS:
+        monkeypatch.setenv(name, "0")
+        monkeypatch.delenv(name)  # absent now, and absent again after the test
+    monkeypatch.setenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", "7")
+    app.bound_queue_records()
+    demo = gr.Blocks()
+    demo.queue()
+    assert demo._queue.ANALYTICS_MAX_EVENTS == 1000 and os.environ["GRADIO_ANALYTICS_CACHE_FREQUENCY"] == "7"

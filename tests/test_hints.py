@@ -10,7 +10,7 @@ from PIL import Image
 
 from pix2pix.color import AB_SCALE, cv_rgb_to_lab
 from pix2pix.hints import (MAX_HINTS, HintError, hint_planes, layer_points, point_planes, rescaled, shrink,
-                           sampled_hints, simulated_hints)  # fmt: skip
+                           sampled_hints, simulated_hints, stroke_layer)  # fmt: skip
 from pix2pix.hub import Pix2PixGenerator, load_generator
 from pix2pix.infer import Translator
 from pix2pix.spread import MOST
@@ -61,6 +61,18 @@ def test_a_layer_gives_its_opaque_pixels_as_points_of_their_colour_and_must_fit_
     with pytest.raises(HintError, match="must be the image's size, 480x320"):
         hint_planes(layer[:20], (320, 480), (320, 480))
     assert rescaled(layer, (320, 480), (160, 240)).shape == (160, 240, 4)  # the app's brush canvas may differ: resized
+
+
+def test_strokes_are_drawn_at_the_layers_scale_in_their_colour_and_bad_ones_refused():
+    layer = stroke_layer([(RED, 2, [(10, 40), (70, 40)]), ("#2040e0", 4, [(40, 10)])], source=(60, 80), size=(30, 40))
+    assert layer.shape == (30, 40, 4) and layer.dtype == np.uint8
+    red, blue = (layer[..., :3] == (0xE0, 0x20, 0x20)).all(-1), (layer[..., :3] == (0x20, 0x40, 0xE0)).all(-1)
+    assert red[20, 5:35].all() and not red[:17].any() and not red[24:].any()  # half size: radius 1, 3 px wide
+    assert blue[5, 20] and blue.sum() == 13 and (layer[..., 3] == 255).sum() == red.sum() + blue.sum()  # a dot, radius 2
+    for bad, message in [(("red", 2, [(1, 1)]), "#rrggbb"), ((RED, float("nan"), [(1, 1)]), "not a number"),
+                         ((RED, 2, [(1, float("inf"))]), "not a number"), ((RED, 2, [(1, 1)] * 20_001), "20000")]:  # fmt: skip
+        with pytest.raises(HintError, match=message):
+            stroke_layer([bad], (60, 80), (60, 80))
 
 
 @pytest.mark.parametrize("hints, message", [

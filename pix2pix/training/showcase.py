@@ -14,11 +14,11 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from ..card import short_name
 from ..errors import reports_user_errors
+from ..hints import stroke_layer
 from ..hub import ModelError
 from ..images import image_files, load_image, side_by_side
 from ..registry import Registry
@@ -28,11 +28,11 @@ DEFAULT_PHOTOS = ("chelsea.png", "coffee.png", "rocket.jpg", "astronaut.jpg")
 HEIGHT = 200  # px per row
 HINT_PHOTO = "coffee.png"
 # what a user might paint on the coffee photo: the saucer and the cup red-brown, the coffee light brown, the table
-# brown, the spoon left alone ((x0, y0) -> (x1, y1), colour), each 9 px wide
-STROKES = [((110, 230), (150, 320), "#a0281e"), ((420, 180), (455, 260), "#a0281e"), ((230, 370), (330, 375), "#a0281e"),
-           ((200, 150), (215, 210), "#a0281e"), ((250, 140), (320, 150), "#c08a5a"), ((30, 120), (60, 60), "#7a4a2a"),
-           ((520, 40), (580, 110), "#7a4a2a"), ((480, 330), (560, 380), "#7a4a2a")]  # fmt: skip
-STROKE_RADIUS = 4
+# brown, the spoon left alone (colour, radius, [(x0, y0), (x1, y1)]), each 9 px wide
+STROKES = [("#a0281e", 4, [(110, 230), (150, 320)]), ("#a0281e", 4, [(420, 180), (455, 260)]),
+           ("#a0281e", 4, [(230, 370), (330, 375)]), ("#a0281e", 4, [(200, 150), (215, 210)]),
+           ("#c08a5a", 4, [(250, 140), (320, 150)]), ("#7a4a2a", 4, [(30, 120), (60, 60)]),
+           ("#7a4a2a", 4, [(520, 40), (580, 110)]), ("#7a4a2a", 4, [(480, 330), (560, 380)])]  # fmt: skip
 
 
 def rows_of(registry: Registry, photos: list[Path]) -> list[tuple[str, list[Image.Image]]]:
@@ -57,16 +57,6 @@ def figure(rows: list[tuple[str, list[Image.Image]]]) -> Image.Image:
     return out
 
 
-def stroke_layer(size: tuple[int, int], strokes: list = STROKES, radius: int = STROKE_RADIUS) -> Image.Image:
-    """The strokes painted on a transparent RGBA layer of `size` (w, h), as the app's brush paints them: the layer is
-    handed to the models as it is, so they read it as the app does (`hints.layer_points`)."""
-    layer = Image.new("RGBA", size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    for start, end, colour in strokes:
-        draw.line([start, end], fill=colour, width=2 * radius + 1)
-    return layer
-
-
 def hint_rows(registry: Registry, photo: Path) -> list[tuple[str, list[Image.Image]]]:
     """The photo and the strokes on its gray, then each Lab colorizer (all follow hints): without them, with them."""
     entries = [e for e in registry.colorizers() if registry.translator(e).follows_hints]
@@ -74,9 +64,8 @@ def hint_rows(registry: Registry, photo: Path) -> list[tuple[str, list[Image.Ima
         raise ModelError(f"no colorizer in {registry.weights_dir} follows colour hints (the Lab colorizers do)")
     rgb = load_image(photo)[0]
     first = registry.translator(entries[0])(rgb)
-    layer = stroke_layer(first.gray.size)
-    hints = np.asarray(layer)
-    painted = Image.alpha_composite(first.gray.convert("RGBA"), layer).convert("RGB")
+    hints = stroke_layer(STROKES, rgb.shape[:2], rgb.shape[:2])  # painted as the app's brush paints them
+    painted = Image.alpha_composite(first.gray.convert("RGBA"), Image.fromarray(hints, "RGBA")).convert("RGB")
     rows = [("original | the strokes on its gray", [first.original, painted])]
     for e in entries:
         t = registry.translator(e)
