@@ -102,6 +102,18 @@ def test_soak_serves_every_kind_of_request_and_reports_memory_by_minute():
     assert minute == "1" and int(requests) == ok and float(rss) > 0
 
 
+def test_the_soaks_memory_growth_is_the_level_not_one_sample_against_a_peak():
+    """RSS samples 5 s apart move by tens of MB within a minute; the growth compares the median of minute 6 with the
+    median of the last 5 minutes, and the peak over the first sample after minute 5 is reported beside it."""
+    from bench.load_app import Tally, soak_table
+
+    memory = [(s, 600.0 + (40 if s % 60 == 30 else 0) - (20 if s == 300 else 0)) for s in range(0, 1800, 5)]
+    memory[-10:] = [(s, r + 30) for s, r in memory[-10:]]  # the last 50 s higher: not the level of 5 minutes
+    out = soak_table(Tally(latencies=[0.5], done=[0.0]), memory, 0.0, 4)
+    assert "the median of minute 6: 600 MB; of the last 5 minutes: 600 MB (growth +0.0%" in out
+    assert "at most 670 MB, +15.5% over the first sample after minute 5 (580 MB)" in out
+
+
 def test_request_time_breaks_a_colorize_request_down_against_the_translator():
     out = subprocess.run(
         [sys.executable, "-m", "bench.request_time", "--runs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600,
