@@ -649,18 +649,21 @@ def build_app(registry: Registry) -> gr.Blocks:
 
 
 MMAP_THRESHOLD = 1 << 20  # bytes: blocks this large (images, tensors) are mapped apart and unmapped when freed
+TOP_PAD = 16 << 20  # bytes each heap keeps beyond its top: a request's smaller blocks reuse pages instead of faulting
 
 
 def return_freed_memory(every_s: float = 60.0) -> None:
     """Keep the server's resident size flat (the soak, docs/benchmarks.md): blocks of `MMAP_THRESHOLD` bytes or more
     get pages of their own, handed back when freed (glibc raises this threshold after each large free, so images
-    then came from the heap, which held 300 MB of freed space within a minute); at most two malloc arenas; and
-    every `every_s` seconds the heap's free pages go back to the system (`malloc_trim`). A no-op where the C library
-    is not glibc."""
+    then came from the heap, which held 300 MB of freed space within a minute); at most two malloc arenas; each heap
+    grown and kept `TOP_PAD` beyond its top (without it, each request's smaller blocks landed on pages just handed
+    back, and their page faults cost 10-13 ms a request: docs/benchmarks.md); and every `every_s` seconds the heap's
+    free pages go back to the system (`malloc_trim`). A no-op where the C library is not glibc."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-8, 2)  # M_ARENA_MAX
         libc.mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD: a fixed value also stops glibc from raising it
+        libc.mallopt(-2, TOP_PAD)  # M_TOP_PAD
     except (OSError, AttributeError):
         return
 
