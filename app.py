@@ -47,8 +47,7 @@ from PIL import Image
 
 from pix2pix.card import PHOTO_ARTIST, artist_label, runs, short_name
 from pix2pix.errors import UserError
-from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled
-from pix2pix.hints import stroke_layer as hint_strokes
+from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled, stroke_layer as hint_strokes
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
 from pix2pix.infer import with_strength
