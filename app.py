@@ -27,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO
 from pathlib import Path
 
@@ -84,12 +85,34 @@ def _result_file(stem: str, suffix: str, write: Callable[[BinaryIO], object]) ->
     return path
 
 
-def _save_png(image: Image.Image, stem: str) -> str:
+DOWNLOADS = ThreadPoolExecutor(1, thread_name_prefix="png-download")  # writes the PNG downloads beside the request
+
+
+def _write_png(image: Image.Image, stem: str) -> str:
     """The generated image as a PNG for the download button, lossless. OpenCV's run-length strategy: about 6 ms for
     the 600x400 coffee photo against PIL's 18 ms at its fastest level, for a file no larger (bench/request_time.py)."""
     _, data = cv2.imencode(".png", np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1]),
                            [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE])
     return _result_file(stem, ".png", lambda f: f.write(data.tobytes()))
+
+
+def _save_png(image: Image.Image, stem: str) -> Future[str]:
+    """The PNG download, written on another core while Gradio encodes the panels and builds the response (the
+    request's 7-12 ms for it off the wait: docs/benchmarks.md); the download component waits for it
+    (`written_when_shown`)."""
+    return DOWNLOADS.submit(_write_png, image, stem)
+
+
+def written_when_shown(component: gr.File) -> gr.File:
+    """Make `component` take a file still being written (a Future of its path, `_save_png`) and wait for it when
+    the response is built. Patched on the instance, as `raw_upload` is."""
+    show = component.postprocess
+
+    def postprocess(value: Any) -> Any:
+        return show(value.result() if isinstance(value, Future) else value)
+
+    component.postprocess = postprocess
+    return component
 
 
 def _save_shown(image: Image.Image) -> str:
@@ -605,7 +628,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                                                     buttons=["download", "fullscreen"], elem_id="colorize-generated"))
                 c_slider = shown_as_files(gr.ImageSlider(type="pil", label="grayscale | generated (drag to compare)",
                                                          interactive=False, elem_id="colorize-slider"))
-                c_file = gr.File(label="Download generated PNG")
+                c_file = written_when_shown(gr.File(label="Download generated PNG"))
                 c_gallery = shown_as_files(gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery",
                                                       height="fit-content"))  # it grows with its rows: no scrolling inside
                 c_args = [c_in, c_artist, c_space, c_strength, c_hints, c_strokes]
@@ -638,7 +661,7 @@ def build_app(registry: Registry) -> gr.Blocks:
                                                     buttons=["download", "fullscreen"], elem_id="maps-generated"))
                 m_slider = shown_as_files(gr.ImageSlider(type="pil", label="input | generated (drag to compare)",
                                                          interactive=False, elem_id="maps-slider"))
-                m_file = gr.File(label="Download generated PNG")
+                m_file = written_when_shown(gr.File(label="Download generated PNG"))
                 m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],
                             api_name="translate_map", show_progress_on=m_gen)
                 m_dir.change(snap_option, m_dir, m_snap, api_visibility="private")
@@ -647,7 +670,7 @@ def build_app(registry: Registry) -> gr.Blocks:
     return demo
 
 
-MMAP_THRESHOLD = 1 << 20  # bytes: blocks this large (images, tensors) are mapped apart and unmapped when freed
+MMAP_THRESHOLD = 4 << 20  # bytes: blocks this large (network activations) are mapped apart and unmapped when freed
 TOP_PAD = 16 << 20  # bytes each heap keeps beyond its top: a request's smaller blocks reuse pages instead of faulting
 
 
@@ -655,9 +678,10 @@ def return_freed_memory(every_s: float = 60.0) -> None:
     """Keep the server's resident size flat (the soak, docs/benchmarks.md): blocks of `MMAP_THRESHOLD` bytes or more
     get pages of their own, handed back when freed (glibc raises this threshold after each large free, so images
     then came from the heap, which held 300 MB of freed space within a minute); at most two malloc arenas; each heap
-    grown and kept `TOP_PAD` beyond its top (without it, each request's smaller blocks landed on pages just handed
-    back, and their page faults cost 10-13 ms a request: docs/benchmarks.md); and every `every_s` seconds the heap's
-    free pages go back to the system (`malloc_trim`). A no-op where the C library is not glibc."""
+    grown and kept `TOP_PAD` beyond its top; and every `every_s` seconds the heap's free pages go back to the system
+    (`malloc_trim`). 4 MiB, not 1: a photo's images and colour tensors (3 MB for 600x400) then reuse heap pages
+    instead of each being a fresh mapping whose pages the kernel zeroes on first touch (the Translator in the server
+    25 ms against 16; the soak's growth the same). A no-op where the C library is not glibc."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-8, 2)  # M_ARENA_MAX

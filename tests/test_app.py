@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -51,7 +52,7 @@ def test_colorize_returns_three_panels_and_a_slider_at_input_size(studio, photos
     g = np.asarray(gray)
     assert (g[..., 0] == g[..., 1]).all()  # the gray panel is gray
     assert slider == (gray, gen)  # the slider compares the model's input with its output, full size
-    assert np.array_equal(np.asarray(Image.open(png).convert("RGB")), np.asarray(gen))  # the download is lossless
+    assert np.array_equal(np.asarray(Image.open(png.result()).convert("RGB")), np.asarray(gen))  # lossless download
     assert "Claude Monet colorization (Lab)" in msg
 
 
@@ -169,6 +170,7 @@ def test_compare_all_runs_every_colorizer_once_loaded(studio, photos):
 def test_maps_keeps_size_and_offers_the_slider(studio, photos):
     orig, gen, slider, png, msg = studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", progress=noprogress)
     assert orig.size == gen.size == (600, 400) and slider == (orig, gen)
+    assert Image.open(png.result()).size == (600, 400)
     *_, msg = studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", True, progress=noprogress)
     assert "no map palette" in msg  # the fixture model has none
     with pytest.raises(gr.Error, match="true or false"):
@@ -314,6 +316,26 @@ def test_output_images_are_files_of_their_own_so_equal_results_never_share_one(p
     again = app.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image, second_image := image.copy()))
     assert again.root[0].path == first.path  # the very image a panel shows: its file, fetched once by the page
     assert again.root[1].path not in (first.path, second.path) and second_image.info  # a copy: a file of its own
+
+
+def test_the_download_written_beside_the_response_is_complete_when_shown(tmp_path):
+    """The PNG download is written on another thread while Gradio builds the response; the download component waits
+    for it, so the page and the API get the whole file, never a path to a file still being written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    png = tmp_path / "slow.png"
+    image = Image.new("RGB", (64, 48), "red")
+
+    def slow_write() -> str:
+        time.sleep(0.3)
+        image.save(png)
+        return str(png)
+
+    file = app.written_when_shown(gr.File())
+    with ThreadPoolExecutor(1) as pool:
+        shown = file.postprocess(pool.submit(slow_write))
+    assert shown.path == str(png) and shown.size == png.stat().st_size > 0
+    assert file.postprocess(str(png)).path == str(png) and file.postprocess(None) is None  # plain values as before
 
 
 def test_the_server_hands_freed_memory_back_to_the_system():
