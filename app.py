@@ -376,8 +376,9 @@ class Studio:
     def colorize(self, image, artist: str, space: str, strength: float = 1.0, hints: str | None = None,
                  strokes: str | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
         """Colorize `image` in the style of `artist`, taking the colours of `hints` (JSON list) or the brush's `strokes`
-        where the model takes hints: original, grayscale, generated, (grayscale, generated) for the slider, PNG file,
-        message. Lab predictions are kept (bounded) so a new colour strength needs no network run."""
+        where the model takes hints: original, grayscale, generated, (grayscale, generated) for the slider, the PNG
+        download (a future: `_save_png`), message. Lab predictions are kept (bounded) so a new colour strength needs no
+        network run."""
         strength = check_strength(strength)
         entry = self._colorizer(artist, space)
         result, notes, key = self._run(entry, image, f"{artist_label(artist)} colorization", progress, hints, strokes,
