@@ -103,16 +103,22 @@ def _save_png(image: Image.Image, stem: str) -> Future[str]:
     return DOWNLOADS.submit(_write_png, image, stem)
 
 
+def shown_after(component: gr.components.Component, transform: Callable[[Any], Any]) -> gr.components.Component:
+    """`component` with each output value passed through `transform` before Gradio's own postprocessing. Patched on
+    the instance, as `raw_upload` is."""
+    show = component.postprocess
+    component.postprocess = lambda value: show(transform(value))
+    return component
+
+
+def _awaited(value: Any) -> Any:
+    return value.result() if isinstance(value, Future) else value
+
+
 def written_when_shown(component: gr.File) -> gr.File:
     """Make `component` take a file still being written (a Future of its path, `_save_png`) and wait for it when
-    the response is built. Patched on the instance, as `raw_upload` is."""
-    show = component.postprocess
-
-    def postprocess(value: Any) -> Any:
-        return show(value.result() if isinstance(value, Future) else value)
-
-    component.postprocess = postprocess
-    return component
+    the response is built."""
+    return shown_after(component, _awaited)
 
 
 def _save_shown(image: Image.Image) -> str:
@@ -138,15 +144,8 @@ def shown_as_files(component: gr.components.Component) -> gr.components.Componen
     """Make `component` show its images from files of their own. Gradio writes an image it is handed to a cache path
     named by its content, in place, so two users getting the same result (the same example through the same model)
     rewrite the file one of them is downloading, which then arrives empty (the soak: 57 of 10,081 requests); a file
-    it is handed is copied into the cache under a temporary name and renamed, which is safe. Patched on the instance,
-    as `raw_upload` is."""
-    show = component.postprocess
-
-    def postprocess(value: Any) -> Any:
-        return show(_as_files(value))
-
-    component.postprocess = postprocess
-    return component
+    it is handed is copied into the cache under a temporary name and renamed, which is safe."""
+    return shown_after(component, _as_files)
 
 
 class SnapshotSet(set):
