@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -112,10 +113,12 @@ def test_a_painter_is_scored_by_the_photos_it_paints_in_its_palette(staged, pain
     assert ev.main(args) == 0
     out = capsys.readouterr().out
     line = next(li for li in out.splitlines() if li.startswith("Painted in Claude Monet's palette"))
-    assert "of 4 held-out photos" in line and "chance 50%" in line and line.endswith("%")
+    assert "of 4 held-out photos" in line and "chance 50%" in line  # every held-out photo, each share with its count
+    assert re.search(r"monet-lab (0\.0|25\.0|50\.0|75\.0|100\.0)% \([0-4]\)$", line)
     assert "of Claude Monet's own)" in line  # what the classifier makes of the painter's own held-out paintings
     held = json.loads((tmp_path / "monet-lab" / "config.json").read_text())["train_info"]["heldout"]
     assert 0 <= held["photos_in_palette"] <= 1 and 0 <= held["palette_classifier_accuracy"] <= 1
+    assert held["palette_photos"] == 4
     assert 0 <= held["palette_classifier_recall"] <= 1
 
 
