@@ -432,6 +432,40 @@ def photo_palette_share(classifier: PaletteClassifier, artist: str, method: Meth
                                                                    leave=False)], artist)
 
 
+@dataclass
+class PhotoShares:
+    """The share of held-out photos each model paints in `artist`'s palette, and what the classifier that says so is
+    worth (`check`)."""
+
+    check: PaletteCheck
+    artist: str
+    photos: int
+    shares: dict[str, float]  # by method label, "<folder>: <what it does>"
+
+    @classmethod
+    def measure(cls, check: PaletteCheck, artist: str, methods: dict[str, Method], photos: list[np.ndarray]) -> PhotoShares:
+        return cls(check, artist, len(photos),
+                   {label: photo_palette_share(check.classifier, artist, m, photos) for label, m in methods.items()})  # fmt: skip
+
+    def line(self) -> str:
+        own = self.check.recall.get(self.artist)
+        trust = (f"the palette classifier: {self.check.accuracy:.0%} right on held-out real paintings, chance "
+                 f"{1 / len(self.check.classifier.names):.0%}")
+        if own is not None:
+            trust += f"; {own:.0%} of {self.artist}'s own"
+        counted = (f"{label.split(':')[0]} {share:.1%} ({round(share * self.photos)})" for label, share in self.shares.items())
+        return f"Painted in {self.artist}'s palette, of {self.photos} held-out photos ({trust}): " + ", ".join(counted)
+
+    def scores_of(self, model: str | Path) -> dict[str, float]:
+        """What `--write` stores for `model` (nothing if it was not measured)."""
+        label = next((k for k in self.shares if k.startswith((f"{Path(model).name}: ", f"{model}: "))), None)
+        if label is None:
+            return {}
+        own = {"palette_classifier_recall": round(self.check.recall[self.artist], 3)} if self.artist in self.check.recall else {}
+        return {"photos_in_palette": round(self.shares[label], 3), "palette_photos": self.photos,
+                "palette_classifier_accuracy": round(self.check.accuracy, 3), **own}  # fmt: skip
+
+
 def palette_photos(photos: Path) -> list[np.ndarray]:
     """Every held-out photo in colour: on a sample of 200 the share's standard error is 3.5 points, as large as
     most models' distance from the 50% target."""
@@ -463,15 +497,10 @@ def evaluate_colorize(
         what = f"tune paintings ({tune_percent}% of the training split)"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(gray, mean, rows[2:])}")  # fmt: skip
-    shares = {}
+    shares = None
     if photos is not None and classifier is not None and artist != PHOTO_ARTIST:
-        pictures = palette_photos(photos)
-        shares = {label: photo_palette_share(classifier.classifier, facts["artist"], m, pictures) for label, m in methods.items()}
-        own = classifier.recall.get(facts["artist"])
-        counted = (f"{label.split(':')[0]} {share:.1%} ({round(share * len(pictures))})" for label, share in shares.items())
-        text += (f"\n\nPainted in {facts['artist']}'s palette, of {len(pictures)} held-out photos (the palette classifier: "
-                 f"{classifier.accuracy:.0%} right on held-out real paintings, chance {1 / len(classifier.classifier.names):.0%}"
-                 + (f"; {own:.0%} of {facts['artist']}'s own" if own is not None else "") + "): " + ", ".join(counted))
+        shares = PhotoShares.measure(classifier, facts["artist"], methods, palette_photos(photos))
+        text += f"\n\n{shares.line()}"
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
     sweeps = hint_sweeps(loaded, rows, images, hints) if hints else {}
@@ -483,13 +512,8 @@ def evaluate_colorize(
         for m in models:
             row = model_row(rows, m)
             scores = {"split": split, **colorize_scores(row), "targets": targets_cell(row, gray)}
-            label = next((k for k in shares if k.startswith(f"{Path(m).name}: ") or k.startswith(f"{m}: ")), None)
-            if label is not None:
-                scores["photos_in_palette"] = round(shares[label], 3)
-                scores["palette_photos"] = len(pictures)
-                scores["palette_classifier_accuracy"] = round(classifier.accuracy, 3)
-                if facts["artist"] in classifier.recall:
-                    scores["palette_classifier_recall"] = round(classifier.recall[facts["artist"]], 3)
+            if shares is not None:
+                scores |= shares.scores_of(m)
             if m in sweeps:
                 sweep_of, automatic = sweeps[m]
                 scores["hint_sweep"] = sweep_scores(sweep_of) | ({"automatic_model": automatic} if automatic else {})
