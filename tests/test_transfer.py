@@ -171,6 +171,14 @@ def test_the_natural_colour_model_is_fitted_on_training_photos_and_judged_on_oth
     facts = json.loads((model / "config.json").read_text())["train_info"]["colour_transfer"]
     assert facts["fitted_on"].endswith("training photos, 3000 pixels each") and "the model trained on all" in facts[
         "strength_chosen_on"]
+    automatic = tmp_path / "photo-lab-automatic"  # the automatic model a hint model started from
+    Pix2PixGenerator(1, 2, ngf=8, depth=5, task="colorize", space="lab", image_size=32, artist=PHOTO_ARTIST).save(automatic)
+    args = [str(model), "--photos", str(tree), "--tune-percent", "40", "--automatic", str(automatic), "--write"]
+    assert fit_transfer.main(args) == 0
+    assert "as good as the automatic model without hints: " in capsys.readouterr().out
+    facts = json.loads((model / "config.json").read_text())["train_info"]["colour_transfer"]
+    assert facts["automatic_model"]["model"] == str(automatic) and "psnr_db" in facts["automatic_model"]
+    assert all(isinstance(s["keeps_automatic"], bool) for s in facts["tune_scores_by_strength"].values())
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -190,3 +198,20 @@ def test_a_damaged_transfer_in_config_json_is_refused_by_name_when_the_model_loa
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="its colour_transfer cannot be used: .*" + message):
         load_generator(tmp_path / "m")
+
+
+def test_given_the_automatic_model_only_a_strength_as_good_as_it_without_hints_is_chosen():
+    from pix2pix.training.fit_transfer import choose
+
+    def judge(G: Pix2PixGenerator) -> tuple[list[float], dict]:  # more transfer: a closer palette, more colour, less PSNR
+        s = ColourTransfer.from_config(G.colour_transfer).strength if G.colour_transfer else 0.0
+        scores = {"psnr_db": 23.0 - s, "ciede2000": 10.0 + s, "colourfulness_ratio": 0.8 + 0.2 * s,
+                  "palette_distance": 0.06 - 0.03 * s, "targets_met": 3}
+        return [-3, scores["palette_distance"]], scores
+
+    G, transfer = hint_model(None), shift(10.0)
+    assert choose(G, transfer, judge)[0] == 1.0  # the closest palette, unconstrained
+    automatic = {"psnr_db": 22.75, "ciede2000": 10.25, "colourfulness_ratio": 0.87}  # no map at all is too grey
+    strength, scores = choose(G, transfer, judge, automatic)
+    assert [k for k, s in scores.items() if s["keeps_automatic"]] == ["0.25", "0.5"] and strength == 0.5
+    assert choose(G, transfer, judge, {"psnr_db": 30.0, "ciede2000": 1.0, "colourfulness_ratio": 0.5})[0] == 1.0  # none can

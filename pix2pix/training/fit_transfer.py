@@ -7,8 +7,10 @@ A painter's map is fitted from the a*b* the model paints on the painter's traini
 `--tune-percent` run trained on) to their real a*b*, and each strength in STRENGTHS is scored on the tune paintings;
 the natural-colour model's is fitted on training photos and scored on other training photos (its tune split). Both
 through `Translator`, by the rule used between candidates (the most colour targets met, then the closer palette).
-Strength 0, no transfer, competes too: a model the map does not help keeps none. With --write the winner is stored
-in the model's config.json (and its card).
+Strength 0, no transfer, competes too: a model the map does not help keeps none. With `--automatic`, the automatic
+model a hint model started from is scored on the same images, and only strengths whose colours stay as good as its
+(the hint targets without hints: 0.3 dB, 0.3 CIEDE2000, colourfulness within 0.05) may be chosen. With --write the
+winner is stored in the model's config.json (and its card).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ..options import COUNT, PERCENT
 from ..transfer import ColourTransfer
 from .data import DataError, painting_files, photo_files, spread
 from .evaluate import coloured_images, judge_on, store_config, tune_judge
+from .sweep import keeps_automatic
 
 STRENGTHS = (0.0, 0.25, 0.5, 0.75, 1.0)
 PIXELS = 3000  # a*b* sampled per image: each image weighs about the same, as in the palette distance
@@ -69,14 +72,21 @@ def images_for(G: Pix2PixGenerator, args: argparse.Namespace) -> tuple[list[np.n
             f"the tune paintings (--tune-percent {args.tune_percent})")
 
 
-def choose(G: Pix2PixGenerator, transfer: ColourTransfer, judge: Judge) -> tuple[float, dict]:
-    """The strength that `judge` scores best, and every strength's scores."""
-    scores, best = {}, None
+def choose(G: Pix2PixGenerator, transfer: ColourTransfer, judge: Judge, automatic: dict | None = None) -> tuple[float, dict]:
+    """The strength that `judge` scores best, among those that keep the `automatic` model's colours where given
+    (all, if none does), and every strength's scores."""
+    keys, scores = {}, {}
     for strength in STRENGTHS:
         G.set_colour_transfer(transfer.with_strength(strength).to_config() if strength else None)
         key, scores[f"{strength:g}"] = judge(G)
-        best = min(best or (key, strength), (key, strength))
-    return best[1], scores
+        keys[strength] = key
+    if automatic is not None:
+        plain = {"psnr": automatic["psnr_db"], "ciede2000": automatic["ciede2000"],
+                 "colourfulness_ratio": automatic["colourfulness_ratio"]}  # fmt: skip
+        for s in scores.values():
+            s["keeps_automatic"] = keeps_automatic(s["psnr_db"], s["ciede2000"], s["colourfulness_ratio"], plain)
+    allowed = [k for k in STRENGTHS if scores[f"{k:g}"].get("keeps_automatic", True)] or list(STRENGTHS)
+    return min(allowed, key=lambda k: (keys[k], k)), scores
 
 
 @reports_user_errors
@@ -89,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tune-percent", type=PERCENT, default=10, metavar="P",
                    help="the share of training images kept out to choose the strength (a painter's: as it was trained)")
     p.add_argument("--images", type=COUNT, default=300, help="training images the map is fitted on (spread)")
+    p.add_argument("--automatic", type=Path, help="the automatic model a hint model started from: only strengths as good "
+                   "as it without hints may be chosen (the hint targets)")
     p.add_argument("--write", action="store_true", help="store the chosen transfer in the model's config.json and card")
     args = p.parse_args(argv)
     G = load_generator(args.model)
@@ -97,16 +109,22 @@ def main(argv: list[str] | None = None) -> int:
                          "the colours of the images it learnt from")
     images, judge, fitted_on, chosen_on = images_for(G, args)
     transfer = fit(G, images)
-    strength, scores = choose(G, transfer, judge)
+    automatic = judge(load_generator(args.automatic))[1] if args.automatic else None
+    strength, scores = choose(G, transfer, judge, automatic)
     print(f"{G.artist}: fitted on {fitted_on}; scored on {chosen_on}:\n")
-    print(tune_table("strength", list(scores.items())))
+    print(tune_table("strength", list(scores.items()) + ([(f"automatic: {args.automatic}", automatic)] if automatic else [])))
+    if automatic:
+        kept = [k for k, s in scores.items() if s["keeps_automatic"]]
+        print(f"\nas good as the automatic model without hints: {', '.join(kept) or 'none (so any may be chosen)'}")
     print(f"\nchosen: strength {strength:g}" + ("" if strength else " (no transfer)"))
     if args.write:
+        facts = {"fitted_on": f"{fitted_on}, {PIXELS} pixels each", "strength": strength, "strength_chosen_on": chosen_on,
+                 "tune_scores_by_strength": scores}  # fmt: skip
+        if automatic:
+            facts["automatic_model"] = {"model": str(args.automatic), **automatic}
         config = read_config(args.model)
         config["colour_transfer"] = transfer.with_strength(strength).to_config() if strength else None
-        config["train_info"] = (config.get("train_info") or {}) | {"colour_transfer": {
-            "fitted_on": f"{fitted_on}, {PIXELS} pixels each", "strength": strength, "strength_chosen_on": chosen_on,
-            "tune_scores_by_strength": scores}}
+        config["train_info"] = (config.get("train_info") or {}) | {"colour_transfer": facts}
         store_config(args.model, config)
     return 0
 
