@@ -399,16 +399,18 @@ def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOT
 @dataclass
 class PaletteCheck:
     """The palette classifier and how far it can be trusted: its accuracy on every painter's held-out real paintings,
-    and, per painter, the share of their own held-out paintings it names them for (what photos can be held to)."""
+    and, per painter, the share of their own held-out paintings it names them for (what photos can be held to); and
+    the held-out photos each painter's model is judged on, decoded once for every painter."""
 
     classifier: PaletteClassifier
     accuracy: float
     recall: dict[str, float]
+    photos: list[np.ndarray]
 
 
-def palette_classifier(paintings: Path) -> PaletteCheck:
+def palette_classifier(paintings: Path, photos: Path) -> PaletteCheck:
     """The nearest-centroid palette classifier over every painter's training paintings in colour, checked on their
-    held-out paintings (what "painted in Monet's palette" can be trusted to)."""
+    held-out paintings (what "painted in Monet's palette" can be trusted to), with the held-out photos of `photos`."""
     artists, train = painting_files(paintings, None, "train")
     _, val = painting_files(paintings, None, "val")
 
@@ -423,7 +425,8 @@ def palette_classifier(paintings: Path) -> PaletteCheck:
     classifier = PaletteClassifier(histograms(train))
     named = {a: [classifier.predict(h) for h in hs] for a, hs in histograms(val).items() if hs}  # each painting once
     accuracy = float(np.mean([n == a for a, ns in named.items() for n in ns]))
-    return PaletteCheck(classifier, accuracy, {a: float(np.mean([n == a for n in ns])) for a, ns in named.items()})
+    recall = {a: float(np.mean([n == a for n in ns])) for a, ns in named.items()}
+    return PaletteCheck(classifier, accuracy, recall, palette_photos(photos))
 
 
 def photo_palette_share(classifier: PaletteClassifier, artist: str, method: Method, photos: list[np.ndarray]) -> float:
@@ -479,8 +482,8 @@ def evaluate_colorize(
     photos: Path | None = None, classifier: PaletteCheck | None = None, hints: list[int] | None = None,
 ) -> str:
     """The table (and figure) on the held-out paintings (with `tune_percent`, on the tune split instead), or on the
-    held-out photos for the natural-colour model (`artist` PHOTO_ARTIST); with `photos` and `classifier`, also the share of
-    held-out photos each painter's model paints in its painter's palette."""
+    held-out photos for the natural-colour model (`artist` PHOTO_ARTIST, from `photos`); with `classifier`, also the share
+    of its held-out photos each painter's model paints in its painter's palette."""
     loaded = load_models(models)  # once, for the table, the figure and the hint sweep
     methods = model_methods(models, loaded=loaded)
     if artist == PHOTO_ARTIST:
@@ -498,8 +501,8 @@ def evaluate_colorize(
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
             f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(gray, mean, rows[2:])}")  # fmt: skip
     shares = None
-    if photos is not None and classifier is not None and artist != PHOTO_ARTIST:
-        shares = PhotoShares.measure(classifier, facts["artist"], methods, palette_photos(photos))
+    if classifier is not None and artist != PHOTO_ARTIST:
+        shares = PhotoShares.measure(classifier, facts["artist"], methods, classifier.photos)
         text += f"\n\n{shares.line()}"
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
@@ -625,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.artist:
         p.error("colorize needs --artist")
     data = Path(args.data) if args.data else None
-    classifier = palette_classifier(data) if args.photos and data and args.artist != PHOTO_ARTIST else None
+    classifier = palette_classifier(data, args.photos) if args.photos and data and args.artist != PHOTO_ARTIST else None
     print(evaluate_colorize(data, args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
                             args.photos, classifier, args.hints))
     return 0
@@ -637,7 +640,7 @@ def evaluate_all(args: argparse.Namespace) -> int:
     if not artists and not maps:
         raise ModelError(f"--all: no model folders (config.json + model.safetensors) in {args.weights}")
     paintings = Path(args.paintings)
-    classifier = palette_classifier(paintings) if args.photos and paintings.is_dir() else None
+    classifier = palette_classifier(paintings, args.photos) if args.photos and paintings.is_dir() else None
     for artist, models in artists.items():
         fig = args.figure and args.figure.with_name(f"{args.figure.stem}_{artist.lower().replace(' ', '-')}{args.figure.suffix}")
         try:
