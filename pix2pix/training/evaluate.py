@@ -372,8 +372,13 @@ def store_config(folder: Path, config: dict) -> None:
 
 
 def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row | None:
-    prefixes = (f"{Path(model).name}: ", f"{model}: ")
-    return next((r for r in rows if r.name.startswith(prefixes) and r.name.endswith(" + palette") == snapped), None)
+    return next((r for r in rows if is_label_of(r.name, model) and r.name.endswith(" + palette") == snapped), None)
+
+
+def is_label_of(label: str, model: str | Path) -> bool:
+    """Whether a method's label (`model_methods`: "<folder>: ..." or, where two folders share a name, "<path>: ...")
+    names `model`."""
+    return label.startswith((f"{Path(model).name}: ", f"{model}: "))
 
 
 # --- photos and palettes ---------------------------------------------------------------------------------
@@ -461,7 +466,7 @@ class PhotoShares:
 
     def scores_of(self, model: str | Path) -> dict[str, float]:
         """What `--write` stores for `model` (nothing if it was not measured)."""
-        label = next((k for k in self.shares if k.startswith((f"{Path(model).name}: ", f"{model}: "))), None)
+        label = next((k for k in self.shares if is_label_of(k, model)), None)
         if label is None:
             return {}
         own = {"palette_classifier_recall": round(self.check.recall[self.artist], 3)} if self.artist in self.check.recall else {}
