@@ -81,12 +81,15 @@ def choose(G: Pix2PixGenerator, transfer: ColourTransfer, judge: Judge, automati
         key, scores[f"{strength:g}"] = judge(G)
         keys[strength] = key
     if automatic is not None:
-        plain = {"psnr": automatic["psnr_db"], "ciede2000": automatic["ciede2000"],
-                 "colourfulness_ratio": automatic["colourfulness_ratio"]}  # fmt: skip
         for s in scores.values():
-            s["keeps_automatic"] = keeps_automatic(s["psnr_db"], s["ciede2000"], s["colourfulness_ratio"], plain)
+            s["keeps_automatic"] = keeps_automatic(without_hints(s), without_hints(automatic))
     allowed = [k for k in STRENGTHS if scores[f"{k:g}"].get("keeps_automatic", True)] or list(STRENGTHS)
     return min(allowed, key=lambda k: (keys[k], k)), scores
+
+
+def without_hints(scores: dict) -> tuple[float, float, float]:
+    """A judge's scores as the hint targets without hints compare them (`sweep.keeps_automatic`)."""
+    return scores["psnr_db"], scores["ciede2000"], scores["colourfulness_ratio"]
 
 
 @reports_user_errors

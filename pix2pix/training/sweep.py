@@ -77,16 +77,17 @@ def missed(s: Sweep, automatic: dict | None = None) -> list[str]:
         out.append(f"hinted pixels within CIEDE2000 {HINTED_TARGET:g}")
     if automatic and 0 in s.psnr:
         ratio = s.mean(s.colourful, 0) / max(float(np.mean(s.real_colourful)), 1e-9)
-        if not keeps_automatic(s.mean(s.psnr, 0), s.mean(s.ciede, 0), ratio, automatic):
+        plain = (automatic["psnr"], automatic["ciede2000"], automatic["colourfulness_ratio"])
+        if not keeps_automatic((s.mean(s.psnr, 0), s.mean(s.ciede, 0), ratio), plain):
             out.append("without hints as good as the automatic model")
     return out
 
 
-def keeps_automatic(psnr_db: float, ciede: float, ratio: float, automatic: dict) -> bool:
-    """Whether colours without hints are as good as the automatic model's on the same images (`psnr`, `ciede2000`,
-    `colourfulness_ratio`): at most 0.3 dB and 0.3 CIEDE2000 worse, the colourfulness within 0.05."""
-    return (psnr_db >= automatic["psnr"] - 0.3 and ciede <= automatic["ciede2000"] + 0.3
-            and abs(ratio - automatic["colourfulness_ratio"]) <= 0.05)  # fmt: skip
+def keeps_automatic(scores: tuple[float, float, float], automatic: tuple[float, float, float]) -> bool:
+    """Whether colours without hints (PSNR dB, CIEDE2000, colourfulness ratio) are as good as the automatic model's
+    on the same images: at most 0.3 dB and 0.3 CIEDE2000 worse, the colourfulness within 0.05."""
+    (psnr_db, ciede, ratio), (psnr_auto, ciede_auto, ratio_auto) = scores, automatic
+    return psnr_db >= psnr_auto - 0.3 and ciede <= ciede_auto + 0.3 and abs(ratio - ratio_auto) <= 0.05
 
 
 def sweep_table(sweeps: list[Sweep], what: str, automatic: dict[str, dict] | None = None) -> str:
