@@ -226,3 +226,29 @@ def test_the_targets_judge_colour_by_palette_with_the_colour_error_as_a_guard():
     assert ev.missed_targets(row(9.0, 10.0, near), gray) == ["palette distance"]  # at most 0.05 with 25 images or more
     assert ev.missed_targets(row(9.0, 10.0, near, n=20), gray) == []  # 0.08 where fewer are held out
     assert ev.targets_cell(row(9.0, 4.0, far), gray) == "1 of 3 (missed: colourfulness 0.8-1.2, palette distance)"
+
+
+def test_an_outside_set_is_scored_whole_as_paintings_or_as_photos(paintings, photos, tmp_path, capsys):
+    """An outside acceptance set: any folder tree, every colour image scored (none held back), with the hint sweep."""
+    outside = tmp_path / "outside"
+    (outside / "deeper").mkdir(parents=True)
+    for i, name in enumerate(["chelsea.png", "coffee.png", "rocket.jpg", "astronaut.jpg", "camera.png"]):
+        Image.open(photos / name).convert("RGB").resize((64, 48)).save(outside / ("deeper" if i % 2 else ".") / f"{i}.png")
+    lab = tiny(tmp_path / "monet-lab", artist="Claude Monet")
+    assert ev.main(["--artist", "Claude Monet", "--images", str(outside), "--model", lab, "--hints", "0,10"]) == 0
+    out = capsys.readouterr().out
+    rows = [r.split("|")[1].strip() for r in out.split("\n\n")[1].splitlines()[2:]]
+    assert f"### Claude Monet: 4 paintings below {outside} (1 colourless left out)" in out  # camera.png has no colour
+    assert rows == ["baseline: gray (a*b* = 0)", "monet-lab: Claude Monet colorization (Lab)"]  # no training data given
+    assert "by number of colour hints, on the same paintings below" in out and "| monet-lab | " in out
+    assert ev.main(["--data", str(paintings), "--artist", "monet", "--images", str(outside), "--model", lab]) == 0
+    out = capsys.readouterr().out
+    assert "### Claude Monet: 4 paintings below" in out and "| baseline: the artist's mean a*b* |" in out
+    photo = tiny(tmp_path / "photo-lab", artist="photos")
+    assert ev.main(["--artist", "photos", "--images", str(outside), "--model", photo]) == 0
+    assert "### photos: 4 photos below" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        ev.main(["--artist", "monet", "--images", str(outside), "--model", lab, "--write"])
+    assert "--images scores given colorizers on an outside set: not with" in capsys.readouterr().err
+    assert ev.main(["--artist", "monet", "--images", str(tmp_path / "nowhere"), "--model", lab]) == 2
+    assert "dataset folder not found" in capsys.readouterr().err

@@ -5,6 +5,7 @@
     python -m pix2pix.training.evaluate --data ../shared/data/paintings --artist Monet --model weights/claude-monet-lab \\
         --photos ../photos
     python -m pix2pix.training.evaluate --artist photos --photos ../photos --model weights/photo-lab
+    python -m pix2pix.training.evaluate --artist Monet --images outside/monet --model weights/claude-monet-lab --hints 0,10,100
     python -m pix2pix.training.evaluate --all --paintings ../shared/data/paintings --photos ../photos \\
         --maps ../shared/data/maps --write
 
@@ -18,6 +19,8 @@ per-pixel error rewards grey. With `--photos`, each painter's model also colours
 classifier trained on every painter's training paintings says how many come out in that painter's palette.
 Maps: the val pairs, translated at their own 600 px and scored at 256x256 like the GcGAN / DistanceGAN papers:
 RMSE and PSNR on 0..255 RGB, SSIM, and the share of pixels within delta = 5 on every channel.
+`--images DIR` scores the given colorizers on every colour image below DIR instead (an outside set, none of whose
+images the models trained on: scored whole, not split), as paintings of `--artist`, or as photos with `--artist photos`.
 `--figure` writes a few held-out images as input | grayscale | each model | real; `--write` stores the
 scores in each model's config.json and model card (the app's About tab shows them).
 """
@@ -171,8 +174,28 @@ def colorize_rows(
     names, coloured, colourless, baselines = paintings_and_baselines(data, [artist], tune_percent)
     paintings = coloured[:limit]
     rows = [score(name, method, paintings) for name, method in (baselines | models).items()]
-    facts = {"artist": names[0], "paintings": len(paintings), "colourless_left_out": colourless}
+    facts = {"artist": names[0], "paintings": len(paintings), "colourless_left_out": colourless, "baselines": len(baselines)}
     return rows, paintings, facts
+
+
+def outside_rows(folder: Path, artist: str, models: dict[str, Method], limit: int | None, data: Path | None,
+                 photos: Path | None) -> tuple[list[Row], list[np.ndarray], dict]:  # fmt: skip
+    """Score gray and `models` on every colour image below `folder`, as paintings of `artist` or as photos: an outside
+    set is scored whole, since none of it was trained on. The mean a*b* baseline is added where the images it is the
+    mean of are given (the artist's training paintings in `data`, the training photos in `photos`)."""
+    kind = "photos" if artist == PHOTO_ARTIST else "paintings"
+    coloured, colourless = coloured_images(spread(list_images(folder), limit))
+    if not coloured:
+        raise DataError(f"--images {folder}: every image below it is colourless (mean chroma under {MIN_CHROMA})")
+    baselines, name = {GRAY: lab_baseline((0.0, 0.0))}, artist
+    if kind == "paintings" and data is not None:
+        (name,), train = painting_files(data, [artist], "train")
+        baselines["baseline: the artist's mean a*b*"] = lab_baseline(mean_ab(train))
+    elif kind == "photos" and photos is not None:
+        baselines["baseline: the photos' mean a*b*"] = lab_baseline(mean_ab(spread(photo_files(photos, "train"), PHOTO_SAMPLE)))
+    rows = [score(label, method, coloured, kind=kind) for label, method in (baselines | models).items()]
+    return rows, coloured, {"artist": name, "paintings": len(coloured), "colourless_left_out": colourless,
+                            "baselines": len(baselines)}  # fmt: skip
 
 
 def missed_targets(row: Row, gray: Row) -> list[str]:
@@ -242,11 +265,12 @@ def targets_cell(row: Row, gray: Row) -> str:
     return f"{len(TARGETS) - len(missed)} of {len(TARGETS)}" + (f" (missed: {', '.join(missed)})" if missed else "")
 
 
-def colorize_table(gray: Row, mean: Row, models: list[Row]) -> str:
-    """The baselines' and the models' scores, with the targets each model meets against those baselines."""
+def colorize_table(baselines: list[Row], models: list[Row]) -> str:
+    """The baselines' (gray first) and the models' scores, with the targets each model meets against gray."""
     lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | palette distance | ms / image | targets met |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
-    for r, targets in [(gray, ""), (mean, ""), *((m, targets_cell(m, gray)) for m in models)]:
+    gray = baselines[0]
+    for r, targets in [*((b, "") for b in baselines), *((m, targets_cell(m, gray)) for m in models)]:
         ms = f"{1000 * np.mean(r.seconds):.0f}"
         cells = [r.name, f"{r.mean('psnr'):.2f}", f"{r.mean('ciede2000'):.2f}", f"{r.mean('ssim'):.3f}",
                  f"{colourfulness_ratio(r):.3f}", f"{palette_of(r):.3f}", ms, targets]  # fmt: skip
@@ -398,7 +422,8 @@ def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOT
                  "baseline: the photos' mean a*b*": lab_baseline(mean_ab(spread(photo_files(photos, "train"),
                                                                                 limit or PHOTO_SAMPLE)))}
     rows = [score(name, method, coloured, kind="photos") for name, method in (baselines | models).items()]
-    return rows, coloured, {"artist": PHOTO_ARTIST, "paintings": len(coloured), "colourless_left_out": colourless}
+    return rows, coloured, {"artist": PHOTO_ARTIST, "paintings": len(coloured), "colourless_left_out": colourless,
+                            "baselines": len(baselines)}  # fmt: skip
 
 
 @dataclass
@@ -485,13 +510,17 @@ def palette_photos(photos: Path) -> list[np.ndarray]:
 def evaluate_colorize(
     data: Path | None, artist: str, models: list[str], limit: int | None, fig: Path | None, write: bool, tune_percent: int = 0,
     photos: Path | None = None, classifier: PaletteCheck | None = None, hints: list[int] | None = None,
+    outside: Path | None = None,
 ) -> str:
     """The table (and figure) on the held-out paintings (with `tune_percent`, on the tune split instead), or on the
-    held-out photos for the natural-colour model (`artist` PHOTO_ARTIST, from `photos`); with `classifier`, also the share
-    of its held-out photos each painter's model paints in its painter's palette."""
+    held-out photos for the natural-colour model (`artist` PHOTO_ARTIST, from `photos`), or on every image below
+    `outside`; with `classifier`, also the share of its held-out photos each painter's model paints in its painter's
+    palette."""
     loaded = load_models(models)  # once, for the table, the figure and the hint sweep
     methods = model_methods(models, loaded=loaded)
-    if artist == PHOTO_ARTIST:
+    if outside is not None:
+        rows, images, facts = outside_rows(outside, artist, methods, limit, data, photos)
+    elif artist == PHOTO_ARTIST:
         if photos is None:
             raise DataError("the natural-colour model is scored on held-out photos: give --photos")
         rows, images, facts = photo_rows(photos, methods, limit or PHOTO_SAMPLE)
@@ -499,12 +528,15 @@ def evaluate_colorize(
         if data is None:
             raise DataError(f"{artist}'s models are scored on held-out paintings: give --data (or --paintings)")
         rows, images, facts = colorize_rows(data, artist, methods, limit, tune_percent)
-    gray, mean, *_ = rows  # both put the two baselines first
+    baselines = facts["baselines"]  # the rows put the baselines first
     what = f"held-out {'photos' if artist == PHOTO_ARTIST else 'paintings'}"
     if tune_percent:
         what = f"tune paintings ({tune_percent}% of the training split)"
+    if outside is not None:
+        what = f"{'photos' if artist == PHOTO_ARTIST else 'paintings'} below {outside}"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
-            f" ({facts['colourless_left_out']} colourless left out)\n\n{colorize_table(gray, mean, rows[2:])}")  # fmt: skip
+            f" ({facts['colourless_left_out']} colourless left out)\n\n"
+            f"{colorize_table(rows[:baselines], rows[baselines:])}")  # fmt: skip
     shares = None
     if classifier is not None and artist != PHOTO_ARTIST:
         shares = PhotoShares.measure(classifier, facts["artist"], methods, classifier.photos)
@@ -519,7 +551,7 @@ def evaluate_colorize(
         split = f"{what}{'' if artist == PHOTO_ARTIST else ' of ' + facts['artist']} ({facts['paintings']})"
         for m in models:
             row = model_row(rows, m)
-            scores = {"split": split, **colorize_scores(row), "targets": targets_cell(row, gray)}
+            scores = {"split": split, **colorize_scores(row), "targets": targets_cell(row, rows[0])}
             if shares is not None:
                 scores |= shares.scores_of(m)
             if m in sweeps:
@@ -616,6 +648,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--hints", type=counts, metavar="N,N,...", help="colorize: also score each model that takes colour "
                    "hints against the number of hints, sampled from the real image as Zhang et al. do (e.g. "
                    f"{','.join(map(str, COUNTS))})")
+    p.add_argument("--images", type=Path, metavar="DIR", help="colorize: score on every colour image below DIR (any folder "
+                   "tree: an outside set none of the models trained on, scored whole) instead of the held-out split, as "
+                   "paintings of --artist or, with --artist photos, as photos; --data or --photos add the mean a*b* baseline")
     p.add_argument("--tune-percent", type=PERCENT, default=0, metavar="P", help="colorize: score on the tune split of "
                    "models trained with --tune-percent P instead of the held-out paintings (to choose between candidates)")
     args = p.parse_args(argv)
@@ -623,10 +658,12 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--figure {args.figure}: {blocker} is a file, not a folder")
     if args.tune_percent and (args.write or args.all or args.task == "maps"):
         p.error("--tune-percent scores given colorizers for choosing between them: not with --write, --all or --task maps")
+    if args.images and (args.tune_percent or args.write or args.all or args.task == "maps"):
+        p.error("--images scores given colorizers on an outside set: not with --tune-percent, --write, --all or --task maps")
     if args.all:
         return evaluate_all(args)
-    if not args.model or (not args.data and args.artist != PHOTO_ARTIST):
-        p.error("give --data and at least one --model (or --all)")
+    if not args.model or (not args.data and args.artist != PHOTO_ARTIST and not args.images):
+        p.error("give --data (or --images) and at least one --model (or --all)")
     if args.task == "maps":
         print(evaluate_maps(Path(args.data), args.model, args.limit, args.figure, args.write))
         return 0
@@ -635,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(args.data) if args.data else None
     classifier = palette_classifier(data, args.photos) if args.photos and data and args.artist != PHOTO_ARTIST else None
     print(evaluate_colorize(data, args.artist, args.model, args.limit, args.figure, args.write, args.tune_percent,
-                            args.photos, classifier, args.hints))
+                            args.photos, classifier, args.hints, args.images))
     return 0
 
 
