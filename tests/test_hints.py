@@ -170,7 +170,7 @@ def test_the_translator_hands_the_network_the_hints_where_the_user_put_them():
     assert len(seen) == 1 and seen[0].shape == (1, 4, 32, 32) and seen[0][0, 1:].abs().sum() == 0
 
 
-def test_hint_fine_tuning_widens_an_automatic_model_and_records_it(paintings, tmp_path):
+def test_hint_fine_tuning_widens_an_automatic_model_records_it_and_narrows_back(paintings, tmp_path):
     base = dict(task="colorize", space="lab", artists=["Claude Monet"], image_size=32, load_size=32, epochs=1, epochs_decay=0)
     train(tiny(paintings, tmp_path / "auto", **base))
     trainer = Trainer(tiny(paintings, tmp_path / "hint", init=str(tmp_path / "auto"), hints=True, **base))
@@ -180,8 +180,12 @@ def test_hint_fine_tuning_widens_an_automatic_model_and_records_it(paintings, tm
     tuned = trainer.fit()
     info = load_generator(tmp_path / "hint").train_info
     assert tuned.takes_hints and info["hints"] is True and info["fine_tuned_from"]["model"] == str(tmp_path / "auto")
-    with pytest.raises(ConfigError, match="takes colour hints: fine-tune it with --hints"):
-        Trainer(tiny(paintings, tmp_path / "again", init=str(tmp_path / "hint"), **base))
+    # without --hints, a hint model is trained on as an automatic one: narrowed to L, it colours as it did without hints
+    narrow = Trainer(tiny(paintings, tmp_path / "again", init=str(tmp_path / "hint"), **base)).G.eval()
+    assert not narrow.takes_hints and narrow.kind.in_channels == 1
+    photo = np.asarray(Image.open("tests/data/chelsea.png").convert("RGB"))
+    hinted = Translator(load_generator(tmp_path / "hint"))(photo).generated
+    assert np.array_equal(np.asarray(Translator(narrow)(photo).generated), np.asarray(hinted))
     with pytest.raises(ConfigError, match="colour hints are for Lab colorizers"):
         Trainer(tiny(paintings, tmp_path / "rgb", hints=True, **{**base, "space": "rgb"}))
 

@@ -74,6 +74,17 @@ def with_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
     return wide.train(G.training)
 
 
+def without_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
+    """A hint model narrowed to an automatic colorizer: its first convolution keeps the weights for L alone. Without
+    hints its hint channels are zero, so it colours exactly as before; trained on as an automatic model, it is the
+    automatic model a later `--hints` stage widens again with zero weights (automatic first, then hints)."""
+    narrow = Pix2PixGenerator(**(G.config | {"in_channels": 1}))
+    state = G.state_dict()
+    state["down.0.0.weight"] = state["down.0.0.weight"][:, :1].clone()
+    narrow.load_state_dict(state)
+    return narrow.train(G.training)
+
+
 def hint_input_weights(G: Pix2PixGenerator) -> torch.nn.Parameter:
     """Freeze a hint model but for its first convolution's weights, whose gradient is kept for the hint channels
     alone: what it paints from L alone cannot change, only what it makes of the hints (`--hint-inputs-only`)."""
@@ -106,14 +117,14 @@ def with_resize_upsampling(G: Pix2PixGenerator) -> Pix2PixGenerator:
 
 def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
     """The saved model a fine-tuning run starts from, checked against the run's task (widened for hints with
-    `--hints`)."""
+    `--hints`, a hint model narrowed to an automatic one without)."""
     G = load_generator(cfg.init).train()
     want = model_role(cfg)
     have = {k: getattr(G, k) for k in want}
     if have != want:
         raise ConfigError(f"--init {cfg.init} was trained for {have}, not {want}")
     if G.takes_hints and not cfg.hints:
-        raise ConfigError(f"--init {cfg.init} takes colour hints: fine-tune it with --hints")
+        G = without_hint_channels(G)
     if cfg.hints and not G.takes_hints:
         G = with_hint_channels(G)
     if cfg.upsample == "resize" and G.upsample == "transposed":
