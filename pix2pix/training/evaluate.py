@@ -162,8 +162,19 @@ def paintings_and_baselines(data: Path, artists: list[str], tune_percent: int = 
     names, train_files = painting_files(data, artists, "train", tune_percent=tune_percent)
     _, val_files = painting_files(data, artists, "tune" if tune_percent else "val", tune_percent=tune_percent)
     coloured, colourless = coloured_images(val_files)
-    baselines = {GRAY: lab_baseline((0.0, 0.0)), "baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files))}
-    return names, coloured, colourless, baselines
+    return names, coloured, colourless, {GRAY: lab_baseline((0.0, 0.0)), **artist_mean(train_files)}
+
+
+def artist_mean(train_files: list[Path]) -> dict[str, Method]:
+    """The baseline that paints every pixel in the mean a*b* of the artist's training paintings, by its label."""
+    return {"baseline: the artist's mean a*b*": lab_baseline(mean_ab(train_files))}
+
+
+def photos_mean(photos: Path, limit: int | None = None) -> dict[str, Method]:
+    """The baseline that paints every pixel in the mean a*b* of the training photos (at most `limit`, spread over the
+    sources), by its label."""
+    return {"baseline: the photos' mean a*b*": lab_baseline(mean_ab(spread(photo_files(photos, "train"),
+                                                                         limit or PHOTO_SAMPLE)))}  # fmt: skip
 
 
 def colorize_rows(
@@ -190,9 +201,9 @@ def outside_rows(folder: Path, artist: str, models: dict[str, Method], limit: in
     baselines, name = {GRAY: lab_baseline((0.0, 0.0))}, artist
     if kind == "paintings" and data is not None:
         (name,), train = painting_files(data, [artist], "train")
-        baselines["baseline: the artist's mean a*b*"] = lab_baseline(mean_ab(train))
+        baselines |= artist_mean(train)
     elif kind == "photos" and photos is not None:
-        baselines["baseline: the photos' mean a*b*"] = lab_baseline(mean_ab(spread(photo_files(photos, "train"), PHOTO_SAMPLE)))
+        baselines |= photos_mean(photos)
     rows = [score(label, method, coloured, kind=kind) for label, method in (baselines | models).items()]
     return rows, coloured, {"artist": name, "paintings": len(coloured), "colourless_left_out": colourless,
                             "baselines": len(baselines)}  # fmt: skip
@@ -418,9 +429,7 @@ def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOT
                                                                                                    list[np.ndarray], dict]:
     """Score the baselines (gray; the mean a*b* of the training photos) and `models` on the held-out photos."""
     coloured, colourless = coloured_images(spread(photo_files(photos, "val"), limit))
-    baselines = {GRAY: lab_baseline((0.0, 0.0)),
-                 "baseline: the photos' mean a*b*": lab_baseline(mean_ab(spread(photo_files(photos, "train"),
-                                                                                limit or PHOTO_SAMPLE)))}
+    baselines = {GRAY: lab_baseline((0.0, 0.0)), **photos_mean(photos, limit)}
     rows = [score(name, method, coloured, kind="photos") for name, method in (baselines | models).items()]
     return rows, coloured, {"artist": PHOTO_ARTIST, "paintings": len(coloured), "colourless_left_out": colourless,
                             "baselines": len(baselines)}  # fmt: skip
@@ -472,13 +481,17 @@ class PhotoShares:
 
     check: PaletteCheck
     artist: str
-    photos: int
     shares: dict[str, float]  # by method label, "<folder>: <what it does>"
 
     @classmethod
-    def measure(cls, check: PaletteCheck, artist: str, methods: dict[str, Method], photos: list[np.ndarray]) -> PhotoShares:
-        return cls(check, artist, len(photos),
-                   {label: photo_palette_share(check.classifier, artist, m, photos) for label, m in methods.items()})  # fmt: skip
+    def measure(cls, check: PaletteCheck, artist: str, methods: dict[str, Method]) -> PhotoShares:
+        """Each method's share of the held-out photos `check` holds."""
+        shares = {label: photo_palette_share(check.classifier, artist, m, check.photos) for label, m in methods.items()}
+        return cls(check, artist, shares)
+
+    @property
+    def photos(self) -> int:
+        return len(self.check.photos)
 
     def line(self) -> str:
         own = self.check.recall.get(self.artist)
@@ -529,17 +542,18 @@ def evaluate_colorize(
             raise DataError(f"{artist}'s models are scored on held-out paintings: give --data (or --paintings)")
         rows, images, facts = colorize_rows(data, artist, methods, limit, tune_percent)
     baselines = facts["baselines"]  # the rows put the baselines first
-    what = f"held-out {'photos' if artist == PHOTO_ARTIST else 'paintings'}"
+    kind = "photos" if artist == PHOTO_ARTIST else "paintings"
+    what = f"held-out {kind}"
     if tune_percent:
         what = f"tune paintings ({tune_percent}% of the training split)"
     if outside is not None:
-        what = f"{'photos' if artist == PHOTO_ARTIST else 'paintings'} below {outside}"
+        what = f"{kind} below {outside}"
     text = (f"### {facts['artist']}: {facts['paintings']} {what}"
             f" ({facts['colourless_left_out']} colourless left out)\n\n"
             f"{colorize_table(rows[:baselines], rows[baselines:])}")  # fmt: skip
     shares = None
     if classifier is not None and artist != PHOTO_ARTIST:
-        shares = PhotoShares.measure(classifier, facts["artist"], methods, classifier.photos)
+        shares = PhotoShares.measure(classifier, facts["artist"], methods)
         text += f"\n\n{shares.line()}"
     if fig:
         figure(images[:4], methods, images[:4], gray=True, path=fig)
