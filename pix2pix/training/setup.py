@@ -63,26 +63,27 @@ def model_role(cfg: TrainConfig) -> dict[str, str | None]:
     return {"task": kind.task, "space": kind.space, "direction": kind.direction}
 
 
+def with_input_weights(G: Pix2PixGenerator, weight: torch.Tensor) -> Pix2PixGenerator:
+    """`G` with its first convolution's weights replaced by `weight` (out, in, k, k), which sets its input channels."""
+    new = Pix2PixGenerator(**(G.config | {"in_channels": weight.shape[1]}))
+    state = G.state_dict()
+    state["down.0.0.weight"] = weight
+    new.load_state_dict(state)
+    return new.train(G.training)
+
+
 def with_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
     """An automatic Lab colorizer widened to take colour hints: the first convolution gets zero weights for the
     three hint channels, so until it is fine-tuned it colours exactly as before, whatever the hints."""
-    wide = Pix2PixGenerator(**(G.config | {"in_channels": 4}))
-    state = G.state_dict()
-    w = state["down.0.0.weight"]
-    state["down.0.0.weight"] = torch.cat([w, w.new_zeros(w.shape[0], 3, *w.shape[2:])], 1)
-    wide.load_state_dict(state)
-    return wide.train(G.training)
+    w = G.state_dict()["down.0.0.weight"]
+    return with_input_weights(G, torch.cat([w, w.new_zeros(w.shape[0], 3, *w.shape[2:])], 1))
 
 
 def without_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
     """A hint model narrowed to an automatic colorizer: its first convolution keeps the weights for L alone. Without
     hints its hint channels are zero, so it colours exactly as before; trained on as an automatic model, it is the
     automatic model a later `--hints` stage widens again with zero weights (automatic first, then hints)."""
-    narrow = Pix2PixGenerator(**(G.config | {"in_channels": 1}))
-    state = G.state_dict()
-    state["down.0.0.weight"] = state["down.0.0.weight"][:, :1].clone()
-    narrow.load_state_dict(state)
-    return narrow.train(G.training)
+    return with_input_weights(G, G.state_dict()["down.0.0.weight"][:, :1].clone())
 
 
 def hint_input_weights(G: Pix2PixGenerator) -> torch.nn.Parameter:
