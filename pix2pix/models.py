@@ -123,11 +123,6 @@ class UNetGenerator(nn.Module):
             self.up.append(nn.Sequential(*layers))
         init_weights(self)
 
-    @property
-    def multiple(self) -> int:
-        """Height and width of inputs must be divisible by this."""
-        return 2**self.depth
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         feats = []
         for down in self.down:
