@@ -109,23 +109,22 @@ def records(info: dict[str, Any]) -> str:
     return "\n\n".join(out)
 
 
-def model_card(config: dict[str, Any]) -> str:
-    """A model card that states plainly how the weights were trained and what they score on held-out data."""
-    info = dict(config.get("train_info") or {})
-    heldout = info.pop("heldout", None)
-    facts = bullets({k: v for k, v in info.items() if k not in SECTIONS})
-    if more := records(info):
-        facts += "\n\n" + more
-    scores = bullets(heldout or {})
-    scale = ""
-    if config.get("task") == "maps":
-        scale = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)."
+def _maps_notes(config: dict[str, Any]) -> str:
+    """What a maps model's user needs: the ground scale it translates at, and its palette snap."""
     notes = ""
+    if config.get("task") == "maps":
+        notes = f" Maps are translated at {config.get('scale'):.4g} model pixels per input pixel (the ground scale it learnt)."
     if config.get("palette"):
-        notes = f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping."
+        notes += f" It stores the {len(config['palette'])}-colour palette of the training maps, for optional snapping."
     if config.get("palette_bias"):
         window = config.get("snap_window", 1)
         notes += f" Snapping uses a per-colour bias and a {window} px majority vote, both fitted on training maps."
+    return notes
+
+
+def _colour_notes(config: dict[str, Any], info: dict[str, Any]) -> str:
+    """What a colorizer's user needs: where its photos came from, how it reads hints, its colour transfer, its zoom."""
+    notes = ""
     if config.get("artist") == PHOTO_ARTIST or any(str(run.get("data", "")).startswith("photos") for run in runs(info)):
         notes += (" Its photos (or those of the runs it started from) come from four public GitHub repositories, the terms of"
                   " their images mostly not stated: the project's README credits each.")
@@ -146,6 +145,11 @@ def model_card(config: dict[str, Any]) -> str:
                   " their real colours; hint colours go through the transfer's inverse first.")
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
+    return notes
+
+
+def _tuning(info: dict[str, Any]) -> str:
+    """How a fine-tuned model was fine-tuned, and which epoch's weights were kept."""
     tuned = ""
     if "fine_tuned_from" in info:
         terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1),
@@ -158,9 +162,21 @@ def model_card(config: dict[str, Any]) -> str:
     if info.get("kept_epoch"):
         tuned += (f"\nIts weights are those of epoch {info['kept_epoch']} of {info.get('epochs')}, the one that scored best on"
                   " the tune paintings (most colour targets met, then the closest palette; each epoch's scores below).")
+    return tuned
+
+
+def model_card(config: dict[str, Any]) -> str:
+    """A model card that states plainly how the weights were trained and what they score on held-out data."""
+    info = dict(config.get("train_info") or {})
+    heldout = info.pop("heldout", None)
+    facts = bullets({k: v for k, v in info.items() if k not in SECTIONS})
+    if more := records(info):
+        facts += "\n\n" + more
+    scores = bullets(heldout or {})
+    notes, tuned = _maps_notes(config) + _colour_notes(config, info), _tuning(info)
     decoder = ", decoder upsampling by nearest x2 resizes and 3x3 convolutions" if config.get("upsample") == "resize" else ""
     hinted = ""
-    if lab:
+    if config.get("task") == "colorize" and config.get("space") == "lab":
         hinted = '\nresult = Translator.load("<this folder or repo id>")(image, hints=[(120, 80, "#3b8fe0")])  # x, y, colour'
     return f"""{FRONT_MATTER}
 
@@ -168,7 +184,7 @@ def model_card(config: dict[str, Any]) -> str:
 
 A pix2pix U-Net generator (ngf={config.get('ngf')}, depth={config.get('depth')}, norm={config.get('norm')}{decoder}),
 trained with a conditional PatchGAN discriminator and GAN + L1 loss. Input: {config.get('in_channels')} channel(s),
-output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{scale}{notes}{tuned}
+output: {config.get('out_channels')} channel(s), trained at {config.get('image_size')} px.{notes}{tuned}
 Parameters are stored as fp16 and loaded back as fp32.
 
 ## How it was trained
