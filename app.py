@@ -587,9 +587,84 @@ def snap_info(registry: Registry) -> str:
             " fitted on training maps): map-like colours.")
 
 
+def colorize_tab(studio: Studio, registry: Registry) -> None:
+    """The Colorize tab: the upload and its hint brush, the model menus and strength, the results, and their events."""
+    artists = registry.artists()
+    with gr.Row():
+        with gr.Column():  # the examples beside the upload, where a newcomer looks first
+            c_in = raw_upload(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
+                                       label="Photo or painting (colour or grayscale)", elem_id="colorize-input",
+                                       height=UPLOAD_HEIGHT))
+            gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
+            with gr.Column(visible=False) as c_hint_box:  # shown with a photo: an empty canvas puzzles
+                c_strokes = brush_component()
+                gr.Markdown("A few strokes are enough: the colorizer spreads each colour over the object under "
+                            "it and keeps your photo's lightness. Colorize and Compare all models use them.")
+            c_hints = gr.Textbox(visible=False, label="hints", info=HINTS_HELP)  # for the API: the same as JSON
+        with gr.Column():
+            c_artist = quiet_checks(gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
+                                   label="Artist", allow_custom_value=False, elem_id="colorize-artist"))
+            choices, value = studio.space_choices(registry.best_artist())
+            c_space = quiet_checks(gr.Radio(choices, value=value, label="Model", elem_id="colorize-space"))
+            c_strength = quiet_checks(gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
+                                   info="0 = gray, 1 = the model's colour, above 1 = more saturated. It re-colours "
+                                   f"the single result (Compare all models uses it as it runs); {RGB_STRENGTH}",
+                                   elem_id="colorize-strength"))  # fmt: skip
+            with gr.Row():
+                c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")
+                c_all = gr.Button("Compare all models", elem_id="compare-button")
+            c_msg = gr.Markdown(label="message")
+    with gr.Row():
+        c_orig = shown_as_files(gr.Image(type="pil", label="original", interactive=False))
+        c_gray = shown_as_files(gr.Image(type="pil", label="grayscale (model input)", interactive=False))
+        c_gen = shown_as_files(gr.Image(type="pil", label="generated", interactive=False,
+                                        buttons=["download", "fullscreen"], elem_id="colorize-generated"))
+    c_slider = shown_as_files(gr.ImageSlider(type="pil", label="grayscale | generated (drag to compare)",
+                                             interactive=False, elem_id="colorize-slider"))
+    c_file = written_when_shown(gr.File(label="Download generated PNG"))
+    c_gallery = shown_as_files(gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery",
+                                          height="fit-content"))  # it grows with its rows: no scrolling inside
+    c_args = [c_in, c_artist, c_space, c_strength, c_hints, c_strokes]
+    # progress, and a refusal's badge, on the one panel that waits for the result, not on every output
+    c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize",
+                show_progress_on=c_gen)
+    c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor",
+                       show_progress_on=c_gen)
+    c_strength.input(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_visibility="private",
+                     trigger_mode="always_last", show_progress_on=c_gen)  # a typed value (and Enter) too
+    c_all.click(studio.compare, [c_in, c_strength, c_hints, c_strokes], [c_gallery, c_msg], api_name="compare_all",
+                show_progress_on=c_gallery)
+    # a new photo shows the brush on it (no photo: no brush)
+    c_in.change(hint_brush, c_in, [c_strokes, c_hint_box], api_visibility="private")
+    c_artist.change(studio.space_menu, [c_artist, c_space], c_space, api_visibility="private")
+
+
+def maps_tab(studio: Studio, registry: Registry) -> None:
+    """The Maps tab: the upload, the direction and palette snap, the results, and their events."""
+    with gr.Row():
+        m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map",
+                                   sources=["upload", "clipboard"], elem_id="maps-input", height=UPLOAD_HEIGHT))
+        with gr.Column():
+            m_dir = quiet_checks(gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction"))
+            m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)",
+                                 info=snap_info(registry))
+            m_btn = gr.Button("Translate", variant="primary", elem_id="maps-button")
+            gr.Markdown(MAPS_HELP)
+            m_msg = gr.Markdown(label="message")
+    with gr.Row():
+        m_orig = shown_as_files(gr.Image(type="pil", label="original", interactive=False))
+        m_gen = shown_as_files(gr.Image(type="pil", label="generated", interactive=False,
+                                        buttons=["download", "fullscreen"], elem_id="maps-generated"))
+    m_slider = shown_as_files(gr.ImageSlider(type="pil", label="input | generated (drag to compare)",
+                                             interactive=False, elem_id="maps-slider"))
+    m_file = written_when_shown(gr.File(label="Download generated PNG"))
+    m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],
+                api_name="translate_map", show_progress_on=m_gen)
+    m_dir.change(snap_option, m_dir, m_snap, api_visibility="private")
+
+
 def build_app(registry: Registry) -> gr.Blocks:
     studio = Studio(registry)
-    artists = registry.artists()
     with gr.Blocks(title="pix2pix studio", delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S)) as demo:
         gr.Markdown("# pix2pix studio\nImage-to-image translation: aerial photos to maps and back, "
                     "and colorization in natural colours or in the palette of a painter.")  # fmt: skip
@@ -597,74 +672,9 @@ def build_app(registry: Registry) -> gr.Blocks:
             gr.Markdown(NO_MODELS.format(weights=registry.weights_dir))
         with gr.Tabs():
             with gr.Tab("Colorize"):
-                with gr.Row():
-                    with gr.Column():  # the examples beside the upload, where a newcomer looks first
-                        c_in = raw_upload(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                                   label="Photo or painting (colour or grayscale)", elem_id="colorize-input",
-                                                   height=UPLOAD_HEIGHT))
-                        gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
-                        with gr.Column(visible=False) as c_hint_box:  # shown with a photo: an empty canvas puzzles
-                            c_strokes = brush_component()
-                            gr.Markdown("A few strokes are enough: the colorizer spreads each colour over the object under "
-                                        "it and keeps your photo's lightness. Colorize and Compare all models use them.")
-                        c_hints = gr.Textbox(visible=False, label="hints", info=HINTS_HELP)  # for the API: the same as JSON
-                    with gr.Column():
-                        c_artist = quiet_checks(gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
-                                               label="Artist", allow_custom_value=False, elem_id="colorize-artist"))
-                        choices, value = studio.space_choices(registry.best_artist())
-                        c_space = quiet_checks(gr.Radio(choices, value=value, label="Model", elem_id="colorize-space"))
-                        c_strength = quiet_checks(gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
-                                               info="0 = gray, 1 = the model's colour, above 1 = more saturated. It re-colours "
-                                               f"the single result (Compare all models uses it as it runs); {RGB_STRENGTH}",
-                                               elem_id="colorize-strength"))  # fmt: skip
-                        with gr.Row():
-                            c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")
-                            c_all = gr.Button("Compare all models", elem_id="compare-button")
-                        c_msg = gr.Markdown(label="message")
-                with gr.Row():
-                    c_orig = shown_as_files(gr.Image(type="pil", label="original", interactive=False))
-                    c_gray = shown_as_files(gr.Image(type="pil", label="grayscale (model input)", interactive=False))
-                    c_gen = shown_as_files(gr.Image(type="pil", label="generated", interactive=False,
-                                                    buttons=["download", "fullscreen"], elem_id="colorize-generated"))
-                c_slider = shown_as_files(gr.ImageSlider(type="pil", label="grayscale | generated (drag to compare)",
-                                                         interactive=False, elem_id="colorize-slider"))
-                c_file = written_when_shown(gr.File(label="Download generated PNG"))
-                c_gallery = shown_as_files(gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery",
-                                                      height="fit-content"))  # it grows with its rows: no scrolling inside
-                c_args = [c_in, c_artist, c_space, c_strength, c_hints, c_strokes]
-                # progress, and a refusal's badge, on the one panel that waits for the result, not on every output
-                c_btn.click(studio.colorize, c_args, [c_orig, c_gray, c_gen, c_slider, c_file, c_msg], api_name="colorize",
-                            show_progress_on=c_gen)
-                c_strength.release(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_name="recolor",
-                                   show_progress_on=c_gen)
-                c_strength.input(studio.recolor, c_args, [c_gen, c_slider, c_file, c_msg], api_visibility="private",
-                                 trigger_mode="always_last", show_progress_on=c_gen)  # a typed value (and Enter) too
-                c_all.click(studio.compare, [c_in, c_strength, c_hints, c_strokes], [c_gallery, c_msg], api_name="compare_all",
-                            show_progress_on=c_gallery)
-                # a new photo shows the brush on it (no photo: no brush)
-                c_in.change(hint_brush, c_in, [c_strokes, c_hint_box], api_visibility="private")
-                c_artist.change(studio.space_menu, [c_artist, c_space], c_space, api_visibility="private")
+                colorize_tab(studio, registry)
             with gr.Tab("Maps"):
-                with gr.Row():
-                    m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map",
-                                               sources=["upload", "clipboard"], elem_id="maps-input", height=UPLOAD_HEIGHT))
-                    with gr.Column():
-                        m_dir = quiet_checks(gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction"))
-                        m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)",
-                                             info=snap_info(registry))
-                        m_btn = gr.Button("Translate", variant="primary", elem_id="maps-button")
-                        gr.Markdown(MAPS_HELP)
-                        m_msg = gr.Markdown(label="message")
-                with gr.Row():
-                    m_orig = shown_as_files(gr.Image(type="pil", label="original", interactive=False))
-                    m_gen = shown_as_files(gr.Image(type="pil", label="generated", interactive=False,
-                                                    buttons=["download", "fullscreen"], elem_id="maps-generated"))
-                m_slider = shown_as_files(gr.ImageSlider(type="pil", label="input | generated (drag to compare)",
-                                                         interactive=False, elem_id="maps-slider"))
-                m_file = written_when_shown(gr.File(label="Download generated PNG"))
-                m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],
-                            api_name="translate_map", show_progress_on=m_gen)
-                m_dir.change(snap_option, m_dir, m_snap, api_visibility="private")
+                maps_tab(studio, registry)
             with gr.Tab("About"):
                 gr.Markdown(studio.about())
     return demo
