@@ -587,6 +587,18 @@ def snap_info(registry: Registry) -> str:
             " fitted on training maps): map-like colours.")
 
 
+def result_panel(label: str, **kwargs: Any) -> gr.Image:
+    """A result image shown from a file written once (`shown_as_files`), not editable."""
+    return shown_as_files(gr.Image(type="pil", label=label, interactive=False, **kwargs))
+
+
+def slider_and_download(before: str, elem_id: str) -> tuple[gr.ImageSlider, gr.File]:
+    """Below the panels: `before` | generated on a slider, and the generated PNG to download."""
+    slider = shown_as_files(gr.ImageSlider(type="pil", label=f"{before} | generated (drag to compare)",
+                                           interactive=False, elem_id=elem_id))
+    return slider, written_when_shown(gr.File(label="Download generated PNG"))
+
+
 def colorize_tab(studio: Studio, registry: Registry) -> None:
     """The Colorize tab: the upload and its hint brush, the model menus and strength, the results, and their events."""
     artists = registry.artists()
@@ -615,13 +627,9 @@ def colorize_tab(studio: Studio, registry: Registry) -> None:
                 c_all = gr.Button("Compare all models", elem_id="compare-button")
             c_msg = gr.Markdown(label="message")
     with gr.Row():
-        c_orig = shown_as_files(gr.Image(type="pil", label="original", interactive=False))
-        c_gray = shown_as_files(gr.Image(type="pil", label="grayscale (model input)", interactive=False))
-        c_gen = shown_as_files(gr.Image(type="pil", label="generated", interactive=False,
-                                        buttons=["download", "fullscreen"], elem_id="colorize-generated"))
-    c_slider = shown_as_files(gr.ImageSlider(type="pil", label="grayscale | generated (drag to compare)",
-                                             interactive=False, elem_id="colorize-slider"))
-    c_file = written_when_shown(gr.File(label="Download generated PNG"))
+        c_orig, c_gray = result_panel("original"), result_panel("grayscale (model input)")
+        c_gen = result_panel("generated", buttons=["download", "fullscreen"], elem_id="colorize-generated")
+    c_slider, c_file = slider_and_download("grayscale", "colorize-slider")
     c_gallery = shown_as_files(gr.Gallery(label="every model on this image", columns=4, elem_id="compare-gallery",
                                           height="fit-content"))  # it grows with its rows: no scrolling inside
     c_args = [c_in, c_artist, c_space, c_strength, c_hints, c_strokes]
@@ -652,12 +660,9 @@ def maps_tab(studio: Studio, registry: Registry) -> None:
             gr.Markdown(MAPS_HELP)
             m_msg = gr.Markdown(label="message")
     with gr.Row():
-        m_orig = shown_as_files(gr.Image(type="pil", label="original", interactive=False))
-        m_gen = shown_as_files(gr.Image(type="pil", label="generated", interactive=False,
-                                        buttons=["download", "fullscreen"], elem_id="maps-generated"))
-    m_slider = shown_as_files(gr.ImageSlider(type="pil", label="input | generated (drag to compare)",
-                                             interactive=False, elem_id="maps-slider"))
-    m_file = written_when_shown(gr.File(label="Download generated PNG"))
+        m_orig = result_panel("original")
+        m_gen = result_panel("generated", buttons=["download", "fullscreen"], elem_id="maps-generated")
+    m_slider, m_file = slider_and_download("input", "maps-slider")
     m_btn.click(studio.translate_map, [m_in, m_dir, m_snap], [m_orig, m_gen, m_slider, m_file, m_msg],
                 api_name="translate_map", show_progress_on=m_gen)
     m_dir.change(snap_option, m_dir, m_snap, api_visibility="private")
