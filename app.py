@@ -587,6 +587,12 @@ def snap_info(registry: Registry) -> str:
             " fitted on training maps): map-like colours.")
 
 
+def upload_panel(label: str, elem_id: str) -> gr.Image:
+    """An upload of any image (or a pasted one), handed to the handler as the untouched file (`raw_upload`)."""
+    return raw_upload(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"], label=label,
+                               elem_id=elem_id, height=UPLOAD_HEIGHT))
+
+
 def result_panel(label: str, **kwargs: Any) -> gr.Image:
     """A result image shown from a file written once (`shown_as_files`), not editable."""
     return shown_as_files(gr.Image(type="pil", label=label, interactive=False, **kwargs))
@@ -601,12 +607,10 @@ def slider_and_download(before: str, elem_id: str) -> tuple[gr.ImageSlider, gr.F
 
 def colorize_tab(studio: Studio, registry: Registry) -> None:
     """The Colorize tab: the upload and its hint brush, the model menus and strength, the results, and their events."""
-    artists = registry.artists()
+    best = registry.best_artist()
     with gr.Row():
         with gr.Column():  # the examples beside the upload, where a newcomer looks first
-            c_in = raw_upload(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard"],
-                                       label="Photo or painting (colour or grayscale)", elem_id="colorize-input",
-                                       height=UPLOAD_HEIGHT))
+            c_in = upload_panel("Photo or painting (colour or grayscale)", "colorize-input")
             gr.Examples([[str(p)] for p in sorted(EXAMPLES.glob("*.jpg"))], inputs=[c_in])
             with gr.Column(visible=False) as c_hint_box:  # shown with a photo: an empty canvas puzzles
                 c_strokes = brush_component()
@@ -614,9 +618,9 @@ def colorize_tab(studio: Studio, registry: Registry) -> None:
                             "it and keeps your photo's lightness. Colorize and Compare all models use them.")
             c_hints = gr.Textbox(visible=False, label="hints", info=HINTS_HELP)  # for the API: the same as JSON
         with gr.Column():
-            c_artist = quiet_checks(gr.Dropdown([(artist_label(a), a) for a in artists], value=registry.best_artist(),
+            c_artist = quiet_checks(gr.Dropdown([(artist_label(a), a) for a in registry.artists()], value=best,
                                    label="Artist", allow_custom_value=False, elem_id="colorize-artist"))
-            choices, value = studio.space_choices(registry.best_artist())
+            choices, value = studio.space_choices(best)
             c_space = quiet_checks(gr.Radio(choices, value=value, label="Model", elem_id="colorize-space"))
             c_strength = quiet_checks(gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
                                    info="0 = gray, 1 = the model's colour, above 1 = more saturated. It re-colours "
@@ -650,8 +654,7 @@ def colorize_tab(studio: Studio, registry: Registry) -> None:
 def maps_tab(studio: Studio, registry: Registry) -> None:
     """The Maps tab: the upload, the direction and palette snap, the results, and their events."""
     with gr.Row():
-        m_in = raw_upload(gr.Image(type="filepath", image_mode=None, label="Aerial photo or map",
-                                   sources=["upload", "clipboard"], elem_id="maps-input", height=UPLOAD_HEIGHT))
+        m_in = upload_panel("Aerial photo or map", "maps-input")
         with gr.Column():
             m_dir = quiet_checks(gr.Radio(list(DIRECTIONS), value=next(iter(DIRECTIONS)), label="Direction"))
             m_snap = gr.Checkbox(value=True, label="Draw in the map palette (aerial photo -> map)",
