@@ -109,6 +109,11 @@ def records(info: dict[str, Any]) -> str:
     return "\n\n".join(out)
 
 
+def _is_lab(config: dict[str, Any]) -> bool:
+    """A Lab colorizer: it takes hints (in its network or spread after it), and its card shows how to give them."""
+    return config.get("task") == "colorize" and config.get("space") == "lab"
+
+
 def _maps_notes(config: dict[str, Any]) -> str:
     """What a maps model's user needs: the ground scale it translates at, and its palette snap."""
     notes = ""
@@ -128,7 +133,7 @@ def _colour_notes(config: dict[str, Any], info: dict[str, Any]) -> str:
     if config.get("artist") == PHOTO_ARTIST or any(str(run.get("data", "")).startswith("photos") for run in runs(info)):
         notes += (" Its photos (or those of the runs it started from) come from four public GitHub repositories, the terms of"
                   " their images mostly not stated: the project's README credits each.")
-    lab = config.get("task") == "colorize" and config.get("space") == "lab"
+    lab = _is_lab(config)
     if lab and config.get("in_channels") == 4:
         notes += (" It takes colour hints: beside L, the a\\*b\\* of a few points and their mask (user-guided colorization,"
                   " Zhang et al. 2017), simulated while it trained as they did (a geometric number of hints per image, 1 to"
@@ -176,7 +181,7 @@ def model_card(config: dict[str, Any]) -> str:
     notes, tuned = _maps_notes(config) + _colour_notes(config, info), _tuning(info)
     decoder = ", decoder upsampling by nearest x2 resizes and 3x3 convolutions" if config.get("upsample") == "resize" else ""
     hinted = ""
-    if config.get("task") == "colorize" and config.get("space") == "lab":
+    if _is_lab(config):
         hinted = '\nresult = Translator.load("<this folder or repo id>")(image, hints=[(120, 80, "#3b8fe0")])  # x, y, colour'
     return f"""{FRONT_MATTER}
 

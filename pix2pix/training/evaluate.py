@@ -103,6 +103,11 @@ def lab_baseline(ab: tuple[float, float]) -> Method:
     return method
 
 
+def gray_baseline() -> dict[str, Method]:
+    """The baseline the colour targets are measured against (the input's lightness, a*b* = 0), by its label."""
+    return {GRAY: lab_baseline((0.0, 0.0))}
+
+
 def mean_ab(files: list[Path]) -> tuple[float, float]:
     """The average a*b* of the artist's training paintings in colour (each painting weighs the same)."""
     means = []
@@ -162,7 +167,7 @@ def paintings_and_baselines(data: Path, artists: list[str], tune_percent: int = 
     names, train_files = painting_files(data, artists, "train", tune_percent=tune_percent)
     _, val_files = painting_files(data, artists, "tune" if tune_percent else "val", tune_percent=tune_percent)
     coloured, colourless = coloured_images(val_files)
-    return names, coloured, colourless, {GRAY: lab_baseline((0.0, 0.0)), **artist_mean(train_files)}
+    return names, coloured, colourless, gray_baseline() | artist_mean(train_files)
 
 
 def artist_mean(train_files: list[Path]) -> dict[str, Method]:
@@ -198,7 +203,7 @@ def outside_rows(folder: Path, artist: str, models: dict[str, Method], limit: in
     coloured, colourless = coloured_images(spread(list_images(folder), limit))
     if not coloured:
         raise DataError(f"--images {folder}: every image below it is colourless (mean chroma under {MIN_CHROMA})")
-    baselines, name = {GRAY: lab_baseline((0.0, 0.0))}, artist
+    baselines, name = gray_baseline(), artist
     if kind == "paintings" and data is not None:
         (name,), train = painting_files(data, [artist], "train")
         baselines |= artist_mean(train)
@@ -429,7 +434,7 @@ def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOT
                                                                                                    list[np.ndarray], dict]:
     """Score the baselines (gray; the mean a*b* of the training photos) and `models` on the held-out photos."""
     coloured, colourless = coloured_images(spread(photo_files(photos, "val"), limit))
-    baselines = {GRAY: lab_baseline((0.0, 0.0)), **photos_mean(photos, limit)}
+    baselines = gray_baseline() | photos_mean(photos, limit)
     rows = [score(name, method, coloured, kind="photos") for name, method in (baselines | models).items()]
     return rows, coloured, {"artist": PHOTO_ARTIST, "paintings": len(coloured), "colourless_left_out": colourless,
                             "baselines": len(baselines)}  # fmt: skip
