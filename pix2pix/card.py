@@ -158,7 +158,7 @@ def _tuning(info: dict[str, Any]) -> str:
     tuned = ""
     if "fine_tuned_from" in info:
         terms = {"L1": info.get("lambda_l1", 1), "GAN": info.get("lambda_gan", 1),
-                 "palette cross-entropy": info.get("lambda_palette")}
+                 "palette cross-entropy": info.get("lambda_palette"), "a*b* smoothness": info.get("lambda_smooth")}
         losses = " + ".join(name for name, weight in terms.items() if weight)
         tuned = f"\nIt was then fine-tuned with {losses} loss (training facts below, then the runs it started from)."
         if info.get("hint_inputs_only"):

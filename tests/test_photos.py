@@ -132,6 +132,14 @@ def test_the_showcase_draws_every_colorizer_on_the_test_photos(app_weights, tmp_
     assert "no colorizer" in capsys.readouterr().err
 
 
+def test_the_hint_figure_goes_to_its_own_file_by_default(app_weights, tmp_path, monkeypatch):
+    from pix2pix.training.showcase import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["--weights", str(app_weights), "--hints"]) == 0
+    assert (tmp_path / "docs" / "hints.jpg").is_file() and not (tmp_path / "docs" / "showcase.jpg").exists()
+
+
 def test_the_hint_figure_shows_every_lab_colorizer_its_network_taking_hints_or_not(tmp_path):
     from pix2pix.registry import Registry
     from pix2pix.training.showcase import hint_rows

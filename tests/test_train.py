@@ -12,7 +12,7 @@ import pix2pix.training.trainer
 from bench.appserver import free_port
 from pix2pix.training.config import ConfigError, TrainConfig, training_parser
 from pix2pix.hub import load_generator
-from pix2pix.training.losses import palette_loss
+from pix2pix.training.losses import chroma_smoothness, palette_loss
 from pix2pix.training.checkpoint import CHECKPOINT
 from pix2pix.training.setup import lr_factor
 from pix2pix.training.trainer import RAW, Trainer, train
@@ -155,6 +155,30 @@ def test_palette_loss_rewards_the_real_pixels_palette_colour_and_ignores_fringes
     palette_loss(halfway, real, palette).backward()
     step = -halfway.grad[..., :2]  # gradient descent moves each scored pixel towards its right colour
     assert ((step * (right - wrong)[..., :2]).sum(1) > 0).all()
+
+
+def test_chroma_smoothness_charges_colour_changes_that_the_gray_draws_no_edge_for():
+    L = torch.full((1, 1, 16, 16), -0.5)
+    L[..., 8:] = 0.5  # a step of 50 Lab units in lightness between the left and right halves
+    flat = torch.zeros(1, 2, 16, 16)
+    at_edge, across_flat = flat.clone(), flat.clone()
+    at_edge[:, 0, :, 8:] = 0.5  # the colour changes where the lightness does
+    across_flat[:, 0, 8:] = 0.5  # the same change, between the top and bottom halves of flat lightness
+    assert chroma_smoothness(L, flat) < 0.01 < 0.1 < chroma_smoothness(L, across_flat)
+    assert chroma_smoothness(L, at_edge) < chroma_smoothness(L, flat) + 0.01
+    ab = across_flat.clone().requires_grad_(True)
+    chroma_smoothness(L, ab).backward()
+    assert (ab.grad[:, 0, 7] < 0).all() and (ab.grad[:, 0, 8] > 0).all()  # descent evens the two halves out
+
+
+def test_a_colorizer_trained_with_the_smoothness_term_records_it(paintings, tmp_path):
+    cfg = tiny(paintings, tmp_path / "m", task="colorize", space="lab", artists=["Claude Monet"], image_size=32,
+               load_size=32, lambda_smooth=5.0)
+    t = Trainer(cfg)
+    assert set(t.train_step(t.images[:2])) >= {"L1", "G_gan", "smooth"}
+    t.fit()
+    info = load_generator(tmp_path / "m").train_info
+    assert info["lambda_smooth"] == 5.0 and info["final_losses"]["smooth"] > 0
 
 
 def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the_discriminator(ab_dataset, tmp_path):
@@ -382,6 +406,7 @@ def test_training_options_out_of_range_are_refused_by_name(option, value, messag
         ({"epochs": 0, "epochs_decay": 0}, "needs at least one epoch"),
         ({"load_size": 24}, "--load-size 24 must be at least --image-size 32"),
         ({"image_size": 48, "load_size": 56}, "--image-size 48 must be a multiple of 2\\*\\*depth = 32"),
+        ({"lambda_smooth": 1.0}, "--lambda-smooth smooths a Lab colorizer's a\\*b\\*"),
     ],
 )
 def test_settings_that_cannot_work_together_are_refused_before_any_data_is_read(settings, tmp_path, message):

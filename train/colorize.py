@@ -27,7 +27,8 @@ from pix2pix.training.trainer import train
 
 
 def parser() -> argparse.ArgumentParser:
-    p = training_parser("python -m train.colorize", __doc__, ["space", "hints", "hint_inputs_only", "tune_percent", "min_scale"])
+    p = training_parser("python -m train.colorize", __doc__, ["space", "hints", "hint_inputs_only", "tune_percent", "min_scale",
+                                                                "lambda_smooth"])
     who = p.add_mutually_exclusive_group(required=True)
     add_option(who, "artists")
     who.add_argument("--photos", action="store_true", help="train on every colour image below --data (any folder tree)")

@@ -63,6 +63,9 @@ class TrainConfig:
     lambda_gan: float = setting(1.0, "weight of the GAN term (0: no discriminator, L1 only; about 3x faster)", SCHEDULE, WEIGHT)
     lambda_palette: float = setting(0.0, "aerial -> map: weight of a cross-entropy term that teaches each pixel its real "
                                     "palette colour (what --snap picks); needs the palette", MAPS, WEIGHT)
+    lambda_smooth: float = setting(0.0, "Lab: weight of an edge-aware smoothness term on the predicted a*b* "
+                                   "(pix2pix.training.losses.chroma_smoothness): colour changes where the gray's "
+                                   "structure does, fewer patches of hue it draws no edge for", COLOUR, WEIGHT)
     ema: float = setting(0.0, "keep an exponential moving average of the generator's weights with this decay (e.g. 0.999) "
                          "and save it instead of the last weights (0: off)", SCHEDULE, number(float, 0, 1, below=True),
                          metavar="DECAY")

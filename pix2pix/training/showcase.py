@@ -79,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("--weights", default="weights", help="the folder of model folders")
     p.add_argument("--photos", type=Path, nargs="*", help=f"photos to colour (default: {', '.join(DEFAULT_PHOTOS)}, tests/data)")
-    p.add_argument("--out", type=Path, default=Path("docs/showcase.jpg"), help="the figure to write (.jpg or .png)")
+    p.add_argument("--out", type=Path, help="the figure to write (.jpg or .png; default docs/showcase.jpg, with --hints "
+                   "docs/hints.jpg)")
     p.add_argument("--hints", action="store_true", help=f"the colour-hint figure instead: {HINT_PHOTO} with a few strokes")
     args = p.parse_args(argv)
+    args.out = args.out or Path("docs/hints.jpg" if args.hints else "docs/showcase.jpg")
     photos = args.photos or [PHOTOS / name for name in ([HINT_PHOTO] if args.hints else DEFAULT_PHOTOS)]
     photos = [f for p in photos for f in (image_files(p) if p.is_dir() else [p])]
     registry = Registry(args.weights, hub_repos=[])

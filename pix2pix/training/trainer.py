@@ -32,7 +32,7 @@ from ..card import PHOTO_ARTIST
 from .data import MIN_CHROMA, ImageSet, augment, center_crop
 from ..hub import Judge, Pix2PixGenerator, PushError
 from ..infer import bf16_supported
-from .losses import palette_loss
+from .losses import chroma_smoothness, palette_loss
 from .setup import build_generator, check_config, hint_input_weights, load_datasets, lr_factor, pick_device
 from .snap import calibrate_snap
 
@@ -155,6 +155,8 @@ class Trainer:
             terms["G_gan"] = (self.critic.fooled(cond, fake), cfg.lambda_gan)
         if self.palette is not None:
             terms["palette"] = (palette_loss(fake, real, self.palette), cfg.lambda_palette)
+        if cfg.lambda_smooth > 0:
+            terms["smooth"] = (chroma_smoothness(cond, fake), cfg.lambda_smooth)
         sum(weight * loss for loss, weight in terms.values()).backward()
         self.opt_G.step()
         if self.G_ema is not None:
