@@ -178,7 +178,7 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.hint_inputs_only and not (cfg.init and cfg.hints and cfg.lambda_gan == 0):
         raise ConfigError("--hint-inputs-only trains a hint model's hint weights with L1 alone: it needs --init, --hints "
                           "and --lambda-gan 0")
-    if cfg.lambda_smooth and (cfg.task, cfg.space) != ("colorize", "lab"):
+    if cfg.lambda_smooth and not run_kind(cfg).keeps_lightness:
         raise ConfigError("--lambda-smooth smooths a Lab colorizer's a*b*: it needs --space lab")
     if not 0 <= cfg.min_scale <= 1:
         raise ConfigError(f"--min-scale must be between 0 and 1, got {cfg.min_scale:g}")
