@@ -519,8 +519,10 @@ def summary(entry: ModelEntry) -> str:
             score += f"; takes colour hints: {gains['10']:+.1f} dB PSNR with 10 of them, {gains.get('100', 0):+.1f} dB with 100"
         if transfer := config.get("colour_transfer"):
             onto = "the colours of real photos" if entry.artist == PHOTO_ARTIST else f"{entry.artist}'s palette"
-            score += (f"; its colours mapped onto {onto} after the network (a colour transfer fitted on its training"
-                      f" images, strength {transfer['strength']:g})")
+            facts = (config.get("train_info") or {}).get("colour_transfer") or {}
+            fitted = "from its colours on photos" if facts.get("from_photos") else "on its training images"
+            score += (f"; its colours mapped onto {onto} after the network (a colour transfer fitted {fitted},"
+                      f" strength {transfer['strength']:g})")
     return f"**{name}** {job}; {score}." + ("" if entry.trained else " Untrained: random weights.")
 
 

@@ -145,9 +145,11 @@ def _colour_notes(config: dict[str, Any], info: dict[str, Any]) -> str:
                   " photo's structure.")
     if transfer := config.get("colour_transfer"):
         onto = "real photos' colours" if config.get("artist") == PHOTO_ARTIST else "the painter's palette"
+        source = ("training photos (what users give it) to the colours of its painter's training paintings"
+                  if (info.get("colour_transfer") or {}).get("from_photos") else "training images to their real colours")
         notes += (f" Its a\\*b\\* go through a colour transfer onto {onto} at strength {transfer['strength']:g}"
-                  " (iterative distribution transfer, Pitie et al. 2005), fitted from what it paints on training images to"
-                  " their real colours; hint colours go through the transfer's inverse first.")
+                  f" (iterative distribution transfer, Pitie et al. 2005), fitted from what it paints on {source};"
+                  " hint colours go through the transfer's inverse first.")
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     return notes

@@ -4,6 +4,7 @@ the model's config, applied by `Translator`, dropped when a model is fine-tuned,
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -12,7 +13,7 @@ import torch
 from PIL import Image
 
 from pix2pix import infer
-from pix2pix.color import AB_SCALE
+from pix2pix.color import AB_SCALE, cv_rgb_to_lab
 from pix2pix.hub import Pix2PixGenerator, load_generator
 from pix2pix.infer import Translator
 from pix2pix.training.config import TrainConfig
@@ -150,21 +151,57 @@ def test_the_command_refuses_a_model_that_is_not_a_painters_lab_colorizer(painti
     assert "not a Lab colorizer of a painter or of photos" in capsys.readouterr().err
 
 
-def test_the_natural_colour_model_is_fitted_on_training_photos_and_judged_on_others(photos, tmp_path, capsys):
-    from pix2pix.card import PHOTO_ARTIST
-    from pix2pix.training import fit_transfer
-
-    tree = tmp_path / "photos"
+def photo_tree(photos: Path, root: Path) -> Path:
+    """A staged photo tree (train/ and heldout/, as stage_photos.py writes it) of small views of the test photos."""
+    tree = root / "photos"
     for split in ("train", "heldout"):
         (tree / split).mkdir(parents=True)
     for i, name in enumerate(sorted(p for p in photos.iterdir() if p.suffix in (".png", ".jpg"))):
         for k, size in enumerate(((64, 48), (48, 64))):  # two views of each photo, so both splits have several
             Image.open(name).convert("RGB").resize(size).save(tree / "train" / f"{i}-{k}.png")
     Image.open(photos / "coffee.png").convert("RGB").resize((64, 48)).save(tree / "heldout" / "0.png")
+    return tree
+
+
+def test_a_painters_map_fitted_on_photos_takes_what_it_paints_on_photos_into_the_paintings_colours(photos):
+    from pix2pix.training.fit_transfer import fit_unpaired, sampled_ab, without_transfer
+
+    G = hint_model(None)
+    views = [np.asarray(Image.open(p).convert("RGB").resize((48, 48))) for p in sorted(photos.glob("*.png"))]
+    paintings = [np.clip(v * [1.3, 0.6, 0.4], 0, 255).astype(np.uint8) for v in views]  # warm, orange "paintings"
+    transfer = fit_unpaired(G, views, paintings)
+    painted = np.concatenate([sampled_ab(without_transfer(G)(v).lab, rng) for v in views])
+    real = np.concatenate([sampled_ab(cv_rgb_to_lab(infer.to_tensor(p)), rng) for p in paintings])
+    before = palette_distance(histogram(painted), histogram(real))
+    assert palette_distance(histogram(transfer(painted)), histogram(real)) < before / 3
+
+
+def test_the_command_fits_a_painters_map_on_photos_when_asked_and_says_so_in_the_card(paintings, photos, tmp_path, capsys):
+    from pix2pix.training import fit_transfer
+
+    model, tree = tmp_path / "monet-lab", photo_tree(photos, tmp_path)
+    hint_model(None).save(model)
+    base = [str(model), "--data", str(paintings), "--tune-percent", "50", "--from-photos"]
+    assert fit_transfer.main(base) == 2 and "give --photos" in capsys.readouterr().err
+    assert fit_transfer.main([*base, "--photos", str(tree), "--write"]) == 0
+    assert "its colours on 10 training photos, onto those of" in capsys.readouterr().out
+    config = json.loads((model / "config.json").read_text())
+    assert config["train_info"]["colour_transfer"]["from_photos"] is True
+    if config["colour_transfer"]:  # a map was chosen: the card says what it was fitted on
+        assert "fitted from what it paints on training photos (what users give it)" in (model / "README.md").read_text()
+
+
+def test_the_natural_colour_model_is_fitted_on_training_photos_and_judged_on_others(photos, tmp_path, capsys):
+    from pix2pix.card import PHOTO_ARTIST
+    from pix2pix.training import fit_transfer
+
+    tree = photo_tree(photos, tmp_path)
     model = tmp_path / "photo-lab"
     torch.manual_seed(0)
     Pix2PixGenerator(4, 2, ngf=8, depth=5, task="colorize", space="lab", image_size=32, artist=PHOTO_ARTIST).save(model)
     assert fit_transfer.main([str(model)]) == 2 and "give --photos" in capsys.readouterr().err
+    assert fit_transfer.main([str(model), "--photos", str(tree), "--from-photos"]) == 2
+    assert "is for a painter's model" in capsys.readouterr().err
     assert fit_transfer.main([str(model), "--photos", str(tree), "--tune-percent", "40", "--write"]) == 0
     out = capsys.readouterr().out
     assert "training photos" in out and "other training photos" in out

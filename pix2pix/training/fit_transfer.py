@@ -2,10 +2,14 @@
 
     python -m pix2pix.training.fit_transfer weights/claude-monet-lab --data ../shared/data/paintings [--write]
     python -m pix2pix.training.fit_transfer weights/photo-lab --photos ../photos [--write]
+    python -m pix2pix.training.fit_transfer weights/andy-warhol-lab --data ../shared/data/paintings --photos ../photos \
+        --from-photos [--write]
 
 A painter's map is fitted from the a*b* the model paints on the painter's training paintings (those a
 `--tune-percent` run trained on) to their real a*b*, and each strength in STRENGTHS is scored on the tune paintings;
-the natural-colour model's is fitted on training photos and scored on other training photos (its tune split). Both
+with `--from-photos`, from the a*b* it paints on training photos (what users give it) to those of the painter's
+training paintings instead, an unpaired match, scored on the tune paintings the same way. The natural-colour
+model's is fitted on training photos and scored on other training photos (its tune split). All
 through `Translator`, by the rule used between candidates (the most colour targets met, then the closer palette).
 Strength 0, no transfer, competes too: a model the map does not help keeps none. With `--automatic`, the automatic
 model a hint model started from is scored on the same images, and only strengths whose colours stay as good as its
@@ -45,11 +49,16 @@ def sampled_ab(lab: torch.Tensor, rng: np.random.Generator) -> np.ndarray:
     return flat[rng.choice(len(flat), min(PIXELS, len(flat)), replace=False)]
 
 
-def fit(G: Pix2PixGenerator, images: list[np.ndarray], seed: int = 0) -> ColourTransfer:
-    """The transfer from what `G` (without a transfer) paints on `images` to their real colours."""
+def without_transfer(G: Pix2PixGenerator) -> Translator:
+    """`G` as it paints before any transfer: what a map is fitted from."""
     plain = copy.deepcopy(G)
     plain.set_colour_transfer(None)
-    translator, rng = Translator(plain, fast=True), np.random.default_rng(seed)
+    return Translator(plain, fast=True)
+
+
+def fit(G: Pix2PixGenerator, images: list[np.ndarray], seed: int = 0) -> ColourTransfer:
+    """The transfer from what `G` (without a transfer) paints on `images` to their real colours."""
+    translator, rng = without_transfer(G), np.random.default_rng(seed)
     painted, real = [], []
     for rgb in tqdm(images, desc="the model's colours and the images'", leave=False):
         painted.append(sampled_ab(translator(rgb).lab, rng))
@@ -57,19 +66,37 @@ def fit(G: Pix2PixGenerator, images: list[np.ndarray], seed: int = 0) -> ColourT
     return ColourTransfer.fit(np.concatenate(painted), np.concatenate(real))
 
 
-def images_for(G: Pix2PixGenerator, args: argparse.Namespace) -> tuple[list[np.ndarray], Judge, str, str]:
-    """The images the map is fitted on, the judge that chooses its strength, and what each of them is, in words."""
+def fit_unpaired(G: Pix2PixGenerator, photos: list[np.ndarray], paintings: list[np.ndarray], seed: int = 0) -> ColourTransfer:
+    """The transfer from what `G` (without a transfer) paints on `photos` to the real colours of `paintings`: a
+    painter's model sees photos in use, and paints them in other colours than the paintings it learnt from."""
+    translator, rng = without_transfer(G), np.random.default_rng(seed)
+    painted = [sampled_ab(translator(rgb).lab, rng) for rgb in tqdm(photos, desc="the model's colours on photos", leave=False)]
+    real = [sampled_ab(cv_rgb_to_lab(to_tensor(rgb)), rng) for rgb in paintings]
+    return ColourTransfer.fit(np.concatenate(painted), np.concatenate(real))
+
+
+def fitted(G: Pix2PixGenerator, args: argparse.Namespace) -> tuple[ColourTransfer, Judge, str, str]:
+    """The map fitted as `args` ask, the judge that chooses its strength, and what each was done on, in words."""
     if G.artist == PHOTO_ARTIST:
         if args.photos is None:
             raise DataError("the natural-colour model's transfer is fitted on photos: give --photos")
-        fitted = coloured_images(spread(photo_files(args.photos, "train", tune_percent=args.tune_percent), args.images))[0]
+        if args.from_photos:
+            raise DataError("--from-photos is for a painter's model: the natural-colour model's map is fitted on photos already")
+        photos = coloured_images(spread(photo_files(args.photos, "train", tune_percent=args.tune_percent), args.images))[0]
         tune = coloured_images(spread(photo_files(args.photos, "tune", tune_percent=args.tune_percent), TUNE_PHOTOS))[0]
-        return (fitted, judge_on(tune, kind="photos"), f"{len(fitted)} training photos",
+        return (fit(G, photos), judge_on(tune, kind="photos"), f"{len(photos)} training photos",
                 f"{len(tune)} other training photos (--tune-percent {args.tune_percent}; the model trained on all of them)")
+    if args.from_photos and args.photos is None:
+        raise DataError("--from-photos fits the map on what the model paints on photos: give --photos")
     train = painting_files(args.data, [G.artist], "train", tune_percent=args.tune_percent)[1]
-    fitted = coloured_images(spread(train, args.images))[0]
-    return (fitted, tune_judge(args.data, [G.artist], args.tune_percent), f"{len(fitted)} training paintings of {G.artist}",
-            f"the tune paintings (--tune-percent {args.tune_percent})")
+    paintings = coloured_images(spread(train, args.images))[0]
+    judge = tune_judge(args.data, [G.artist], args.tune_percent)
+    chosen_on = f"the tune paintings (--tune-percent {args.tune_percent})"
+    if not args.from_photos:
+        return fit(G, paintings), judge, f"{len(paintings)} training paintings of {G.artist}", chosen_on
+    photos = coloured_images(spread(photo_files(args.photos, "train"), args.images))[0]
+    return (fit_unpaired(G, photos, paintings), judge, f"its colours on {len(photos)} training photos, onto those of "
+            f"{len(paintings)} training paintings of {G.artist}", chosen_on)
 
 
 def choose(G: Pix2PixGenerator, transfer: ColourTransfer, judge: Judge, automatic: dict | None = None) -> tuple[float, dict]:
@@ -98,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("model", type=Path, help="a Lab colorizer folder (a painter's, or the natural-colour model)")
     p.add_argument("--data", type=Path, default=Path("data/best-artworks"), help="the paintings folder (painters)")
-    p.add_argument("--photos", type=Path, help="the photo tree (the natural-colour model)")
+    p.add_argument("--photos", type=Path, help="the photo tree (the natural-colour model, or a painter's with --from-photos)")
+    p.add_argument("--from-photos", action="store_true", help="a painter's map fitted from what it paints on training "
+                   "photos (what users give it) to its painter's training paintings, instead of on the paintings")
     p.add_argument("--tune-percent", type=PERCENT, default=10, metavar="P",
                    help="the share of training images kept out to choose the strength (a painter's: as it was trained)")
     p.add_argument("--images", type=COUNT, default=300, help="training images the map is fitted on (spread)")
@@ -110,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if G.task != "colorize" or G.space != "lab" or G.artist is None:
         raise ModelError(f"{args.model} is not a Lab colorizer of a painter or of photos: a colour transfer maps onto "
                          "the colours of the images it learnt from")
-    images, judge, fitted_on, chosen_on = images_for(G, args)
-    transfer = fit(G, images)
+    transfer, judge, fitted_on, chosen_on = fitted(G, args)
     automatic = judge(load_generator(args.automatic))[1] if args.automatic else None
     strength, scores = choose(G, transfer, judge, automatic)
     print(f"{G.artist}: fitted on {fitted_on}; scored on {chosen_on}:\n")
@@ -125,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                  "tune_scores_by_strength": scores}  # fmt: skip
         if automatic:
             facts["automatic_model"] = {"model": str(args.automatic), **automatic}
+        if args.from_photos:
+            facts["from_photos"] = True
         config = read_config(args.model)
         config["colour_transfer"] = transfer.with_strength(strength).to_config() if strength else None
         config["train_info"] = (config.get("train_info") or {}) | {"colour_transfer": facts}
