@@ -46,7 +46,7 @@ from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 from PIL import Image
 
-from pix2pix.card import PHOTO_ARTIST, artist_label, runs, short_name
+from pix2pix.card import PHOTO_ARTIST, artist_label, runs, short_name, transfer_from_photos
 from pix2pix.errors import UserError
 from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled, stroke_layer as hint_strokes
 from pix2pix.hub import ModelError
@@ -519,8 +519,8 @@ def summary(entry: ModelEntry) -> str:
             score += f"; takes colour hints: {gains['10']:+.1f} dB PSNR with 10 of them, {gains.get('100', 0):+.1f} dB with 100"
         if transfer := config.get("colour_transfer"):
             onto = "the colours of real photos" if entry.artist == PHOTO_ARTIST else f"{entry.artist}'s palette"
-            facts = (config.get("train_info") or {}).get("colour_transfer") or {}
-            fitted = "from its colours on photos" if facts.get("from_photos") else "on its training images"
+            on_photos = transfer_from_photos(config.get("train_info") or {})
+            fitted = "from its colours on photos" if on_photos else "on its training images"
             score += (f"; its colours mapped onto {onto} after the network (a colour transfer fitted {fitted},"
                       f" strength {transfer['strength']:g})")
     return f"**{name}** {job}; {score}." + ("" if entry.trained else " Untrained: random weights.")

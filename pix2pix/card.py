@@ -127,6 +127,12 @@ def _maps_notes(config: dict[str, Any]) -> str:
     return notes
 
 
+def transfer_from_photos(info: dict[str, Any]) -> bool:
+    """Whether a painter's colour transfer was fitted on what it paints on photos (`fit_transfer --from-photos`)
+    rather than on its training paintings."""
+    return bool((info.get("colour_transfer") or {}).get("from_photos"))
+
+
 def _colour_notes(config: dict[str, Any], info: dict[str, Any]) -> str:
     """What a colorizer's user needs: where its photos came from, how it reads hints, its colour transfer, its zoom."""
     notes = ""
@@ -146,7 +152,7 @@ def _colour_notes(config: dict[str, Any], info: dict[str, Any]) -> str:
     if transfer := config.get("colour_transfer"):
         onto = "real photos' colours" if config.get("artist") == PHOTO_ARTIST else "the painter's palette"
         source = ("training photos (what users give it) to the colours of its painter's training paintings"
-                  if (info.get("colour_transfer") or {}).get("from_photos") else "training images to their real colours")
+                  if transfer_from_photos(info) else "training images to their real colours")
         notes += (f" Its a\\*b\\* go through a colour transfer onto {onto} at strength {transfer['strength']:g}"
                   f" (iterative distribution transfer, Pitie et al. 2005), fitted from what it paints on {source};"
                   " hint colours go through the transfer's inverse first.")
