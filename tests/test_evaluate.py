@@ -90,6 +90,32 @@ def test_colorize_table_figure_and_written_scores(paintings, tmp_path, capsys):
     assert Image.open(fig).width > 4 * 256  # input | grayscale | two models | real
 
 
+def test_a_hint_model_scored_alone_keeps_the_automatic_models_recorded_scores(paintings, tmp_path):
+    """`--write` records beside a hint model's sweep the automatic model's scores without hints; scoring the hint model
+    again alone, on the same split, keeps them (they do not change with it), and on another split drops them."""
+    auto = tiny(tmp_path / "monet-lab", artist="Claude Monet")
+    Pix2PixGenerator(4, 2, ngf=8, depth=5, task="colorize", space="lab", image_size=64, artist="Claude Monet").save(
+        tmp_path / "monet-hints", {"epochs": 1, "note": "test fixture: a hint model"}
+    )
+    hint = str(tmp_path / "monet-hints")
+
+    def reference() -> dict | None:
+        held = json.loads((tmp_path / "monet-hints" / "config.json").read_text())["train_info"]["heldout"]
+        return held["hint_sweep"].get("automatic_model")
+
+    both = ["--data", str(paintings), "--artist", "monet", "--hints", "0,10", "--write"]
+    assert ev.main([*both, "--model", auto, "--model", hint]) == 0
+    recorded = reference()
+    assert recorded and recorded["model"] == "monet-lab" and set(recorded) >= {"psnr", "ciede2000", "colourfulness_ratio"}
+    assert ev.main([*both, "--model", hint]) == 0
+    assert reference() == recorded
+    config = json.loads((tmp_path / "monet-hints" / "config.json").read_text())
+    config["train_info"]["heldout"]["split"] = "held-out paintings of Claude Monet (99)"  # recorded on another split
+    (tmp_path / "monet-hints" / "config.json").write_text(json.dumps(config))
+    assert ev.main([*both, "--model", hint]) == 0
+    assert reference() is None
+
+
 def test_the_tune_split_scores_candidates_without_the_held_out_paintings(paintings, tmp_path, capsys):
     lab = tiny(tmp_path / "monet-lab", artist="Claude Monet")
     assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50"]) == 0

@@ -575,9 +575,17 @@ def evaluate_colorize(
                 scores |= shares.scores_of(m)
             if m in sweeps:
                 sweep_of, automatic = sweeps[m]
+                automatic = automatic or recorded_automatic(m, split)
                 scores["hint_sweep"] = sweep_scores(sweep_of) | ({"automatic_model": automatic} if automatic else {})
             write_scores(m, scores)
     return text
+
+
+def recorded_automatic(model: str | Path, split: str) -> dict:
+    """The automatic model's scores without hints recorded beside a hint model's last sweep on the same split: a
+    run that does not score that automatic model again keeps them, since they do not change with the hint model."""
+    heldout = read_config(Path(model)).get("train_info", {}).get("heldout", {})
+    return heldout.get("hint_sweep", {}).get("automatic_model", {}) if heldout.get("split") == split else {}
 
 
 def hint_sweeps(loaded: dict[str | Path, Translator], rows: list[Row], images: list[np.ndarray],
