@@ -24,6 +24,11 @@ def weights_hash(model: str) -> str:
 
 
 SHIPPED = sorted(p.parent.name for p in (ROOT / "weights").glob("*/model.safetensors"))
+# What the same weights and code give on another CPU: its float kernels sum in another order (AVX2 against AVX-512),
+# and a colour transfer's map or a dark photo can carry that a level or more. Measured on an AVX2 CPU against the
+# recordings: at most 6 levels and a mean of 0.64 (Titian's and the natural-colour model's rocket). Colour 10% weaker
+# (strength 0.9) fails every Lab model's check by more (max 11-29 or a mean of 1.2-3.9 on some photo).
+NOISE = (8, 1.0)  # the most any thumbnail pixel, and the mean of one thumbnail, may differ (0-255 levels)
 
 
 @pytest.mark.parametrize("model", SHIPPED)
@@ -34,4 +39,4 @@ def test_outputs_are_the_recorded_ones(model, photos):
     for key in (k for k in RECORDED.files if k.startswith(f"{model}/") and not k.endswith("/sha256")):
         now = np.asarray(t(str(photos / key.split("/")[1])).generated.resize((96, 64), Image.Resampling.BOX), dtype=int)
         diff = np.abs(now - RECORDED[key].astype(int))
-        assert diff.max() <= 3 and diff.mean() < 0.3, f"{key}: max {diff.max()}, mean {diff.mean():.3f}"
+        assert diff.max() <= NOISE[0] and diff.mean() < NOISE[1], f"{key}: max {diff.max()}, mean {diff.mean():.3f}"
