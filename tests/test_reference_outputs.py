@@ -24,7 +24,7 @@ def weights_hash(model: str) -> str:
 
 
 SHIPPED = sorted(p.parent.name for p in (ROOT / "weights").glob("*/model.safetensors"))
-# What the same weights and code give on another CPU: its float kernels sum in another order (AVX2 against AVX-512),
+# What the same weights and code give on another CPU: its float kernels sum in another order,
 # and a colour transfer's map or a dark photo can carry that a level or more. Measured on an AVX2 CPU against the
 # recordings: at most 6 levels and a mean of 0.64 (Titian's and the natural-colour model's rocket). Colour 10% weaker
 # (strength 0.9) fails it: measured for the natural-colour, Titian and Picasso models, up to 13-29 levels.
