@@ -40,3 +40,9 @@ def exif_rotated(im: Image.Image) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = 8
     return encode(im.transpose(Image.Transpose.ROTATE_90), "JPEG", exif=exif)
+
+
+def strength_by_the_rule(scores: dict[str, dict]) -> float:
+    """The colour-transfer strength the standing rule picks from `fit_transfer`'s recorded scores by strength: the most
+    targets met, then the closest palette; ties: the least map."""
+    return float(min(scores, key=lambda k: (-scores[k]["targets_met"], scores[k]["palette_distance"], float(k))))

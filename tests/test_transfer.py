@@ -20,6 +20,7 @@ from pix2pix.training.config import TrainConfig
 from pix2pix.training.hues import AB_BINS, AB_RANGE, palette_distance
 from pix2pix.training.setup import fine_tuned
 from pix2pix.transfer import ColourTransfer
+from helpers import strength_by_the_rule
 from tests.test_hints import ab_of
 
 rng = np.random.default_rng(0)
@@ -133,8 +134,7 @@ def test_the_command_fits_a_transfer_and_keeps_the_strength_that_scores_best_on_
     facts = config["train_info"]["colour_transfer"]
     scores = facts["tune_scores_by_strength"]
     assert list(scores) == ["0", "0.25", "0.5", "0.75", "1"]
-    best = min(scores, key=lambda k: (-scores[k]["targets_met"], scores[k]["palette_distance"], float(k)))
-    assert facts["strength"] == float(best)  # the most targets met, then the closest palette; ties: the least map
+    assert facts["strength"] == strength_by_the_rule(scores)
     if facts["strength"]:
         assert ColourTransfer.from_config(config["colour_transfer"]).strength == facts["strength"]
         assert "colour transfer onto the painter's palette" in (model / "README.md").read_text()
