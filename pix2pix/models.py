@@ -61,11 +61,12 @@ class ResizeConv(nn.Module):
 
     def kernel(self) -> torch.Tensor:
         """The transposed kernel; without gradients it is kept until the weights change (each step of training
-        changes them; inference would otherwise rebuild every kernel on every call)."""
+        changes them; inference would otherwise rebuild every kernel on every call). Weights made under
+        `torch.inference_mode()` keep no version counter: for them a change of storage, type or device counts."""
         w = self.weight
         if torch.is_grad_enabled() and w.requires_grad:
             return transposed_kernel(w)
-        key = (w.data_ptr(), w._version, w.dtype, w.device)
+        key = (w.data_ptr(), -1 if w.is_inference() else w._version, w.dtype, w.device)
         if self._kernel is None or self._kernel[0] != key:
             nhwc = w.is_contiguous(memory_format=torch.channels_last)  # the fast path's layout: the other costs 45-60% more
             layout = torch.channels_last if nhwc else torch.contiguous_format

@@ -83,6 +83,17 @@ def test_inference_keeps_the_resize_kernel_until_the_weights_change():
     assert r.weight.grad is not None and r.weight.grad.abs().sum() > 0
 
 
+def test_a_resize_model_made_under_inference_mode_runs_there():
+    """Weights made under `torch.inference_mode()` (a script loading a model inside it) keep no version counter."""
+    with torch.inference_mode():
+        r = ResizeConv(2, 2, bias=False)
+        x = torch.randn(1, 2, 5, 5)
+        first = r(x)
+        assert r.kernel() is r.kernel()
+        r.weight = torch.nn.Parameter(r.weight * 2)  # new storage: rebuilt
+        assert torch.allclose(r(x), 2 * first)
+
+
 def test_fine_tuning_with_resize_upsampling_fits_a_trained_model_and_records_it(ab_dataset, tmp_path):
     base = dict(direction="BtoA", epochs=1, epochs_decay=0, palette=0)
     train(tiny(ab_dataset, tmp_path / "paper", **base))
