@@ -146,6 +146,11 @@ def _colour_notes(config: dict[str, Any], info: dict[str, Any]) -> str:
                   " 9 px squares of the real mean a\\*b\\*, placed around the centre); with no hints it is an automatic"
                   " colorizer. Its network is asked to move only part of the way towards a hint far from its own colours;"
                   " the rest of the way, the hints' colours are spread over its output along the photo's structure.")
+    elif lab and config.get("hint_adapter"):
+        notes += (" Its network takes no colour hints. Given some, a hint adapter stored with it (a small U-Net started"
+                  " from a hint model and trained as `hint_adapter` below says) repaints its colours with them, and their"
+                  " colours are then spread over the result along the photo's structure; without hints the adapter is"
+                  " not run, so the model colours exactly as its network does.")
     elif lab:
         notes += (" Its network takes no colour hints; given some, their colours are spread over its output along the"
                   " photo's structure.")

@@ -20,7 +20,7 @@ from safetensors.torch import save_file
 from .card import model_card
 from .errors import UserError
 from .kinds import Kind, kind_of
-from .models import UNetGenerator
+from .models import HintAdapter, UNetGenerator
 from .transfer import ColourTransfer
 
 TASKS = ("maps", "colorize")
@@ -67,6 +67,7 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         palette_bias: list[float] | None = None,
         snap_window: int = 1,
         colour_transfer: dict | None = None,
+        hint_adapter: dict | None = None,
         train_info: dict | None = None,
     ) -> None:
         """`scale`: training pixels per pixel of the source images (maps: the ground resolution the model
@@ -74,7 +75,8 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         training maps, for optional snapping of aerial -> map outputs; `palette_bias` and `snap_window`: how that
         snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_transfer`: a Lab
         colorizer's map of a*b* onto the colours of its training images (a painter's paintings, or photos), fitted on
-        them (`pix2pix.transfer`)."""
+        them (`pix2pix.transfer`); `hint_adapter`: the settings of a `HintAdapter` stored beside the network (its weights
+        under `adapter.`), for a Lab colorizer whose network takes no hints."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout, upsample)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")
@@ -82,6 +84,7 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         self.image_size, self.scale = image_size, scale
         self.palette, self.palette_bias, self.snap_window = palette, palette_bias, snap_window
         self.colour_transfer = colour_transfer
+        self.adapter = HintAdapter(**hint_adapter) if hint_adapter else None
         self.train_info = train_info or {}
 
     @property
@@ -93,6 +96,11 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
     def takes_hints(self) -> bool:
         """A Lab colorizer with three input channels beside L: colour hints (`pix2pix.hints`)."""
         return self.task == "colorize" and self.space == "lab" and self.in_channels == 4
+
+    @property
+    def reads_hints(self) -> bool:
+        """Its network or its hint adapter reads colour hints (a Lab colorizer without either only spreads them)."""
+        return self.takes_hints or self.adapter is not None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -110,6 +118,11 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
     def set_colour_transfer(self, transfer: dict | None) -> None:
         """Record a (re)fitted colour transfer (`pix2pix.transfer.ColourTransfer.to_config`), or none."""
         self.colour_transfer = self._hub_mixin_config["colour_transfer"] = transfer
+
+    def set_hint_adapter(self, adapter: HintAdapter, settings: dict[str, Any]) -> None:
+        """Store a trained hint adapter (built from `settings`) with this colorizer."""
+        self.adapter = adapter
+        self._hub_mixin_config["hint_adapter"] = settings
 
     def save(self, directory: str | Path, train_info: dict | None = None) -> Path:
         """Write weights, config and model card to `directory` (overwriting an older card)."""

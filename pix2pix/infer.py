@@ -141,7 +141,7 @@ class Translator:
         planes = hint_planes(hints, source, rgb.shape[:2])  # checked first: bad hints are refused on any model
         if planes is not None and not self.follows_hints:
             notes.append("this model takes no colour hints: they were not used")
-        elif planes is not None and not self.model.takes_hints:
+        elif planes is not None and not self.model.reads_hints:
             notes.append("this model's network takes no colour hints: their colours were spread from where they were "
                          "given along the photo's structure alone")
         x = to_tensor(rgb)
@@ -198,8 +198,8 @@ class Translator:
     def follow_hints(self, y: torch.Tensor, condition: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """`y`, the a*b* painted without hints, repainted with them: a hint model's network is run again with the
         hints moved within reach of its own colours (`spread.toward`; through the colour transfer's inverse, so
-        that they come out as given), then every model's colours are taken the rest of the way and spread along the
-        photo's structure (`spread.spread`)."""
+        that they come out as given), a model with a hint adapter has it repaint its colours (`adapted`), then every
+        model's colours are taken the rest of the way and spread along the photo's structure (`spread.spread`)."""
         s = self.model.image_size
         ab, mask = (plane[None] for plane in shrink(*planes, (s, s)))
         ab = ab / AB_SCALE
@@ -210,8 +210,22 @@ class Translator:
                 inverse = self.transfer.inverse(asked[0, :, hinted].T.double().numpy() * AB_SCALE)
                 asked[0, :, hinted] = torch.from_numpy(inverse.T / AB_SCALE).to(asked.dtype)
             y = self.painted(torch.cat([condition[:, :1], asked, mask], dim=1))
+        elif self.model.adapter is not None:
+            y = self.adapted(y, condition, planes)
         lightness = (condition[:, :1] + 1) * L_SCALE / 100  # the network's L (`normalize_lab`), as L / 100
         return spread(y, lightness, ab, mask)
+
+    def adapted(self, y: torch.Tensor, condition: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """`y`, a*b* painted by a network that takes no hints, repainted with them by the model's hint adapter at its
+        own size (`HintAdapter`), given the hints as they are: it learnt to follow any colour."""
+        adapter = self.model.adapter
+        n, size, dtype = adapter.image_size, y.shape[-2:], next(adapter.parameters()).dtype
+        ab, mask = (plane[None] for plane in shrink(*planes, (n, n)))
+        own = F.interpolate(y, size=(n, n), mode="area")
+        lightness = F.interpolate(condition[:, :1], size=(n, n), mode="area")
+        inputs = (t.to(self.device, dtype) for t in (lightness, ab / AB_SCALE * mask, mask, own))
+        painted = adapter.repaint(*inputs).float().cpu()
+        return F.interpolate(painted, size=size, mode="bilinear", align_corners=False)
 
     def colorize_lab(self, x: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Full-resolution L from the input, a*b* from the network: (1, 3, H, W) Lab."""

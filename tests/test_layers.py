@@ -26,7 +26,7 @@ FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all.
     6: {"registry", "predict", "training.snap", "training.critic", "training.sweep"},
     7: {"training.setup"},  # what a training run is set up from
     8: {"training.checkpoint", "training.evaluate"},  # a run's checkpoint; the held-out scores (and the trainer's judge)
-    9: {"training.trainer", "training.fit_transfer"},  # the trainer: step, epochs, record; a colour transfer fitted
+    9: {"training.trainer", "training.fit_transfer", "training.fit_adapter"},  # the trainer; a transfer, an adapter fitted
     10: {"training.showcase"},  # the figure of every colorizer on the test photos
 }
 FLOOR = {name: floor for floor, names in FLOORS.items() for name in names}

@@ -195,16 +195,18 @@ def test_every_lab_colorizer_takes_colour_hints_and_its_sweep_is_recorded(regist
     """One model per painter: each Lab colorizer is a hint model, its card says so, its sweep is in its config, and a
     hint moves the colour where it is put."""
     about = app.Studio(registry).about()
-    assert registry.find_colorizer("Pablo Picasso", "lab").config["in_channels"] == 1  # its hint model lost (docs/hints.md)
     for artist in ["photos", *(a for a in ARTISTS if a != "Pablo Picasso")]:
         entry = registry.find_colorizer(artist, "lab")
         sweep = entry.heldout["hint_sweep"]
         assert entry.config["in_channels"] == 4 and "It takes colour hints" in (entry.path / "README.md").read_text()
         assert set(sweep["psnr_db"]) >= {"0", "10", "100"} and "automatic_model" in sweep
         assert f"{sweep['gain_db']['10']:+.1f} dB PSNR with 10 of them" in about
-    picasso = registry.find_colorizer("Pablo Picasso", "lab")  # follows hints by their spreading alone
-    assert "Its network takes no colour hints; given some" in (picasso.path / "README.md").read_text()
-    assert "automatic_model" not in picasso.heldout["hint_sweep"] and picasso.heldout["hint_sweep"]["gain_db"]["100"] > 0
+    picasso = registry.find_colorizer("Pablo Picasso", "lab")  # its network takes none: its hint adapter reads them
+    assert picasso.config["in_channels"] == 1 and picasso.config["hint_adapter"]["image_size"] == 128
+    assert "a hint adapter stored with it" in (picasso.path / "README.md").read_text()
+    gains = picasso.heldout["hint_sweep"]["gain_db"]
+    assert "automatic_model" not in picasso.heldout["hint_sweep"] and gains["10"] >= 2.5 and gains["100"] >= 5
+    assert f"{gains['10']:+.1f} dB PSNR with 10 of them" in about
     translator = registry.translator(registry.find_colorizer("photos", "lab"))
     cat = np.asarray(Image.open(photos / "chelsea.png").convert("RGB"))
     blue = np.asarray(translator(cat, hints=[(x, 150, "#3b8fe0", 3) for x in range(150, 300, 12)]).generated)

@@ -116,6 +116,13 @@ def with_resize_upsampling(G: Pix2PixGenerator) -> Pix2PixGenerator:
     return resized.train(G.training)
 
 
+def without_hint_adapter(G: Pix2PixGenerator) -> Pix2PixGenerator:
+    """A colorizer without its hint adapter, which learnt to repaint the colours of the network before a run."""
+    new = Pix2PixGenerator(**(G.config | {"hint_adapter": None}))
+    new.load_state_dict({k: v for k, v in G.state_dict().items() if not k.startswith("adapter.")})
+    return new.train(G.training)
+
+
 def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
     """The saved model a fine-tuning run starts from, checked against the run's task (widened for hints with
     `--hints`, a hint model narrowed to an automatic one without)."""
@@ -124,6 +131,8 @@ def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
     have = {k: getattr(G, k) for k in want}
     if have != want:
         raise ConfigError(f"--init {cfg.init} was trained for {have}, not {want}")
+    if G.adapter is not None:
+        G = without_hint_adapter(G)
     if G.takes_hints and not cfg.hints:
         G = without_hint_channels(G)
     if cfg.hints and not G.takes_hints:
