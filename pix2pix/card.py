@@ -140,17 +140,17 @@ def _colour_notes(config: dict[str, Any], info: dict[str, Any]) -> str:
         notes += (" Its photos (or those of the runs it started from) come from four public GitHub repositories, the terms of"
                   " their images mostly not stated: the project's README credits each.")
     lab = _is_lab(config)
-    if lab and config.get("in_channels") == 4:
+    if lab and config.get("hint_adapter"):
+        notes += (" Given colour hints, a hint adapter stored with it (a small U-Net started from a hint model and trained"
+                  " as `hint_adapter` below says) repaints its colours with them, and their colours are then spread over"
+                  " the result along the photo's structure; without hints the adapter is not run, so the model colours"
+                  " exactly as its network does.")
+    elif lab and config.get("in_channels") == 4:
         notes += (" It takes colour hints: beside L, the a\\*b\\* of a few points and their mask (user-guided colorization,"
                   " Zhang et al. 2017), simulated while it trained as they did (a geometric number of hints per image, 1 to"
                   " 9 px squares of the real mean a\\*b\\*, placed around the centre); with no hints it is an automatic"
                   " colorizer. Its network is asked to move only part of the way towards a hint far from its own colours;"
                   " the rest of the way, the hints' colours are spread over its output along the photo's structure.")
-    elif lab and config.get("hint_adapter"):
-        notes += (" Its network takes no colour hints. Given some, a hint adapter stored with it (a small U-Net started"
-                  " from a hint model and trained as `hint_adapter` below says) repaints its colours with them, and their"
-                  " colours are then spread over the result along the photo's structure; without hints the adapter is"
-                  " not run, so the model colours exactly as its network does.")
     elif lab:
         notes += (" Its network takes no colour hints; given some, their colours are spread over its output along the"
                   " photo's structure.")
@@ -159,8 +159,8 @@ def _colour_notes(config: dict[str, Any], info: dict[str, Any]) -> str:
         source = ("training photos (what users give it) to the colours of its painter's training paintings"
                   if transfer_from_photos(info) else "training images to their real colours")
         notes += (f" Its a\\*b\\* go through a colour transfer onto {onto} at strength {transfer['strength']:g}"
-                  f" (iterative distribution transfer, Pitie et al. 2005), fitted from what it paints on {source};"
-                  " hint colours go through the transfer's inverse first.")
+                  f" (iterative distribution transfer, Pitie et al. 2005), fitted from what it paints on {source}"
+                  + ("." if config.get("hint_adapter") else "; hint colours go through the transfer's inverse first."))
     if info.get("min_scale"):
         notes += f" Its training windows were zoomed: each a random {info['min_scale']:.0%} to 100% of the painting's side."
     return notes

@@ -196,28 +196,28 @@ class Translator:
         return y if self.transfer is None else self.transfer.planes(y * AB_SCALE) / AB_SCALE
 
     def follow_hints(self, y: torch.Tensor, condition: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """`y`, the a*b* painted without hints, repainted with them: a hint model's network is run again with the
-        hints moved within reach of its own colours (`spread.toward`; through the colour transfer's inverse, so
-        that they come out as given), a model with a hint adapter has it repaint its colours (`adapted`), then every
-        model's colours are taken the rest of the way and spread along the photo's structure (`spread.spread`)."""
+        """`y`, the a*b* painted without hints, repainted with them: a model with a hint adapter has it repaint its
+        colours (`adapted`); otherwise a hint model's network is run again with the hints moved within reach of its
+        own colours (`spread.toward`; through the colour transfer's inverse, so that they come out as given). Then
+        every model's colours are taken the rest of the way and spread along the photo's structure (`spread.spread`)."""
         s = self.model.image_size
         ab, mask = (plane[None] for plane in shrink(*planes, (s, s)))
         ab = ab / AB_SCALE
-        if self.model.takes_hints:
+        if self.model.adapter is not None:
+            y = self.adapted(y, condition, planes)
+        elif self.model.takes_hints:
             asked = toward(ab, mask, y, MOST / AB_SCALE)
             if self.transfer is not None:
                 hinted = mask[0, 0] > 0
                 inverse = self.transfer.inverse(asked[0, :, hinted].T.double().numpy() * AB_SCALE)
                 asked[0, :, hinted] = torch.from_numpy(inverse.T / AB_SCALE).to(asked.dtype)
             y = self.painted(torch.cat([condition[:, :1], asked, mask], dim=1))
-        elif self.model.adapter is not None:
-            y = self.adapted(y, condition, planes)
         lightness = (condition[:, :1] + 1) * L_SCALE / 100  # the network's L (`normalize_lab`), as L / 100
         return spread(y, lightness, ab, mask)
 
     def adapted(self, y: torch.Tensor, condition: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """`y`, a*b* painted by a network that takes no hints, repainted with them by the model's hint adapter at its
-        own size (`HintAdapter`), given the hints as they are: it learnt to follow any colour."""
+        """`y`, the a*b* the model painted without hints, repainted with them by its hint adapter at the adapter's own
+        size (`HintAdapter`), given the hints as they are: it learnt to follow any colour."""
         adapter = self.model.adapter
         n, size, dtype = adapter.image_size, y.shape[-2:], next(adapter.parameters()).dtype
         ab, mask = (plane[None] for plane in shrink(*planes, (n, n)))

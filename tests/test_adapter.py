@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from pix2pix.hub import ModelError, load_generator
+from pix2pix.hub import ModelError, Pix2PixGenerator, load_generator
 from pix2pix.infer import Translator
 from pix2pix.training import fit_adapter
 from pix2pix.training.setup import with_hint_channels, without_hint_adapter
@@ -78,7 +78,21 @@ def test_the_command_trains_an_adapter_and_stores_it_with_the_model(paintings, t
     assert facts["paintings"].startswith(("1 ", "2 ", "3 ", "4 ", "5 "))  # Monet's, never the colorizer's own painter's
     assert np.array_equal(np.asarray(Translator(trained)(photo).generated), before)
     capsys.readouterr()
-    # a hint model's own network reads hints: it needs no adapter, and is refused before any work
-    assert fit_adapter.main([str(tmp_path / "hints"), "--init", str(tmp_path / "hints"), "--photos", "tests/data",
+    # an RGB colorizer does not keep the photo's lightness, which the adapter reads: refused before any work
+    Pix2PixGenerator(1, 3, ngf=8, depth=5, task="colorize", space="rgb", image_size=32).save(tmp_path / "rgb")
+    assert fit_adapter.main([str(tmp_path / "rgb"), "--init", str(tmp_path / "hints"), "--photos", "tests/data",
                              "--data", str(paintings)]) == 2  # fmt: skip
-    assert "not a Lab colorizer whose network takes no hints" in capsys.readouterr().err
+    assert "is not a Lab colorizer" in capsys.readouterr().err
+
+
+def test_a_hint_model_with_an_adapter_follows_hints_through_the_adapter_alone():
+    photo = np.asarray(Image.open(PHOTO).convert("RGB"))
+    model = hint_model()
+    adapter, settings = fit_adapter.adapter_from(hint_model())
+    model.set_hint_adapter(adapter, settings)
+    translator, seen = Translator(model), []
+    net = translator.net
+    translator.net = lambda x: seen.append(x) or net(x)
+    hinted = translator(photo, hints=HINTS)
+    assert len(seen) == 1 and seen[0][0, 1:].abs().sum() == 0  # its network ran once, without the hints
+    assert not np.array_equal(np.asarray(hinted.generated), np.asarray(translator(photo).generated))

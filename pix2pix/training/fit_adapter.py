@@ -1,4 +1,5 @@
-"""Train a hint adapter (`pix2pix.models.HintAdapter`) for a Lab colorizer whose network takes no colour hints.
+"""Train a hint adapter (`pix2pix.models.HintAdapter`) for a Lab colorizer: a network that repaints its colours with
+colour hints, for a colorizer whose network takes none or follows them little.
 
     python -m pix2pix.training.fit_adapter weights/pablo-picasso-lab --init weights/photo-lab \
         --photos ../photos --data ../shared/data/paintings [--write]
@@ -116,7 +117,7 @@ def training_files(args: argparse.Namespace, artist: str) -> tuple[list[Path], l
 def main(argv: list[str] | None = None) -> int:
     p = RecipeParser(prog="python -m pix2pix.training.fit_adapter", description=__doc__, fromfile_prefix_chars="@",
                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    p.add_argument("model", type=Path, help="a Lab colorizer folder whose network takes no hints")
+    p.add_argument("model", type=Path, help="a Lab colorizer folder (its network's own hint channels, if any, go unused)")
     p.add_argument("--init", type=Path, required=True, help="the hint model the adapter starts from")
     p.add_argument("--photos", type=Path, required=True, help="the photo tree")
     p.add_argument("--data", type=Path, required=True, help="the paintings folder")
@@ -129,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write", action="store_true", help="store the adapter with the model (weights, config, card)")
     args = p.parse_args(argv)
     G = load_generator(args.model)
-    if G.task != "colorize" or G.space != "lab" or G.takes_hints:
-        raise ModelError(f"{args.model} is not a Lab colorizer whose network takes no hints")
+    if G.task != "colorize" or G.space != "lab":
+        raise ModelError(f"{args.model} is not a Lab colorizer")
     adapter, settings = adapter_from(load_generator(args.init))
     start = time.time()
     photos, paintings = training_files(args, G.artist)
