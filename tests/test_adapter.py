@@ -96,3 +96,15 @@ def test_a_hint_model_with_an_adapter_follows_hints_through_the_adapter_alone():
     hinted = translator(photo, hints=HINTS)
     assert len(seen) == 1 and seen[0][0, 1:].abs().sum() == 0  # its network ran once, without the hints
     assert not np.array_equal(np.asarray(hinted.generated), np.asarray(translator(photo).generated))
+
+
+def test_the_fast_path_runs_the_adapter_in_the_networks_precision():
+    """`fast` casts the whole model, the adapter with it, to bf16 where that is native: the adapter's inputs follow."""
+    photo = np.asarray(Image.open(PHOTO).convert("RGB"))
+    model = lab_model()
+    model.set_hint_adapter(*fit_adapter.adapter_from(hint_model()))
+    exact = np.asarray(Translator(model)(photo, hints=HINTS).generated, dtype=int)
+    fast = Translator(model)
+    fast.model.to(dtype=torch.bfloat16, memory_format=torch.channels_last)  # what `fast=True` does on such a CPU
+    fast.bf16 = True
+    assert np.abs(np.asarray(fast(photo, hints=HINTS).generated, dtype=int) - exact).mean() < 8
