@@ -76,7 +76,7 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
         snapping settles close calls, fitted on training maps (see `pix2pix.palette`); `colour_transfer`: a Lab
         colorizer's map of a*b* onto the colours of its training images (a painter's paintings, or photos), fitted on
         them (`pix2pix.transfer`); `hint_adapter`: the settings of a `HintAdapter` stored beside the network (its weights
-        under `adapter.`), for a Lab colorizer whose network takes no hints."""
+        under `adapter.`), which a Lab colorizer runs when given colour hints (`pix2pix.infer`)."""
         super().__init__(in_channels, out_channels, ngf, depth, norm, dropout, upsample)
         if task not in TASKS or space not in SPACES:
             raise ValueError(f"task must be one of {TASKS} and space one of {SPACES}, got {task!r}, {space!r}")

@@ -135,11 +135,11 @@ class UNetGenerator(nn.Module):
         return x
 
 
-
 class HintAdapter(UNetGenerator):
     """A small U-Net that repaints a Lab colorizer's a*b* with colour hints, for a colorizer whose own network takes
-    none: it reads L, the hints (their a*b* and mask) and the colours the colorizer painted without them, at its own
-    `image_size`. It runs only when hints are given, so without them the colorizer is exactly what it was."""
+    none or follows them little: it reads L, the hints (their a*b* and mask) and the colours the colorizer painted
+    without them, at its own `image_size`. It runs only when hints are given, so without them the colorizer is
+    exactly what it was."""
 
     def __init__(self, ngf: int = 16, depth: int = 7, norm: str = "batch", dropout: float = 0.5,
                  upsample: str = "resize", image_size: int = 128) -> None:  # fmt: skip
@@ -150,6 +150,7 @@ class HintAdapter(UNetGenerator):
         """(B, 2, S, S) a*b* from L, the hints' a*b* (zero where `mask` is), the mask and the colorizer's own a*b*, all
         at `image_size` in the networks' scale."""
         return self(torch.cat([lightness, hint_ab, mask, ab], dim=1))
+
 
 class PatchDiscriminator(nn.Module):
     """Conditional PatchGAN: classifies overlapping 70x70 patches (n_layers=3) of (input, output) pairs.

@@ -450,7 +450,22 @@ def test_colorize_options_are_checked_before_any_data_is_read(options, error, ca
     assert exit_info.value.code == 2 and error in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("recipe", sorted((ROOT / "train" / "recipes").glob("*.args")), ids=lambda p: p.stem)
+RECIPES = sorted((ROOT / "train" / "recipes").glob("*.args"))
+ADAPTERS = [r for r in RECIPES if r.stem.endswith(".adapter")]  # hint adapters: pix2pix.training.fit_adapter's
+
+
+@pytest.mark.parametrize("recipe", ADAPTERS, ids=lambda p: p.stem)
+def test_each_adapter_recipe_is_read_by_its_command_and_names_a_shipped_model_with_that_adapter(recipe):
+    from pix2pix.training import fit_adapter
+
+    args = fit_adapter.parser().parse_args([f"@{recipe}"])
+    model = ROOT / "weights" / recipe.stem.split(".")[0]
+    assert args.model == Path(model.relative_to(ROOT)) and args.init == Path("weights/photo-lab") and args.write
+    config = json.loads((model / "config.json").read_text())
+    assert config["hint_adapter"] and config["train_info"]["hint_adapter"]["steps"] == args.steps
+
+
+@pytest.mark.parametrize("recipe", [r for r in RECIPES if r not in ADAPTERS], ids=lambda p: p.stem)
 def test_each_shipped_recipe_is_read_by_its_command_and_names_its_model(recipe):
     from train import colorize, maps
 

@@ -113,8 +113,8 @@ def training_files(args: argparse.Namespace, artist: str) -> tuple[list[Path], l
     return photos, painting_files(args.data, others, "train", tune_percent=args.tune_percent)[1]
 
 
-@reports_user_errors
-def main(argv: list[str] | None = None) -> int:
+def parser() -> RecipeParser:
+    """The command's options; `@FILE` reads them from a recipe (train/recipes/*.adapter.args)."""
     p = RecipeParser(prog="python -m pix2pix.training.fit_adapter", description=__doc__, fromfile_prefix_chars="@",
                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("model", type=Path, help="a Lab colorizer folder (its network's own hint channels, if any, go unused)")
@@ -128,7 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=COUNT, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--write", action="store_true", help="store the adapter with the model (weights, config, card)")
-    args = p.parse_args(argv)
+    return p
+
+
+@reports_user_errors
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     G = load_generator(args.model)
     if G.task != "colorize" or G.space != "lab":
         raise ModelError(f"{args.model} is not a Lab colorizer")
