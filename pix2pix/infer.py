@@ -217,13 +217,15 @@ class Translator:
 
     def adapted(self, y: torch.Tensor, condition: torch.Tensor, planes: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """`y`, the a*b* the model painted without hints, repainted with them by its hint adapter at the adapter's own
-        size (`HintAdapter`), given the hints as they are: it learnt to follow any colour."""
+        size (`HintAdapter`). As a hint network is, it is asked only part of the way towards each hint
+        (`spread.toward`): given a colour far from the photo's own, it tinted the whole photo (docs/hints.md)."""
         adapter = self.model.adapter
         n, size, dtype = adapter.image_size, y.shape[-2:], next(adapter.parameters()).dtype
         ab, mask = (plane[None] for plane in shrink(*planes, (n, n)))
         own = F.interpolate(y, size=(n, n), mode="area")
         lightness = F.interpolate(condition[:, :1], size=(n, n), mode="area")
-        inputs = (t.to(self.device, dtype) for t in (lightness, ab / AB_SCALE * mask, mask, own))
+        asked = toward(ab / AB_SCALE, mask, own, MOST / AB_SCALE)
+        inputs = (t.to(self.device, dtype) for t in (lightness, asked, mask, own))
         painted = adapter.repaint(*inputs).float().cpu()
         return F.interpolate(painted, size=size, mode="bilinear", align_corners=False)
 
