@@ -38,6 +38,7 @@ from ..models import HintAdapter
 from ..options import COUNT, PERCENT
 from .config import RecipeParser
 from .data import MIN_CHROMA, painting_files, photo_files, spread
+from .setup import zero_widened
 
 MAX_SIDE = 512  # images are decoded no larger: the colorizers see them at 128 or 256 px
 
@@ -51,8 +52,7 @@ def adapter_from(hint_model: Pix2PixGenerator) -> tuple[HintAdapter, dict]:
     settings = {k: c[k] for k in ("ngf", "depth", "norm", "dropout", "upsample")} | {"image_size": c["image_size"]}
     adapter = HintAdapter(**settings)
     state = hint_model.state_dict()
-    w = state["down.0.0.weight"]
-    state["down.0.0.weight"] = torch.cat([w, w.new_zeros(w.shape[0], 2, *w.shape[2:])], 1)
+    state["down.0.0.weight"] = zero_widened(state["down.0.0.weight"], 2)
     adapter.load_state_dict({k: v for k, v in state.items() if not k.startswith("adapter.")})
     return adapter.float(), settings
 
@@ -137,11 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     G = load_generator(args.model)
     if G.task != "colorize" or G.space != "lab":
         raise ModelError(f"{args.model} is not a Lab colorizer")
-    adapter, settings = adapter_from(load_generator(args.init))
+    init = load_generator(args.init)
+    adapter, settings = adapter_from(init)  # a copy of its weights: the hint model itself stays as loaded
     start = time.time()
     photos, paintings = training_files(args, G.artist)
     far = examples(Translator(G), photos + paintings, settings["image_size"])
-    near = examples(Translator(load_generator(args.init)), photos, settings["image_size"])
+    near = examples(Translator(init), photos, settings["image_size"])
     data = {k: torch.cat([far[k], near[k]]) for k in far}
     loss = fit(adapter, data, args.steps, args.lr, args.batch_size, args.seed)
     facts = {"init": str(args.init), "photos": len(photos), "paintings": f"{len(paintings)} of the other painters'",

@@ -72,11 +72,16 @@ def with_input_weights(G: Pix2PixGenerator, weight: torch.Tensor) -> Pix2PixGene
     return new.train(G.training)
 
 
+def zero_widened(weight: torch.Tensor, channels: int) -> torch.Tensor:
+    """A first convolution's weights (out, in, k, k) with `channels` more inputs weighted zero: until they are trained,
+    the widened network computes exactly what it did, whatever those inputs hold."""
+    return torch.cat([weight, weight.new_zeros(weight.shape[0], channels, *weight.shape[2:])], 1)
+
+
 def with_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
     """An automatic Lab colorizer widened to take colour hints: the first convolution gets zero weights for the
     three hint channels, so until it is fine-tuned it colours exactly as before, whatever the hints."""
-    w = G.state_dict()["down.0.0.weight"]
-    return with_input_weights(G, torch.cat([w, w.new_zeros(w.shape[0], 3, *w.shape[2:])], 1))
+    return with_input_weights(G, zero_widened(G.state_dict()["down.0.0.weight"], 3))
 
 
 def without_hint_channels(G: Pix2PixGenerator) -> Pix2PixGenerator:
