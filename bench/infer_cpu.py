@@ -6,7 +6,8 @@ Prints one table: median latency over --runs after a warm-up, speed-up vs the fp
 same run, max |output - baseline|, and the process's peak RSS after each row. Then a second table: what colour
 hints cost, the shipped colorizers' size (ngf 16, depth 7, 128 px) colouring a 600x400 photo as the app does,
 without and with hints (the automatic model's only spread after it), and as a hint model without and with hints,
-also with a colour transfer (Monet's and Titian's models carry one). The test photo of a coffee cup (how far hints
+also with a colour transfer (Monet's and Titian's models carry one) and as an automatic model with a hint adapter
+(Picasso's and Malevich's: the adapter runs only when hints are given). The test photo of a coffee cup (how far hints
 spread depends on the photo's structure); random weights and a transfer fitted on random colours: latency does not
 depend on their values.
 """
@@ -102,7 +103,7 @@ def main() -> None:
 
 def hint_costs(runs: int) -> None:
     """The app's Lab colorizer on the 600x400 coffee photo: the automatic model against a hint model, no hints and 100,
-    without and with a colour transfer.
+    without and with a colour transfer, and against an automatic model with a hint adapter.
 
     The rows are timed in turns, one call each per round, so that a drift of the machine's speed during the
     bench (another process, the CPU's clock) falls on every row alike instead of on whichever row ran last."""
@@ -115,11 +116,15 @@ def hint_costs(runs: int) -> None:
     rng = np.random.default_rng(0)
     transfer = ColourTransfer.fit(rng.normal(0, 10, (30000, 2)), rng.normal(10, 20, (30000, 2)), strength=0.75)
     mapped = Translator(Pix2PixGenerator(4, 2, **shipped, colour_transfer=transfer.to_config()), fast=True)
+    adapter = dict(ngf=16, depth=7, image_size=128, upsample="resize")
+    adapted = Translator(Pix2PixGenerator(1, 2, **shipped, hint_adapter=adapter), fast=True)
     rows = {"automatic model (L in)": lambda: auto(photo), "automatic model, 100 hints (spread after it)":
             lambda: auto(photo, hints=hints), "hint model, no hints": lambda: hinted(photo),
             "hint model, 100 hints": lambda: hinted(photo, hints=hints),
             "hint model with a colour transfer, no hints": lambda: mapped(photo),
-            "hint model with a colour transfer, 100 hints": lambda: mapped(photo, hints=hints)}  # fmt: skip
+            "hint model with a colour transfer, 100 hints": lambda: mapped(photo, hints=hints),
+            "automatic model with a hint adapter, no hints": lambda: adapted(photo),
+            "automatic model with a hint adapter, 100 hints": lambda: adapted(photo, hints=hints)}  # fmt: skip
     with torch.inference_mode():
         times = interleaved_ms(list(rows.values()), runs)
     print(f"\n| colour hints, the 600x400 coffee photo through Translator(fast=True), {runs} rounds | median ms"

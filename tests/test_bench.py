@@ -66,7 +66,9 @@ def test_inference_benchmark_covers_every_workload_and_path():
     assert [r[0] for r in hints] == ["automatic model (L in)", "automatic model, 100 hints (spread after it)",
                                      "hint model, no hints", "hint model, 100 hints",
                                      "hint model with a colour transfer, no hints",
-                                     "hint model with a colour transfer, 100 hints"]  # fmt: skip
+                                     "hint model with a colour transfer, 100 hints",
+                                     "automatic model with a hint adapter, no hints",
+                                     "automatic model with a hint adapter, 100 hints"]  # fmt: skip
     assert hints[0][2] == "+0%" and all(float(r[1]) > 0 for r in hints)
 
 
