@@ -536,16 +536,7 @@ def evaluate_colorize(
     palette."""
     loaded = load_models(models)  # once, for the table, the figure and the hint sweep
     methods = model_methods(models, loaded=loaded)
-    if outside is not None:
-        rows, images, facts = outside_rows(outside, artist, methods, limit, data, photos)
-    elif artist == PHOTO_ARTIST:
-        if photos is None:
-            raise DataError("the natural-colour model is scored on held-out photos: give --photos")
-        rows, images, facts = photo_rows(photos, methods, limit or PHOTO_SAMPLE)
-    else:
-        if data is None:
-            raise DataError(f"{artist}'s models are scored on held-out paintings: give --data (or --paintings)")
-        rows, images, facts = colorize_rows(data, artist, methods, limit, tune_percent)
+    rows, images, facts = scored_rows(data, artist, methods, limit, tune_percent, photos, outside)
     baselines = facts["baselines"]  # the rows put the baselines first
     kind = "photos" if artist == PHOTO_ARTIST else "paintings"
     what = f"held-out {kind}"
@@ -568,17 +559,37 @@ def evaluate_colorize(
         text += sweep_table([s for s, _ in sweeps.values()], "model", {s.name: auto for s, auto in sweeps.values()})
     if write:
         split = f"{what}{'' if artist == PHOTO_ARTIST else ' of ' + facts['artist']} ({facts['paintings']})"
-        for m in models:
-            row = model_row(rows, m)
-            scores = {"split": split, **colorize_scores(row), "targets": targets_cell(row, rows[0])}
-            if shares is not None:
-                scores |= shares.scores_of(m)
-            if m in sweeps:
-                sweep_of, automatic = sweeps[m]
-                automatic = automatic or recorded_automatic(m, split)
-                scores["hint_sweep"] = sweep_scores(sweep_of) | ({"automatic_model": automatic} if automatic else {})
-            write_scores(m, scores)
+        write_colorize_scores(models, rows, split, shares, sweeps)
     return text
+
+
+def scored_rows(data: Path | None, artist: str, methods: dict[str, Method], limit: int | None, tune_percent: int,
+                photos: Path | None, outside: Path | None) -> tuple[list[Row], list[np.ndarray], dict]:  # fmt: skip
+    """`methods` scored on the images `evaluate_colorize` names: an outside set, the held-out photos, or the artist's
+    held-out (or tune) paintings; refused with what is missing when their folder is not given."""
+    if outside is not None:
+        return outside_rows(outside, artist, methods, limit, data, photos)
+    if artist == PHOTO_ARTIST:
+        if photos is None:
+            raise DataError("the natural-colour model is scored on held-out photos: give --photos")
+        return photo_rows(photos, methods, limit or PHOTO_SAMPLE)
+    if data is None:
+        raise DataError(f"{artist}'s models are scored on held-out paintings: give --data (or --paintings)")
+    return colorize_rows(data, artist, methods, limit, tune_percent)
+
+
+def write_colorize_scores(models: list[str], rows: list[Row], split: str, shares: PhotoShares | None, sweeps: dict) -> None:
+    """Each model's scores on `split` (its photo share and hint sweep where measured) into its config and card."""
+    for m in models:
+        row = model_row(rows, m)
+        scores = {"split": split, **colorize_scores(row), "targets": targets_cell(row, rows[0])}
+        if shares is not None:
+            scores |= shares.scores_of(m)
+        if m in sweeps:
+            sweep_of, automatic = sweeps[m]
+            automatic = automatic or recorded_automatic(m, split)
+            scores["hint_sweep"] = sweep_scores(sweep_of) | ({"automatic_model": automatic} if automatic else {})
+        write_scores(m, scores)
 
 
 def recorded_automatic(model: str | Path, split: str) -> dict:
