@@ -11,7 +11,7 @@ from PIL import Image
 from skimage.color import deltaE_ciede2000, rgb2lab
 
 from pix2pix.training import evaluate as ev
-from pix2pix.training.data import painting_files
+from pix2pix.training.data import DataError, painting_files
 from pix2pix.hub import Pix2PixGenerator, load_generator
 
 
@@ -225,7 +225,7 @@ def test_the_tune_judge_scores_a_model_as_the_tune_table_does(paintings, tmp_pat
         f"{scores['colourfulness_ratio']:.3f}" == printed[5].strip() and f"{scores['palette_distance']:.3f}" == printed[6].strip()
     )
     assert key == [-scores["targets_met"], scores["palette_distance"]] and 0 <= scores["targets_met"] <= 3
-    with pytest.raises(ev.DataError, match="tune split"):
+    with pytest.raises(DataError, match="tune split"):
         ev.tune_judge(paintings, ["monet"], 1)
 
 
@@ -278,3 +278,10 @@ def test_an_outside_set_is_scored_whole_as_paintings_or_as_photos(paintings, pho
     assert "--images scores given colorizers on an outside set: not with" in capsys.readouterr().err
     assert ev.main(["--artist", "monet", "--images", str(tmp_path / "nowhere"), "--model", lab]) == 2
     assert "dataset folder not found" in capsys.readouterr().err
+
+
+def test_scoring_without_the_images_it_needs_says_which_folder_to_give():
+    with pytest.raises(DataError, match="give --data"):
+        ev.scored_rows(None, "Claude Monet", {}, None, 0, None, None)
+    with pytest.raises(DataError, match="give --photos"):
+        ev.scored_rows(None, ev.PHOTO_ARTIST, {}, None, 0, None, None)
