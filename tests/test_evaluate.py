@@ -1,4 +1,5 @@
-"""pix2pix.training.evaluate on tiny real data: the metrics, both tasks' tables with their baselines, figures, --write."""
+"""pix2pix.training.evaluate (and the scoring it runs) on tiny real data: the metrics, both tasks' tables with their
+baselines, figures, --write."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PIL import Image
 from skimage.color import deltaE_ciede2000, rgb2lab
 
 from pix2pix.training import evaluate as ev
+from pix2pix.training import metrics, scoring
 from pix2pix.training.data import DataError, painting_files
 from pix2pix.hub import Pix2PixGenerator, load_generator
 
@@ -22,22 +24,23 @@ def cat(photos) -> np.ndarray:
 
 def test_metrics_on_a_real_photo(cat):
     gray = np.repeat(np.asarray(Image.fromarray(cat).convert("L"))[..., None], 3, axis=2)
-    assert ev.psnr(cat, cat) > 90 and ev.ciede2000(cat, cat) == 0 and ev.ssim(cat, cat) == pytest.approx(1.0)
-    assert ev.colourfulness(gray) == 0 and ev.colourfulness(cat) > 10  # a gray image has no colourfulness
-    assert ev.ciede2000(gray, cat) == pytest.approx(deltaE_ciede2000(rgb2lab(gray), rgb2lab(cat)).mean())
+    assert metrics.psnr(cat, cat) > 90 and metrics.ciede2000(cat, cat) == 0 and metrics.ssim(cat, cat) == pytest.approx(1.0)
+    assert metrics.colourfulness(gray) == 0 and metrics.colourfulness(cat) > 10  # a gray image has no colourfulness
+    assert metrics.ciede2000(gray, cat) == pytest.approx(deltaE_ciede2000(rgb2lab(gray), rgb2lab(cat)).mean())
     shifted = np.clip(cat.astype(int) + np.array([4, 0, 0]), 0, 255).astype(np.uint8)
     assert (
-        ev.delta_accuracy(shifted, cat) == 1.0
-        and ev.delta_accuracy(np.clip(cat.astype(int) + 5, 0, 255).astype(np.uint8), cat) < 0.1
+        metrics.delta_accuracy(shifted, cat) == 1.0
+        and metrics.delta_accuracy(np.clip(cat.astype(int) + 5, 0, 255).astype(np.uint8), cat) < 0.1
     )
-    assert ev.rmse(shifted, cat) == pytest.approx(np.sqrt(((shifted.astype(float) - cat) ** 2).mean()))
+    assert metrics.rmse(shifted, cat) == pytest.approx(np.sqrt(((shifted.astype(float) - cat) ** 2).mean()))
 
 
 def test_lab_baselines_keep_the_lightness(cat):
-    gray = ev.lab_baseline((0.0, 0.0))(cat)
-    assert gray.shape == cat.shape and ev.colourfulness(gray) < 1
-    warm = ev.lab_baseline((10.0, 20.0))(cat)
-    assert np.abs(rgb2lab(warm)[..., 0] - rgb2lab(cat)[..., 0]).mean() < 1.5 and ev.colourfulness(warm) > ev.colourfulness(gray)
+    gray = scoring.lab_baseline((0.0, 0.0))(cat)
+    assert gray.shape == cat.shape and metrics.colourfulness(gray) < 1
+    warm = scoring.lab_baseline((10.0, 20.0))(cat)
+    assert np.abs(rgb2lab(warm)[..., 0] - rgb2lab(cat)[..., 0]).mean() < 1.5
+    assert metrics.colourfulness(warm) > metrics.colourfulness(gray)
 
 
 def tiny(folder, task="colorize", space="lab", **kw):
@@ -219,18 +222,19 @@ def test_the_tune_judge_scores_a_model_as_the_tune_table_does(paintings, tmp_pat
     assert ev.main(["--data", str(paintings), "--artist", "monet", "--model", lab, "--tune-percent", "50"]) == 0
     rows = {r.split("|")[1].strip(): r.split("|") for r in capsys.readouterr().out.splitlines() if r.startswith("| ")}
     printed = rows["monet-lab: Claude Monet colorization (Lab)"]
-    key, scores = ev.tune_judge(paintings, ["monet"], 50)(load_generator(lab))
+    key, scores = scoring.tune_judge(paintings, ["monet"], 50)(load_generator(lab))
     assert f"{scores['psnr_db']:.2f}" == printed[2].strip() and f"{scores['ciede2000']:.2f}" == printed[3].strip()
     assert (
         f"{scores['colourfulness_ratio']:.3f}" == printed[5].strip() and f"{scores['palette_distance']:.3f}" == printed[6].strip()
     )
     assert key == [-scores["targets_met"], scores["palette_distance"]] and 0 <= scores["targets_met"] <= 3
     with pytest.raises(DataError, match="tune split"):
-        ev.tune_judge(paintings, ["monet"], 1)
+        scoring.tune_judge(paintings, ["monet"], 1)
 
 
-def row(ciede: float, fake: float, hist_fake: np.ndarray, real: float = 10.0, n: int = 30, kind: str = "paintings") -> ev.Row:
-    r = ev.Row("r", kind=kind)
+def row(ciede: float, fake: float, hist_fake: np.ndarray, real: float = 10.0, n: int = 30,
+        kind: str = "paintings") -> scoring.Row:
+    r = scoring.Row("r", kind=kind)
     for _ in range(n):
         r.add(ciede2000=ciede, colourful_fake=fake, colourful_real=real)
         r.seconds.append(0.01)
@@ -241,17 +245,17 @@ def row(ciede: float, fake: float, hist_fake: np.ndarray, real: float = 10.0, n:
 def test_the_targets_judge_colour_by_palette_with_the_colour_error_as_a_guard():
     same, near, far = np.eye(4), np.eye(4) + 0.05, np.ones((4, 4))
     gray = row(10.0, 0.0, far)
-    assert ev.targets_met(row(12.0, 9.0, same), gray) == 3  # colourful, the real palette, error within 1.25 x gray's
-    assert ev.missed_targets(row(12.6, 9.0, same), gray) == ["CIEDE2000 near gray's"]
-    assert ev.missed_targets(row(12.6, 9.0, same, kind="photos"), gray) == ["CIEDE2000 near gray's"]  # photos: 1.15 x
-    assert ev.missed_targets(row(11.4, 9.0, same, kind="photos"), gray) == []
-    assert ev.missed_targets(row(9.0, 4.0, same), gray) == ["colourfulness 0.8-1.2"]  # greyish
-    assert ev.missed_targets(row(9.0, 13.0, same), gray) == ["colourfulness 0.8-1.2"]  # garish
-    assert ev.missed_targets(row(9.0, 10.0, far), gray) == ["palette distance"]
-    assert 0.05 < ev.palette_of(row(9.0, 10.0, near)) < 0.08
-    assert ev.missed_targets(row(9.0, 10.0, near), gray) == ["palette distance"]  # at most 0.05 with 25 images or more
-    assert ev.missed_targets(row(9.0, 10.0, near, n=20), gray) == []  # 0.08 where fewer are held out
-    assert ev.targets_cell(row(9.0, 4.0, far), gray) == "1 of 3 (missed: colourfulness 0.8-1.2, palette distance)"
+    assert scoring.targets_met(row(12.0, 9.0, same), gray) == 3  # colourful, the real palette, error within 1.25 x gray's
+    assert scoring.missed_targets(row(12.6, 9.0, same), gray) == ["CIEDE2000 near gray's"]
+    assert scoring.missed_targets(row(12.6, 9.0, same, kind="photos"), gray) == ["CIEDE2000 near gray's"]  # photos: 1.15 x
+    assert scoring.missed_targets(row(11.4, 9.0, same, kind="photos"), gray) == []
+    assert scoring.missed_targets(row(9.0, 4.0, same), gray) == ["colourfulness 0.8-1.2"]  # greyish
+    assert scoring.missed_targets(row(9.0, 13.0, same), gray) == ["colourfulness 0.8-1.2"]  # garish
+    assert scoring.missed_targets(row(9.0, 10.0, far), gray) == ["palette distance"]
+    assert 0.05 < scoring.palette_of(row(9.0, 10.0, near)) < 0.08
+    assert scoring.missed_targets(row(9.0, 10.0, near), gray) == ["palette distance"]  # at most 0.05 with 25 images or more
+    assert scoring.missed_targets(row(9.0, 10.0, near, n=20), gray) == []  # 0.08 where fewer are held out
+    assert scoring.targets_cell(row(9.0, 4.0, far), gray) == "1 of 3 (missed: colourfulness 0.8-1.2, palette distance)"
 
 
 def test_an_outside_set_is_scored_whole_as_paintings_or_as_photos(paintings, photos, tmp_path, capsys):

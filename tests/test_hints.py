@@ -250,7 +250,8 @@ def test_the_sweep_scores_each_number_of_hints_and_says_which_targets_are_missed
 
 
 def test_the_evaluation_sweeps_every_lab_model_beside_the_automatic_one():
-    from pix2pix.training.evaluate import hint_sweeps, score, translator_method
+    from pix2pix.training.evaluate import hint_sweeps
+    from pix2pix.training.scoring import score, translator_method
 
     auto, wide = Translator(lab_model()), Translator(with_hint_channels(lab_model()))
     photos = [np.asarray(Image.open(f"tests/data/{n}").convert("RGB").resize((96, 64))) for n in ("chelsea.png", "coffee.png")]

@@ -24,10 +24,12 @@ FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all.
     5: {"infer"},
     # the app's models; the predict command; palette snap; D; the hint sweep
     6: {"registry", "predict", "training.snap", "training.critic", "training.sweep"},
-    7: {"training.setup"},  # what a training run is set up from
-    8: {"training.checkpoint", "training.evaluate"},  # a run's checkpoint; the held-out scores (and the trainer's judge)
-    9: {"training.trainer", "training.fit_transfer", "training.fit_adapter"},  # the trainer; a transfer, an adapter fitted
-    10: {"training.showcase"},  # the figure of every colorizer on the test photos
+    7: {"training.setup", "training.scoring"},  # what a training run is set up from; what a colorizer is scored by
+    8: {"training.checkpoint", "training.palette_check", "training.maps_scoring"},  # a run's checkpoint; photos in a
+    # painter's palette; the maps' scores
+    9: {"training.evaluate"},  # the held-out scores
+    10: {"training.trainer", "training.fit_transfer", "training.fit_adapter"},  # the trainer; a transfer, an adapter fitted
+    11: {"training.showcase"},  # the figure of every colorizer on the test photos
 }
 FLOOR = {name: floor for floor, names in FLOORS.items() for name in names}
 

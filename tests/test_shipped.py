@@ -15,7 +15,8 @@ import app
 from bench.appserver import ROOT
 from pix2pix.card import model_card
 from pix2pix.training.data import read_pair
-from pix2pix.training.evaluate import colourfulness, model_methods
+from pix2pix.training.metrics import colourfulness
+from pix2pix.training.scoring import model_methods
 from pix2pix.infer import Translator
 from pix2pix.registry import Registry
 from pix2pix.transfer import ColourTransfer

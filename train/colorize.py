@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pix2pix.training.config import FIELDS, add_option, config_from_args, training_parser
 from pix2pix.errors import reports_user_errors
-from pix2pix.training.evaluate import tune_judge
+from pix2pix.training.scoring import tune_judge
 from pix2pix.training.trainer import train
 
 

@@ -28,137 +28,33 @@ scores in each model's config.json and model card (the app's About tab shows the
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 from PIL import Image
-from tqdm import tqdm
 
 from ..card import PHOTO_ARTIST, model_card
-from ..color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
-from .data import MIN_CHROMA, DataError, list_images, painter_of, painting_files, photo_files, read_pair, spread
 from ..errors import reports_user_errors
-from ..hub import CONFIG_FILE, Judge, ModelError, Pix2PixGenerator, file_in_the_way, read_config, resolve
-from .hues import PaletteClassifier, ab_histogram, palette_distance
-from .metrics import ciede2000, colourfulness, delta_accuracy, psnr, rmse, ssim
-from .sweep import COUNTS, Sweep, sweep, sweep_scores, sweep_table
 from ..hints import MAX_HINTS
-from ..images import load_image, side_by_side
-from ..infer import Translator, to_image, to_tensor
+from ..hub import CONFIG_FILE, ModelError, file_in_the_way, read_config, resolve
+from ..images import side_by_side
+from ..infer import Translator
 from ..options import COUNT, PERCENT
-from ..palette import DELTA, learn_palette
+from .data import MIN_CHROMA, DataError, list_images, painting_files, photo_files, spread
+from .maps_scoring import MAPS_SIDE, maps_rows, maps_scores, maps_table
+from .palette_check import PaletteCheck, PhotoShares, palette_classifier
+from .scoring import (Method, Row, coloured_images, colorize_scores, colorize_table, colourfulness_ratio, gray_baseline,
+                      lab_baseline, load_models, mean_ab, model_methods, model_row, score, targets_cell)
+from .sweep import COUNTS, Sweep, sweep, sweep_scores, sweep_table
 
-PAINTING_SIDE = 512  # held-out paintings are scored at most this large (Titian's reach 2,400 px)
-RATIO_TARGET = (0.8, 1.2)  # colourfulness generated / real a colorizer should reach: neither gray nor garish
-PALETTE_TARGET = (0.05, 0.08)  # the most palette distance a colorizer may show; the second where under 25 images are held out
-ERROR_TARGET = {"paintings": 1.25, "photos": 1.15}  # the most CIEDE2000 a colorizer may show, as a multiple of gray's
-TARGETS = (f"colourfulness {RATIO_TARGET[0]:g}-{RATIO_TARGET[1]:g}", "palette distance", "CIEDE2000 near gray's")
-GRAY = "baseline: gray (a*b* = 0)"  # the baseline the colour error target is measured against
 PHOTO_SAMPLE = 500  # held-out (and training) photos scored by default, spread over every source
-MAPS_SIDE = 256  # the literature's resolution for maps (its tolerance is palette.DELTA)
-Method = Callable[[np.ndarray], np.ndarray]  # (H, W, 3) uint8 input -> (H, W, 3) uint8 output
-
-
-# --- what is scored ------------------------------------------------------------------------------------
-
-@dataclass
-class Row:
-    """One method's scores over a set: per-image metric lists plus timing."""
-
-    name: str
-    scores: dict[str, list[float]] = field(default_factory=dict)
-    seconds: list[float] = field(default_factory=list)
-    hist_fake: np.ndarray | float = 0.0  # the pooled a*b* histograms of the outputs and of the real images
-    hist_real: np.ndarray | float = 0.0
-    kind: str = "paintings"  # or "photos": what was scored, for the colour error target
-
-    def add(self, **values: float) -> None:
-        for k, v in values.items():
-            self.scores.setdefault(k, []).append(v)
-
-    def mean(self, key: str) -> float:
-        return float(np.mean(self.scores[key]))
-
-
-def translator_method(translator: Translator, snap: bool = False) -> Method:
-    return lambda rgb: np.asarray(translator(rgb, snap=snap).generated)
-
-
-def lab_baseline(ab: tuple[float, float]) -> Method:
-    """The input's own lightness with one constant a*b* everywhere (0, 0 is plain gray)."""
-
-    def method(rgb: np.ndarray) -> np.ndarray:
-        lab = cv_rgb_to_lab(to_tensor(rgb))
-        lab[:, 1], lab[:, 2] = ab
-        return np.asarray(to_image(cv_lab_to_rgb(lab)))
-
-    return method
-
-
-def gray_baseline() -> dict[str, Method]:
-    """The baseline the colour targets are measured against (the input's lightness, a*b* = 0), by its label."""
-    return {GRAY: lab_baseline((0.0, 0.0))}
-
-
-def mean_ab(files: list[Path]) -> tuple[float, float]:
-    """The average a*b* of the artist's training paintings in colour (each painting weighs the same)."""
-    means = []
-    for f in tqdm(files, desc="mean a*b* of the training paintings", leave=False):
-        rgb = load_image(f, PAINTING_SIDE)[0]
-        if mean_chroma(rgb) >= MIN_CHROMA:
-            means.append(cv_rgb_to_lab(to_tensor(rgb))[0, 1:].mean((1, 2)).numpy())
-    a, b = np.mean(means, axis=0)
-    return float(a), float(b)
-
-
-def load_models(models: list[str | Path]) -> dict[str | Path, Translator]:
-    """Each model loaded once, as the app runs it."""
-    return {m: Translator.load(m, fast=True) for m in models}
-
-
-def model_methods(models: list[str | Path], snap: bool = False,
-                  loaded: dict[str | Path, Translator] | None = None) -> dict[str, Method]:  # fmt: skip
-    """Each model (from `loaded` where given) as a method named "<folder>: <what it does>" (the whole path where two
-    folders share a name); with `snap`, also its palette-snapped variant."""
-    loaded = loaded or load_models(models)
-    names = [Path(m).name for m in models]
-    out = {}
-    for m, name in zip(models, names):
-        t = loaded[m]
-        label = f"{name if names.count(name) == 1 else m}: {t.name}"
-        out[label] = translator_method(t)
-        if snap and t.can_snap:
-            out[f"{label} + palette"] = translator_method(t, snap=True)
-    return out
 
 
 # --- colorization --------------------------------------------------------------------------------------
-
-def score(name: str, method: Method, paintings: list[np.ndarray], kind: str = "paintings") -> Row:
-    """One method's colorization scores and timings over `paintings` (each one's grayscale is its input)."""
-    row = Row(name, kind=kind)
-    for real in tqdm(paintings, desc=name, leave=False):
-        start = time.perf_counter()
-        fake = method(real)
-        row.seconds.append(time.perf_counter() - start)
-        row.add(**colorize_metrics(fake, real))
-        row.hist_fake = row.hist_fake + ab_histogram(fake)
-        row.hist_real = row.hist_real + ab_histogram(real)
-    return row
-
-
-def colorize_metrics(fake: np.ndarray, real: np.ndarray) -> dict[str, float]:
-    return {"psnr": psnr(fake, real), "ciede2000": ciede2000(fake, real), "ssim": ssim(fake, real),
-            "colourful_fake": colourfulness(fake), "colourful_real": colourfulness(real)}  # fmt: skip
-
 
 def paintings_and_baselines(data: Path, artists: list[str], tune_percent: int = 0) -> tuple[list[str], list[np.ndarray],
                                                                                             int, dict[str, Method]]:
@@ -214,163 +110,14 @@ def outside_rows(folder: Path, artist: str, models: dict[str, Method], limit: in
                             "baselines": len(baselines)}  # fmt: skip
 
 
-def missed_targets(row: Row, gray: Row) -> list[str]:
-    """The colorization targets `row` misses, of the three in `TARGETS`: colourfulness within the band (neither gray
-    nor garish), a palette close to the real one (`PALETTE_TARGET`), and a colour error at most `ERROR_TARGET` times
-    gray's (colour may be a plausible guess, not noise). Per-pixel error guards; it is not the master, since it
-    rewards grey."""
-    ratio = colourfulness_ratio(row)
-    most = PALETTE_TARGET[0] if len(row.seconds) >= 25 else PALETTE_TARGET[1]
-    met = (RATIO_TARGET[0] <= ratio <= RATIO_TARGET[1], palette_of(row) <= most,
-           row.mean("ciede2000") <= ERROR_TARGET[row.kind] * gray.mean("ciede2000"))
-    return [name for name, ok in zip(TARGETS, met) if not ok]
-
-
-def targets_met(row: Row, gray: Row) -> int:
-    """How many of the colorization targets `row` meets (`missed_targets`)."""
-    return len(TARGETS) - len(missed_targets(row, gray))
-
-
-def palette_of(row: Row) -> float:
-    """The palette distance (bits) between what the method painted and the real images, pooled over the set."""
-    return palette_distance(np.asarray(row.hist_fake), np.asarray(row.hist_real))
-
-
-def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Judge:
-    """For the trainer's `--keep-best`: scores a generator on the tune paintings through `Translator`, as
-    `--tune-percent` does, with the rule used to choose between candidates (`judge_on`)."""
-    paintings = coloured_images(painting_files(data, artists, "tune", tune_percent=tune_percent)[1])[0]
-    if not paintings:
-        raise DataError(f"the tune split of {', '.join(artists)} has no paintings in colour: raise --tune-percent")
-    return judge_on(paintings)
-
-
-def judge_on(images: list[np.ndarray], kind: str = "paintings") -> Judge:
-    """Scores a generator on `images` through `Translator` with the rule used to choose between candidates: the most
-    targets met (`targets_met`), then the closer palette. Returns its sort key (lower is better) and its scores; the
-    gray baseline, which the targets are measured against, is scored once."""
-    gray = score(GRAY, lab_baseline((0.0, 0.0)), images, kind=kind)
-
-    def judge(G: Pix2PixGenerator) -> tuple[list[float], dict]:
-        row = score(f"judging on the tune {kind}", translator_method(Translator(copy.deepcopy(G).float().cpu(),
-                                                                                fast=True)), images, kind=kind)
-        met = targets_met(row, gray)
-        return rule_key(row, met), tune_scores(row, met)
-
-    return judge
-
-
-def rule_key(row: Row, met: int) -> list[float]:
-    """The rule between candidates as a sort key (lower is better): the most targets met, then the closer palette."""
-    return [-met, round(palette_of(row), 4)]
-
-
-def tune_scores(row: Row, met: int) -> dict[str, float]:
-    """A candidate's scores on the tune paintings as stored (three places for the colour error and the ratio)."""
-    return {"targets_met": met, "psnr_db": round(row.mean("psnr"), 2), "ciede2000": round(row.mean("ciede2000"), 3),
-            "colourfulness_ratio": round(colourfulness_ratio(row), 3), "palette_distance": round(palette_of(row), 4)}
-
-
-def colourfulness_ratio(row: Row) -> float:
-    """Generated over real colourfulness, to three places: the targets' bounds (0.8-1.2) must not be rounded onto."""
-    return row.mean("colourful_fake") / max(row.mean("colourful_real"), 1e-9)
-
-
-def targets_cell(row: Row, gray: Row) -> str:
-    missed = missed_targets(row, gray)
-    return f"{len(TARGETS) - len(missed)} of {len(TARGETS)}" + (f" (missed: {', '.join(missed)})" if missed else "")
-
-
-def colorize_table(baselines: list[Row], models: list[Row]) -> str:
-    """The baselines' (gray first) and the models' scores, with the targets each model meets against gray."""
-    lines = ["| method | PSNR dB | CIEDE2000 | SSIM | colourfulness gen/real | palette distance | ms / image | targets met |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
-    gray = baselines[0]
-    for r, targets in [*((b, "") for b in baselines), *((m, targets_cell(m, gray)) for m in models)]:
-        ms = f"{1000 * np.mean(r.seconds):.0f}"
-        cells = [r.name, f"{r.mean('psnr'):.2f}", f"{r.mean('ciede2000'):.2f}", f"{r.mean('ssim'):.3f}",
-                 f"{colourfulness_ratio(r):.3f}", f"{palette_of(r):.3f}", ms, targets]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def colorize_scores(row: Row) -> dict[str, float]:
-    return {"psnr_db": round(row.mean("psnr"), 2), "ciede2000": round(row.mean("ciede2000"), 2),
-            "ssim": round(row.mean("ssim"), 3), "colourfulness_ratio": round(colourfulness_ratio(row), 3),
-            "palette_distance": round(palette_of(row), 3), "ms_per_image": round(1000 * float(np.mean(row.seconds)))}  # fmt: skip
-
-
-# --- maps ------------------------------------------------------------------------------------------------
-
-def at_eval_size(rgb: np.ndarray) -> np.ndarray:
-    return cv2.resize(rgb, (MAPS_SIDE, MAPS_SIDE), interpolation=cv2.INTER_AREA)
-
-
-def constant(colour: np.ndarray) -> Method:
-    return lambda rgb: np.broadcast_to(colour.astype(np.uint8), rgb.shape).copy()
-
-
-def maps_baselines(train_dir: Path, limit: int = 300) -> tuple[np.ndarray, np.ndarray]:
-    """The most common colour of the training maps and the mean colour of the training aerials (at 256 px).
-
-    JPEG noise spreads each flat map colour over many nearby values, so "most common" counts every pixel
-    within the protocol's tolerance: the first colour of a palette learnt from those maps."""
-    maps, aerial_means = [], []
-    for f in tqdm(list_images(train_dir)[:limit], desc="baselines from the training pairs", leave=False):
-        aerial, map_ = (at_eval_size(x) for x in read_pair(f))
-        maps.append(map_)
-        aerial_means.append(aerial.reshape(-1, 3).mean(0))
-    return np.array(learn_palette(np.stack(maps), 1)[0]), np.round(np.mean(aerial_means, axis=0))
-
-
-Pair = tuple[np.ndarray, np.ndarray]
-
-
-def maps_rows(data: Path, models: dict[str, dict[str, Method]], limit: int | None = None) -> tuple[dict[str, list[Row]],
-                                                                                                   list[Pair]]:  # fmt: skip
-    """Per direction, the constant-colour baseline and every model of that direction (`models`: direction ->
-    methods from `model_methods`), on the val pairs."""
-    pairs = [read_pair(f) for f in list_images(Path(data) / "val")[:limit]]
-    mode_map, mean_aerial = maps_baselines(Path(data) / "train")
-    directions: dict[str, dict[str, Method]] = {
-        "AtoB": {f"baseline: most common map colour {tuple(int(c) for c in mode_map)}": constant(mode_map)},
-        "BtoA": {f"baseline: mean aerial colour {tuple(int(c) for c in mean_aerial)}": constant(mean_aerial)},
-    }
-    for direction, methods in models.items():
-        directions[direction].update(methods)
-    out: dict[str, list[Row]] = {}
-    for direction, methods in directions.items():
-        if len(methods) == 1:
-            continue  # no model for this direction
-        out[direction] = []
-        for name, method in methods.items():
-            row = Row(name)
-            for aerial, map_ in tqdm(pairs, desc=name, leave=False):
-                src, real = (aerial, map_) if direction == "AtoB" else (map_, aerial)
-                start = time.perf_counter()
-                fake = method(src)
-                row.seconds.append(time.perf_counter() - start)
-                fake, real = at_eval_size(fake), at_eval_size(real)
-                row.add(rmse=rmse(fake, real), psnr=psnr(fake, real), ssim=ssim(fake, real), acc=delta_accuracy(fake, real))
-            out[direction].append(row)
-    return out, pairs
-
-
-def maps_table(direction: str, rows: list[Row]) -> str:
-    title = "aerial photo -> map" if direction == "AtoB" else "map -> aerial photo"
-    lines = [f"**{title}**", "", f"| method | accuracy (delta {DELTA}) | RMSE | PSNR dB | SSIM | ms / 600 px tile |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        cells = [r.name, f"{100 * r.mean('acc'):.1f}%", f"{r.mean('rmse'):.2f}", f"{r.mean('psnr'):.2f}", f"{r.mean('ssim'):.3f}",
-                 f"{1000 * np.mean(r.seconds):.0f}"]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def maps_scores(row: Row) -> dict[str, float]:
-    return {f"accuracy_delta{DELTA}": round(row.mean("acc"), 4), "rmse": round(row.mean("rmse"), 2),
-            "psnr_db": round(row.mean("psnr"), 2), "ssim": round(row.mean("ssim"), 3),
-            "ms_per_tile": round(1000 * float(np.mean(row.seconds)))}  # fmt: skip
+def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOTO_SAMPLE) -> tuple[list[Row],
+                                                                                                   list[np.ndarray], dict]:
+    """Score the baselines (gray; the mean a*b* of the training photos) and `models` on the held-out photos."""
+    coloured, colourless = coloured_images(spread(photo_files(photos, "val"), limit))
+    baselines = gray_baseline() | photos_mean(photos, limit)
+    rows = [score(name, method, coloured, kind="photos") for name, method in (baselines | models).items()]
+    return rows, coloured, {"artist": PHOTO_ARTIST, "paintings": len(coloured), "colourless_left_out": colourless,
+                            "baselines": len(baselines)}  # fmt: skip
 
 
 # --- figures and writing back ----------------------------------------------------------------------------
@@ -409,118 +156,6 @@ def store_config(folder: Path, config: dict) -> None:
     """Write a model folder's config.json and the model card made from it, which must never disagree."""
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     (folder / "README.md").write_text(model_card(config), encoding="utf-8")
-
-
-def model_row(rows: list[Row], model: str | Path, snapped: bool = False) -> Row | None:
-    return next((r for r in rows if is_label_of(r.name, model) and r.name.endswith(" + palette") == snapped), None)
-
-
-def is_label_of(label: str, model: str | Path) -> bool:
-    """Whether a method's label (`model_methods`: "<folder>: ..." or, where two folders share a name, "<path>: ...")
-    names `model`."""
-    return label.startswith((f"{Path(model).name}: ", f"{model}: "))
-
-
-# --- photos and palettes ---------------------------------------------------------------------------------
-
-def coloured_images(files: list[Path]) -> tuple[list[np.ndarray], int]:
-    """The images of `files` that are in colour (at most `PAINTING_SIDE` px), and how many were left out."""
-    decoded = [load_image(f, PAINTING_SIDE)[0] for f in tqdm(files, desc="decoding", leave=False)]
-    coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]
-    return coloured, len(decoded) - len(coloured)
-
-
-def photo_rows(photos: Path, models: dict[str, Method], limit: int | None = PHOTO_SAMPLE) -> tuple[list[Row],
-                                                                                                   list[np.ndarray], dict]:
-    """Score the baselines (gray; the mean a*b* of the training photos) and `models` on the held-out photos."""
-    coloured, colourless = coloured_images(spread(photo_files(photos, "val"), limit))
-    baselines = gray_baseline() | photos_mean(photos, limit)
-    rows = [score(name, method, coloured, kind="photos") for name, method in (baselines | models).items()]
-    return rows, coloured, {"artist": PHOTO_ARTIST, "paintings": len(coloured), "colourless_left_out": colourless,
-                            "baselines": len(baselines)}  # fmt: skip
-
-
-@dataclass
-class PaletteCheck:
-    """The palette classifier and how far it can be trusted: its accuracy on every painter's held-out real paintings,
-    and, per painter, the share of their own held-out paintings it names them for (what photos can be held to); and
-    the held-out photos each painter's model is judged on, decoded once for every painter."""
-
-    classifier: PaletteClassifier
-    accuracy: float
-    recall: dict[str, float]
-    photos: list[np.ndarray]
-
-
-def palette_classifier(paintings: Path, photos: Path) -> PaletteCheck:
-    """The nearest-centroid palette classifier over every painter's training paintings in colour, checked on their
-    held-out paintings (what "painted in Monet's palette" can be trusted to), with the held-out photos of `photos`."""
-    artists, train = painting_files(paintings, None, "train")
-    _, val = painting_files(paintings, None, "val")
-
-    def histograms(files: list[Path]) -> dict[str, list[np.ndarray]]:
-        out: dict[str, list[np.ndarray]] = {a: [] for a in artists}
-        for f in tqdm(files, desc="a*b* histograms of the paintings", leave=False):
-            rgb = load_image(f, PAINTING_SIDE)[0]
-            if mean_chroma(rgb) >= MIN_CHROMA:
-                out[painter_of(f)].append(ab_histogram(rgb))
-        return out
-
-    classifier = PaletteClassifier(histograms(train))
-    named = {a: [classifier.predict(h) for h in hs] for a, hs in histograms(val).items() if hs}  # each painting once
-    accuracy = float(np.mean([n == a for a, ns in named.items() for n in ns]))
-    recall = {a: float(np.mean([n == a for n in ns])) for a, ns in named.items()}
-    return PaletteCheck(classifier, accuracy, recall, palette_photos(photos))
-
-
-def photo_palette_share(classifier: PaletteClassifier, artist: str, method: Method, photos: list[np.ndarray]) -> float:
-    """The share of `photos` that `method` paints in `artist`'s palette, by `classifier`."""
-    return classifier.share([ab_histogram(method(p)) for p in tqdm(photos, desc=f"{artist}'s palette on photos",
-                                                                   leave=False)], artist)
-
-
-@dataclass
-class PhotoShares:
-    """The share of held-out photos each model paints in `artist`'s palette, and what the classifier that says so is
-    worth (`check`)."""
-
-    check: PaletteCheck
-    artist: str
-    shares: dict[str, float]  # by method label, "<folder>: <what it does>"
-
-    @classmethod
-    def measure(cls, check: PaletteCheck, artist: str, methods: dict[str, Method]) -> PhotoShares:
-        """Each method's share of the held-out photos `check` holds."""
-        shares = {label: photo_palette_share(check.classifier, artist, m, check.photos) for label, m in methods.items()}
-        return cls(check, artist, shares)
-
-    @property
-    def photos(self) -> int:
-        return len(self.check.photos)
-
-    def line(self) -> str:
-        own = self.check.recall.get(self.artist)
-        trust = (f"the palette classifier: {self.check.accuracy:.0%} right on held-out real paintings, chance "
-                 f"{1 / len(self.check.classifier.names):.0%}")
-        if own is not None:
-            trust += f"; {own:.0%} of {self.artist}'s own"
-        counted = (f"{label.split(':')[0]} {share:.1%} ({round(share * self.photos)})" for label, share in self.shares.items())
-        return f"Painted in {self.artist}'s palette, of {self.photos} held-out photos ({trust}): " + ", ".join(counted)
-
-    def scores_of(self, model: str | Path) -> dict[str, float]:
-        """What `--write` stores for `model` (nothing if it was not measured)."""
-        label = next((k for k in self.shares if is_label_of(k, model)), None)
-        if label is None:
-            return {}
-        own = {"palette_classifier_recall": round(self.check.recall[self.artist], 3)} if self.artist in self.check.recall else {}
-        return {"photos_in_palette": round(self.shares[label], 3), "palette_photos": self.photos,
-                "palette_classifier_accuracy": round(self.check.accuracy, 3), **own}  # fmt: skip
-
-
-def palette_photos(photos: Path) -> list[np.ndarray]:
-    """Every held-out photo in colour: on a sample of 200 the share's standard error is 3.5 points, as large as
-    most models' distance from the 50% target."""
-    return coloured_images(photo_files(photos, "val"))[0]
 
 
 # --- the command -----------------------------------------------------------------------------------------

@@ -35,7 +35,8 @@ from ..infer import Translator, to_tensor
 from ..options import COUNT, PERCENT
 from ..transfer import ColourTransfer
 from .data import DataError, painting_files, photo_files, spread
-from .evaluate import coloured_images, judge_on, store_config, tune_judge
+from .evaluate import store_config
+from .scoring import coloured_images, judge_on, tune_judge
 from .sweep import keeps_automatic
 
 # Steps of 0.05: a hint model must keep within 0.05 of its automatic model's colourfulness (`--automatic`), which

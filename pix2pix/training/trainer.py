@@ -66,7 +66,7 @@ class Trainer:
 
     def __init__(self, cfg: TrainConfig, judge: Judge | None = None) -> None:
         """`judge`: scores the delivered generator after every epoch (e.g. on the tune paintings:
-        `evaluate.tune_judge`); the run then saves the weights of its best epoch, not of its last."""
+        `scoring.tune_judge`); the run then saves the weights of its best epoch, not of its last."""
         self.started = time.time()  # the time budget counts from here: decoding the data is part of the run
         check_config(cfg)
         self.cfg, self.judge = cfg, judge
