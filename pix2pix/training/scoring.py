@@ -125,15 +125,14 @@ def colorize_metrics(fake: np.ndarray, real: np.ndarray) -> dict[str, float]:
             "colourful_fake": colourfulness(fake), "colourful_real": colourfulness(real)}  # fmt: skip
 
 
-
-# --- the targets, and the rule between candidates ---------------------------------------------------------
-
 def coloured_images(files: list[Path]) -> tuple[list[np.ndarray], int]:
     """The images of `files` that are in colour (at most `PAINTING_SIDE` px), and how many were left out."""
     decoded = [load_image(f, PAINTING_SIDE)[0] for f in tqdm(files, desc="decoding", leave=False)]
     coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]
     return coloured, len(decoded) - len(coloured)
 
+
+# --- the targets, and the tables ---------------------------------------------------------------------------
 
 def missed_targets(row: Row, gray: Row) -> list[str]:
     """The colorization targets `row` misses, of the three in `TARGETS`: colourfulness within the band (neither gray
@@ -195,6 +194,8 @@ def is_label_of(label: str, model: str | Path) -> bool:
     names `model`."""
     return label.startswith((f"{Path(model).name}: ", f"{model}: "))
 
+
+# --- the rule between candidates ---------------------------------------------------------------------------
 
 def tune_judge(data: Path, artists: list[str], tune_percent: int) -> Judge:
     """For the trainer's `--keep-best`: scores a generator on the tune paintings through `Translator`, as
