@@ -47,6 +47,7 @@ def in_process(photo: str, artist: str, runs: int) -> dict[str, float]:
     import gradio as gr
 
     import app
+    from pix2pix import serving
     from pix2pix.images import decode_image
     from pix2pix.registry import Registry
 
@@ -54,11 +55,11 @@ def in_process(photo: str, artist: str, runs: int) -> dict[str, float]:
     entry = studio.registry.find_colorizer(artist, "lab")
     translator = studio.registry.translator(entry)
     out = studio.colorize(photo, artist, "lab", progress=lambda *a, **k: None)
-    shown = app.shown_as_files(gr.Image(type="pil"))
-    slider = app.shown_as_files(gr.ImageSlider(type="pil"))
+    shown = serving.shown_as_files(gr.Image(type="pil"))
+    slider = serving.shown_as_files(gr.ImageSlider(type="pil"))
     def encode() -> None:  # each image afresh: a request's images are new ones
         for image in (*out[:3], *out[3]):
-            image.info.pop(app.SHOWN_FILE, None)
+            image.info.pop(serving.SHOWN_FILE, None)
         [shown.postprocess(im) for im in out[:3]], slider.postprocess(out[3])
 
     return {

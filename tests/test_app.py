@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 
 import app
+from pix2pix import serving
 from pix2pix.registry import Registry
 
 
@@ -207,7 +208,7 @@ def test_a_busy_port_is_refused_with_a_hint_before_anything_loads(monkeypatch, c
         with pytest.raises(SystemExit) as stop:
             app.main(["--port", str(port), "--weights", "no-such-folder"])
     assert stop.value.code == 2 and f"port {port} on 127.0.0.1 is in use" in capsys.readouterr().err
-    assert app.serve_problem("127.0.0.1", port) is None  # free again once closed
+    assert serving.serve_problem("127.0.0.1", port) is None  # free again once closed
 
 
 @pytest.mark.parametrize(
@@ -306,14 +307,14 @@ def test_output_images_are_files_of_their_own_so_equal_results_never_share_one(p
     """Gradio rewrites an image it is handed at a path named by its content, in place: two users with the same result
     would race on one file. Each shown image is written to a file of its own instead, which Gradio copies safely."""
     image = Image.open(photos / "chelsea.png").convert("RGB")
-    panel = app.shown_as_files(gr.Image(type="pil"))
+    panel = serving.shown_as_files(gr.Image(type="pil"))
     first, second = panel.postprocess(image), panel.postprocess(image.copy())
     assert first.path != second.path and "pix2pix-results" in first.path and first.path.endswith(".jpg")
     assert Image.open(first.path).size == (451, 300)
-    slider = app.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image.copy(), image.copy()))
-    gallery = app.shown_as_files(gr.Gallery()).postprocess([(image, "a caption")])
+    slider = serving.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image.copy(), image.copy()))
+    gallery = serving.shown_as_files(gr.Gallery()).postprocess([(image, "a caption")])
     assert len({slider.root[0].path, slider.root[1].path}) == 2 and gallery.root[0].caption == "a caption"
-    again = app.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image, second_image := image.copy()))
+    again = serving.shown_as_files(gr.ImageSlider(type="pil")).postprocess((image, second_image := image.copy()))
     assert again.root[0].path == first.path  # the very image a panel shows: its file, fetched once by the page
     assert again.root[1].path not in (first.path, second.path) and second_image.info  # a copy: a file of its own
 
@@ -331,7 +332,7 @@ def test_the_download_written_beside_the_response_is_complete_when_shown(tmp_pat
         image.save(png)
         return str(png)
 
-    file = app.written_when_shown(gr.File())
+    file = serving.written_when_shown(gr.File())
     with ThreadPoolExecutor(1) as pool:
         shown = file.postprocess(pool.submit(slow_write))
     assert shown.path == str(png) and shown.size == png.stat().st_size > 0
@@ -341,7 +342,7 @@ def test_the_download_written_beside_the_response_is_complete_when_shown(tmp_pat
 def test_the_server_hands_freed_memory_back_to_the_system():
     import threading
 
-    app.return_freed_memory(every_s=3600)
+    serving.return_freed_memory(every_s=3600)
     assert any(t.name == "return-freed-memory" and t.daemon for t in threading.enumerate())  # glibc (Linux, as CI)
 
 
@@ -351,10 +352,11 @@ def test_large_blocks_get_pages_of_their_own_even_after_a_larger_one_was_freed()
     30 MiB one was freed (its chunk header's IS_MMAPPED bit). In a fresh process: in this one, free heap chunks left
     by other tests may serve the block, which is right, but not what is tested."""
     check = """
-import ctypes, app
+import ctypes
+from pix2pix import serving
 libc = ctypes.CDLL("libc.so.6")
 libc.malloc.restype, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
-app.return_freed_memory(every_s=3600)
+serving.return_freed_memory(every_s=3600)
 libc.free(libc.malloc(30 << 20))  # without the fix, this free raises the threshold to 30 MiB
 block = libc.malloc(20 << 20)
 print(ctypes.c_size_t.from_address(block - ctypes.sizeof(ctypes.c_size_t)).value & 2)  # IS_MMAPPED
@@ -373,8 +375,8 @@ def test_the_cache_sweep_survives_requests_adding_files_while_it_runs_and_forget
 
     from gradio.route_utils import delete_files_created_by_app
 
-    demo = app.sweep_safely(app.build_app(Registry(tmp_path)))
-    assert len(demo.temp_file_sets) == 1 and type(demo.temp_file_sets[0]) is app.SnapshotSet
+    demo = serving.sweep_safely(app.build_app(Registry(tmp_path)))
+    assert len(demo.temp_file_sets) == 1 and type(demo.temp_file_sets[0]) is serving.SnapshotSet
     shared = demo.temp_file_sets[0]
     components = [b for b in demo.blocks.values() if isinstance(b, gr.components.Component)]
     assert demo.upload_file_set is shared and components and all(b.temp_files is shared for b in components)
@@ -394,11 +396,11 @@ def test_the_cache_sweep_survives_requests_adding_files_while_it_runs_and_forget
 def test_the_queue_keeps_a_bounded_record_of_requests(monkeypatch):
     """Gradio's queue records every request for its /monitoring page (the last 10,000, summarised with pandas after
     each): the app keeps the last 1,000 and summarises every 100th, unless the environment says otherwise."""
-    for name in app.QUEUE_RECORDS:
+    for name in serving.QUEUE_RECORDS:
         monkeypatch.setenv(name, "0")
         monkeypatch.delenv(name)  # absent now, and absent again after the test
     monkeypatch.setenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", "7")
-    app.bound_queue_records()
+    serving.bound_queue_records()
     demo = gr.Blocks()
     demo.queue()
     assert demo._queue.ANALYTICS_MAX_EVENTS == 1000 and os.environ["GRADIO_ANALYTICS_CACHE_FREQUENCY"] == "7"

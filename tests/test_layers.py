@@ -22,8 +22,8 @@ FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all.
     3: {"kinds"},  # one class per kind of model: what its network sees and predicts
     4: {"hub", "training.data", "training.losses"},
     5: {"infer"},
-    # the app's models; the predict command; palette snap; D; the hint sweep
-    6: {"registry", "predict", "training.snap", "training.critic", "training.sweep"},
+    # the app's models and its server's upkeep; the predict command; palette snap; D; the hint sweep
+    6: {"registry", "serving", "predict", "training.snap", "training.critic", "training.sweep"},
     7: {"training.setup", "training.scoring"},  # what a training run is set up from; what a colorizer is scored by
     8: {"training.checkpoint", "training.palette_check", "training.maps_scoring"},  # a run's checkpoint; photos in a
     # painter's palette; the maps' scores
