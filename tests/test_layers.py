@@ -25,8 +25,8 @@ FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all.
     # the app's models and its server's upkeep; the predict command; palette snap; D; the hint sweep
     6: {"registry", "serving", "predict", "training.snap", "training.critic", "training.sweep"},
     7: {"training.setup", "training.scoring"},  # what a training run is set up from; what a colorizer is scored by
-    8: {"training.checkpoint", "training.palette_check", "training.maps_scoring"},  # a run's checkpoint; photos in a
-    # painter's palette; the maps' scores
+    # a run's checkpoint; the photos a painter's model paints in its palette; the maps' scores
+    8: {"training.checkpoint", "training.palette_check", "training.maps_scoring"},
     9: {"training.evaluate"},  # the held-out scores
     10: {"training.trainer", "training.fit_transfer", "training.fit_adapter"},  # the trainer; a transfer, an adapter fitted
     11: {"training.showcase"},  # the figure of every colorizer on the test photos
