@@ -187,42 +187,46 @@ def main() -> None:
     if args.soak:
         soak(args.soak, (args.clients or [4])[0], args.timeout)
         return
-    args.clients = args.clients or [8, 32, 64]
+    load_table(args.clients or [8, 32, 64], args.requests, args.concurrency, args.timeout, args.workload)
 
+
+def load_table(clients: list[int], requests: int, concurrency: list[int], timeout: float, workload: str) -> None:
+    """The load table: for each app concurrency setting a fresh server, its idle memory, then each number of clients."""
     import torch
 
-    what = ("compare all (every shipped colorizer in weights/ on one photo)" if args.workload == "compare"
+    what = ("compare all (every shipped colorizer in weights/ on one photo)" if workload == "compare"
             else "alternating colorize (Lab, 256 px model, full-res output) and aerial -> map (tiled at full size)")  # fmt: skip
-    print(
-        f"loopback, {torch.get_num_threads()} CPU threads, torch {torch.__version__}; "
-        f"{args.requests} requests per client, {what}\n"
-    )
+    print(f"loopback, {torch.get_num_threads()} CPU threads, torch {torch.__version__}; {requests} requests per client, {what}\n")
     print("| app concurrency | clients | requests | ok | errors | lost | req/s | p50 s | p95 s | max s | server peak RSS MB |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
-        weights = ROOT / "weights" if args.workload == "compare" else paper_weights(Path(tmp) / "weights")
+        weights = ROOT / "weights" if workload == "compare" else paper_weights(Path(tmp) / "weights")
         downloads = str(Path(tmp) / "downloads")
-        for c in args.concurrency:
+        for c in concurrency:
             root = Path(tmp) / f"c{c}"
             root.mkdir()
             srv = start_server(root, weights, PIX2PIX_CONCURRENCY=str(c))
             try:
                 warm = Client(srv.url, verbose=False, download_files=downloads)
                 for kind in (0, 1):  # load the models before timing anything
-                    request(warm, kind, args.workload).result(timeout=args.timeout)
+                    request(warm, kind, workload).result(timeout=timeout)
                 print(f"| {c} | (idle, models loaded) | | | | | | | | | {rss_mb(srv.proc.pid):.0f} |", flush=True)
-                for n in args.clients:
-                    tally, wall, peak = run_load(srv.url, srv.proc.pid, n, args.requests, args.timeout, downloads, args.workload)
-                    lat = tally.latencies
-                    cells = [c, n, n * args.requests, len(lat), len(tally.errors), tally.lost, f"{len(lat) / wall:.2f}",
-                             f"{percentile(lat, 50):.2f}", f"{percentile(lat, 95):.2f}", f"{max(lat, default=float('nan')):.2f}",
-                             f"{peak:.0f}"]  # fmt: skip
-                    print("| " + " | ".join(map(str, cells)) + " |", flush=True)
-                    for e in sorted(set(tally.errors)):
-                        print(f"|   | error: {e} ({tally.errors.count(e)}x) |")
+                for n in clients:
+                    print_load_row(c, n, requests, *run_load(srv.url, srv.proc.pid, n, requests, timeout, downloads, workload))
             finally:
                 srv.proc.terminate()
                 srv.proc.wait(timeout=60)
+
+
+def print_load_row(concurrency: int, clients: int, requests: int, tally: Tally, wall: float, peak: float) -> None:
+    """One row of the load table, then one line per kind of error seen."""
+    lat = tally.latencies
+    cells = [concurrency, clients, clients * requests, len(lat), len(tally.errors), tally.lost, f"{len(lat) / wall:.2f}",
+             f"{percentile(lat, 50):.2f}", f"{percentile(lat, 95):.2f}", f"{max(lat, default=float('nan')):.2f}",
+             f"{peak:.0f}"]  # fmt: skip
+    print("| " + " | ".join(map(str, cells)) + " |", flush=True)
+    for e in sorted(set(tally.errors)):
+        print(f"|   | error: {e} ({tally.errors.count(e)}x) |")
 
 
 if __name__ == "__main__":

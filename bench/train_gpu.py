@@ -157,7 +157,7 @@ def profile(cfg: TrainConfig, warmup: int, workers: int, steps: int = 5, rows: i
     return f"Profile of {steps} fast-path steps, top {rows} operators by {key}:\n\n```\n" + table + "\n```"
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.train_gpu", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="auto", help="auto: cuda when available, else cpu")
@@ -172,8 +172,43 @@ def main() -> None:
     p.add_argument("--compile", action=argparse.BooleanOptionalAction, help="add a torch.compile row (default: on CUDA)")
     p.add_argument("--peak-tflops", type=float, help="the card's dense bf16 peak, if not in the built-in list")
     p.add_argument("--profile", action="store_true", help="then profile a few fast-path steps: where the time goes")
-    args = p.parse_args()
+    return p.parse_args()
 
+
+def table_rows(base: TrainConfig, batch: int, compile_row: bool) -> list[tuple[TrainConfig, bool]]:
+    """The rows (a config, and whether its images are decoded from disk each step): the classic recipe from disk, the
+    same with the data kept on the device, the fast path, and the fast path compiled."""
+    classic = dataclasses.replace(base, batch_size=1, amp=False, channels_last=False, fused_adam=False)
+    fast = dataclasses.replace(base, batch_size=batch)
+    compiled = [(dataclasses.replace(fast, compile=True), False)] if compile_row else []
+    return [(classic, True), (classic, False), (fast, False), *compiled]
+
+
+def timed_table(rows: list[tuple[TrainConfig, bool]], flops: float, peak: float | None, steps: int, warmup: int,
+                workers: int) -> None:
+    """Each row timed with a fresh `Trainer`, printed as a Markdown table as soon as it is measured."""
+    dev = torch.device(rows[0][0].device)
+    print("| path | images/s | speed-up | TFLOP/s | % of peak | peak mem MB | paper Maps recipe (219,200 images) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    baseline = None
+    for cfg, from_disk in rows:
+        if dev.type == "cuda":
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats(dev)
+        trainer = Trainer(cfg)
+        ips = images_per_second(trainer, steps, warmup, from_disk, workers)
+        baseline = baseline or ips
+        tflops = flops * ips / 1e12
+        share = f"{100 * tflops / peak:.1f}%" if peak else "n/a"
+        minutes = PAPER_IMAGES / ips / 60
+        print(f"| {describe(trainer, from_disk, workers)} | {ips:.1f} | {ips / baseline:.2f}x | {tflops:.2f} | {share} "
+              f"| {peak_memory_mb(dev):.0f} | {minutes:.1f} min |", flush=True)  # fmt: skip
+        del trainer
+        gc.collect()
+
+
+def main() -> None:
+    args = parse_args()
     cuda = args.device == "cuda" or (args.device == "auto" and torch.cuda.is_available())
     device = "cuda" if cuda else args.device if args.device != "auto" else "cpu"
     size = args.image_size or (256 if cuda else 64)
@@ -189,11 +224,6 @@ def main() -> None:
             ngf=ngf, ndf=ngf, depth=min(8, size.bit_length() - 1), limit=args.images, device=device, eval_images=1,
         )  # fmt: skip
         flops = flops_per_image(base)
-        classic = dataclasses.replace(base, batch_size=1, amp=False, channels_last=False, fused_adam=False)
-        fast = dataclasses.replace(base, batch_size=batch)
-        rows = [(classic, True), (classic, False), (fast, False)] + ([(dataclasses.replace(fast, compile=True),
-                                                                       False)] if compile_row else [])
-
         dev = torch.device(device)
         peak = peak_tflops(dev, args.peak_tflops)
         cpu = f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
@@ -202,25 +232,9 @@ def main() -> None:
         print(f"model: U-Net ngf={ngf} depth={base.depth} + PatchGAN ndf={ngf}, {size} px crops of {base.load_size} px images, "
               f"{flops / 1e9:.1f} GFLOP per image per G+D step (counted); {steps} timed steps after {warmup} warm-up; "
               f"bf16 peak {f'{peak:.0f} TFLOP/s' if peak else 'unknown'}\n")  # fmt: skip
-        print("| path | images/s | speed-up | TFLOP/s | % of peak | peak mem MB | paper Maps recipe (219,200 images) |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-        baseline = None
-        for cfg, from_disk in rows:
-            if cuda:
-                torch.cuda.empty_cache()
-                torch.cuda.reset_peak_memory_stats(dev)
-            trainer = Trainer(cfg)
-            ips = images_per_second(trainer, steps, warmup, from_disk, args.workers)
-            baseline = baseline or ips
-            tflops = flops * ips / 1e12
-            share = f"{100 * tflops / peak:.1f}%" if peak else "n/a"
-            minutes = PAPER_IMAGES / ips / 60
-            print(f"| {describe(trainer, from_disk, args.workers)} | {ips:.1f} | {ips / baseline:.2f}x | {tflops:.2f} | {share} "
-                  f"| {peak_memory_mb(dev):.0f} | {minutes:.1f} min |", flush=True)  # fmt: skip
-            del trainer
-            gc.collect()
+        timed_table(table_rows(base, batch, compile_row), flops, peak, steps, warmup, args.workers)
         if args.profile:
-            print("\n" + profile(fast, warmup, args.workers))
+            print("\n" + profile(dataclasses.replace(base, batch_size=batch), warmup, args.workers))
 
 
 if __name__ == "__main__":
