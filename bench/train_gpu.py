@@ -175,11 +175,10 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def table_rows(base: TrainConfig, batch: int, compile_row: bool) -> list[tuple[TrainConfig, bool]]:
+def table_rows(base: TrainConfig, fast: TrainConfig, compile_row: bool) -> list[tuple[TrainConfig, bool]]:
     """The rows (a config, and whether its images are decoded from disk each step): the classic recipe from disk, the
     same with the data kept on the device, the fast path, and the fast path compiled."""
     classic = dataclasses.replace(base, batch_size=1, amp=False, channels_last=False, fused_adam=False)
-    fast = dataclasses.replace(base, batch_size=batch)
     compiled = [(dataclasses.replace(fast, compile=True), False)] if compile_row else []
     return [(classic, True), (classic, False), (fast, False), *compiled]
 
@@ -232,9 +231,10 @@ def main() -> None:
         print(f"model: U-Net ngf={ngf} depth={base.depth} + PatchGAN ndf={ngf}, {size} px crops of {base.load_size} px images, "
               f"{flops / 1e9:.1f} GFLOP per image per G+D step (counted); {steps} timed steps after {warmup} warm-up; "
               f"bf16 peak {f'{peak:.0f} TFLOP/s' if peak else 'unknown'}\n")  # fmt: skip
-        timed_table(table_rows(base, batch, compile_row), flops, peak, steps, warmup, args.workers)
+        fast = dataclasses.replace(base, batch_size=batch)
+        timed_table(table_rows(base, fast, compile_row), flops, peak, steps, warmup, args.workers)
         if args.profile:
-            print("\n" + profile(dataclasses.replace(base, batch_size=batch), warmup, args.workers))
+            print("\n" + profile(fast, warmup, args.workers))
 
 
 if __name__ == "__main__":
