@@ -41,7 +41,7 @@ from pix2pix.errors import UserError
 from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled, stroke_layer as hint_strokes
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
-from pix2pix.infer import with_strength
+from pix2pix.infer import UNSCALED, with_strength
 from pix2pix.options import COUNT
 from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
 from pix2pix.serving import (bound_queue_records, port_number, quiet_checks, raw_upload, refused, return_freed_memory,
@@ -60,8 +60,6 @@ MAX_UPLOAD = os.environ.get("PIX2PIX_MAX_UPLOAD", "50mb")
 UPLOAD_HEIGHT = 320  # px: the upload keeps its size whatever is dropped in it (a 1x1 image would shrink it to a strip)
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 300, 900  # every 5 min, delete uploads and results older than 15 min
 STRENGTH_RANGE = (0.0, 1.5)
-RGB_STRENGTH = ("colour strength applies to Lab models only: an RGB model predicts all three channels, "
-                "so its colour cannot be scaled apart from its lightness")  # fmt: skip
 MAPS_HELP = """The maps models learnt from Google Maps tiles of New York (aerial photo left, map right, 600x600 px each,
 about 1 m of ground per pixel) at the pix2pix paper's scale: every input is resized by the scale recorded with the model,
 translated tile by tile and resized back, so photos work best at about the tiles' own ground resolution (roughly zoom
@@ -229,8 +227,6 @@ class Studio:
         entry = self._colorizer(artist, space)
         result, notes, key = self._run(entry, image, f"{artist_label(artist)} colorization", progress, hints, strokes,
                                        strength=strength)
-        if result.lab is None and strength != 1.0:
-            notes.append(RGB_STRENGTH)
         if result.lab is not None and isinstance(image, str):
             self.lab_cache.put((image, entry.name, key), result.lab)
         return (result.original, result.gray, result.generated, (result.gray, result.generated),
@@ -290,8 +286,6 @@ class Studio:
             raise refused(f"The palette option must be true or false, got {snap!r}")
         entry = self.registry.find_maps(DIRECTIONS.get(direction, direction))
         result, notes, _ = self._run(entry, image, direction, progress, snap=snap)
-        if snap and not self.registry.translator(entry).can_snap:
-            notes.append("this model has no map palette: shown unsnapped")
         return (result.original, result.generated, (result.original, result.generated),
                 save_png(result.generated, "map"), self._message(entry, result.generated, notes))  # fmt: skip
 
@@ -473,7 +467,7 @@ def colorize_tab(studio: Studio, registry: Registry) -> None:
             c_space = quiet_checks(gr.Radio(choices, value=value, label="Model", elem_id="colorize-space"))
             c_strength = quiet_checks(gr.Slider(*STRENGTH_RANGE, value=1.0, step=0.05, label="Colour strength",
                                    info="0 = gray, 1 = the model's colour, above 1 = more saturated. It re-colours "
-                                   f"the single result (Compare all models uses it as it runs); {RGB_STRENGTH}",
+                                   f"the single result (Compare all models uses it as it runs); {UNSCALED}",
                                    elem_id="colorize-strength"))  # fmt: skip
             with gr.Row():
                 c_btn = gr.Button("Colorize", variant="primary", elem_id="colorize-button")

@@ -25,6 +25,8 @@ from .palette import snap_to_palette
 from .spread import MOST, spread, toward
 from .transfer import ColourTransfer
 
+UNSCALED = ("colour strength applies to Lab models only: an RGB model predicts all three channels, "
+            "so its colour cannot be scaled apart from its lightness")  # fmt: skip
 
 @dataclass
 class Result:
@@ -139,6 +141,7 @@ class Translator:
         RGBA layer the size of the image); a model that takes none says so in the notes."""
         rgb, notes, source = decode_image(image, self.max_side)
         planes = hint_planes(hints, source, rgb.shape[:2])  # checked first: bad hints are refused on any model
+        notes += self.unused_options(strength, snap)
         if planes is not None and not self.follows_hints:
             notes.append("this model takes no colour hints: they were not used")
         elif planes is not None and not self.model.reads_hints:
@@ -163,6 +166,17 @@ class Translator:
     @property
     def can_snap(self) -> bool:
         return bool(self.model.palette)
+
+    def unused_options(self, strength: float, snap: bool) -> list[str]:
+        """What was asked of this model that it cannot do: said in the notes (app, command line, API alike), never
+        dropped in silence."""
+        notes = []
+        if strength != 1.0 and not self.model.kind.keeps_lightness:
+            notes.append(UNSCALED)
+        if snap and not self.can_snap:
+            notes.append("this model has no map palette: shown unsnapped" if self.model.kind.tiled
+                         else "the map palette snap applies to aerial -> map models only: not used")  # fmt: skip
+        return notes
 
     @torch.inference_mode()  # also when called directly (the trainer's snap fitting): no graph kept per tile
     def translate_map(self, x: torch.Tensor, snap: bool = False) -> torch.Tensor:

@@ -7,9 +7,11 @@
 One input file and an --out ending in .png/.jpg: writes that figure (original | grayscale | generated | real)
 and `<out>_generated.png`. Otherwise --out is a folder: every image in the inputs (folders are searched
 recursively) gives `<name>_generated.png` and `<name>_figure.png` there, keeping the folders' layout; where two
-inputs share a name (`a.jpg`, `a.png`) the extension joins it (`a_jpg_generated.png`). Unreadable files are
-skipped with a one-line reason; inputs, and results already written in the same run, are never overwritten. The exit status is
-non-zero only if nothing could be processed.
+inputs share a name (`a.jpg`, `a.png`) the extension joins it (`a_jpg_generated.png`); results of an earlier run
+found under --out (inside an input folder) are left out. Unreadable files are skipped with a one-line reason; inputs,
+and results already written in the same run, are never overwritten. The exit status is non-zero only if nothing
+could be processed. What the model cannot do (--strength for an RGB or maps model, --snap without a map palette) is
+said in a note.
 """
 
 from __future__ import annotations
@@ -69,20 +71,29 @@ def write_result(translator: Translator, image: str | Path, fig: Path, generated
     return fig, generated
 
 
-def collect(inputs: list[Path]) -> list[tuple[Path, Path]]:
-    """(file, its output stem relative to the output folder) for every input file and every image below each folder.
+def collect(inputs: list[Path], out_dir: Path) -> tuple[list[tuple[Path, Path]], int]:
+    """(file, its output stem relative to the output folder) for every input file and every image below each folder,
+    and how many images a folder held that are this command's results under `out_dir` (an earlier run's, left out:
+    a folder that holds its own output folder is not translated again into `x_generated_generated.png`).
     Stems two files would share (case aside: some file systems ignore it) keep the extension, `a_jpg`."""
-    found = []
+    found, out, earlier = [], out_dir.resolve(), 0
     for item in inputs:
         if item.is_dir():
             files = image_files(item)
-            found += [(p, Path(item.resolve().name) / p.relative_to(item).with_suffix("")) for p in files]
+            kept = [p for p in files if not (p.resolve().is_relative_to(out) and is_result(p))]
+            earlier += len(files) - len(kept)
+            found += [(p, Path(item.resolve().name) / p.relative_to(item).with_suffix("")) for p in kept]
         else:
             found.append((item, Path(item.stem)))
     counts = Counter(str(stem).lower() for _, stem in found)
     return [(p,
              stem.with_name(f"{stem.name}_{p.suffix[1:]}") if counts[str(stem).lower()] > 1 and p.suffix else stem) for p,
-                 stem in found]
+                 stem in found], earlier
+
+
+def is_result(path: Path) -> bool:
+    """A name this command writes: `<name>_generated.png` or `<name>_figure.png`."""
+    return path.suffix == ".png" and path.stem.endswith(("_generated", "_figure"))
 
 
 @dataclass
@@ -94,7 +105,9 @@ class Summary:
 def predict_many(translator: Translator, inputs: list[Path], out_dir: Path, strength: float = 1.0, snap: bool = False) -> Summary:
     """Translate every image in `inputs` (files and folders) into `out_dir`, skipping what cannot be read."""
     summary = Summary()
-    found = collect(inputs)  # the folders are walked once
+    found, earlier = collect(inputs, out_dir)  # the folders are walked once
+    if earlier:
+        tqdm.write(f"left out {earlier} earlier results found under {out_dir}", file=sys.stderr)
     sources = {p.resolve() for p, _ in found}
     taken: set[str] = set()  # this run's outputs, lower-cased: a case-insensitive file system would merge them
     for path, stem in tqdm(found, desc="translating", unit="img"):
@@ -131,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="Lab colorizers: colour strength, 0 (gray) to 1.5 (default 1)")
     p.add_argument("--snap", action="store_true", help="aerial -> map: draw in the model's map palette")
     args = p.parse_args(argv)
-    single = len(args.inputs) == 1 and args.inputs[0].is_file() and args.out.suffix.lower() in FIGURE_SUFFIXES
+    single = args.out.suffix.lower() in FIGURE_SUFFIXES and not args.out.is_dir()
+    if single and (len(args.inputs) > 1 or args.inputs[0].is_dir()):
+        p.error(f"--out {args.out} names one figure, but the inputs give several results: give a folder")
+    if single and not args.inputs[0].is_file():
+        p.error(f"{args.inputs[0]}: no such file")
     if args.real and not single:
         p.error("--real needs exactly one input file and an --out figure file")
     if blocker := file_in_the_way(args.out.parent if single else args.out):  # the folder is made only once there is a result

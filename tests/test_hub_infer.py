@@ -182,6 +182,18 @@ def test_translator_keeps_odd_sizes(photos, task, space):
         assert (L_in - L_out).abs().mean() < 3.0
 
 
+def test_translator_says_which_options_the_model_cannot_follow(photos):
+    from pix2pix.infer import UNSCALED
+
+    img = Image.open(photos / "coffee.png").convert("RGB").resize((96, 64))
+    assert Translator(tiny_model("colorize", "lab"))(img, strength=1.3).notes == []  # a Lab colorizer scales its colour
+    assert Translator(tiny_model("colorize", "rgb"))(img, strength=1.3).notes == [UNSCALED]
+    assert Translator(tiny_model("colorize", "rgb"))(img).notes == []  # strength 1 asks nothing
+    assert "applies to aerial -> map models only" in Translator(tiny_model("colorize", "lab"))(img, snap=True).notes[0]
+    notes = Translator(tiny_model("maps"))(img, strength=0.5, snap=True).notes
+    assert notes == [UNSCALED, "this model has no map palette: shown unsnapped"]
+
+
 def test_predict_cli_end_to_end_on_an_odd_sized_real_image(photos, tmp_path):
     tiny_model().save(tmp_path / "model")
     Image.open(photos / "chelsea.png").convert("RGB").resize((333, 517)).save(tmp_path / "in.png")
@@ -210,19 +222,35 @@ def test_predict_cli_reports_bad_input_without_a_traceback(photos, tmp_path, cap
     assert predict_main(["--model", str(tmp_path / "model"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "o")]) == 1
     assert "skipped" in capsys.readouterr().err and not (tmp_path / "o").exists()  # nothing processed: non-zero
     assert predict_main(["--model", str(tmp_path / "nope"), str(tmp_path / "fake.jpg"), "--out", str(tmp_path / "o")]) == 2
-    for out in ("fake.jpg", "fake.jpg/fig.png"):  # a file where the output folder should be
-        with pytest.raises(SystemExit):
-            predict_main(
-                [
-                    "--model",
-                    str(tmp_path / "model"),
-                    str(photos / "chelsea.png"),
-                    str(photos / "coffee.png"),
-                    "--out",
-                    str(tmp_path / out),
-                ]
-            )
+    for inputs, out in ((["chelsea.png", "coffee.png"], "fake.jpg/results"), (["chelsea.png"], "fake.jpg/fig.png")):
+        with pytest.raises(SystemExit):  # a file where the output folder should be
+            predict_main(["--model", str(tmp_path / "model"), *(str(photos / i) for i in inputs), "--out", str(tmp_path / out)])
         assert "fake.jpg is a file, not a folder" in capsys.readouterr().err
+
+
+def test_predict_cli_refuses_before_loading_what_cannot_be_written_as_asked(photos, tmp_path, capsys):
+    nothing = str(tmp_path / "no-model")  # refused before the model is looked for
+    for inputs, said in (([photos / "chelsea.png", photos / "coffee.png"], "names one figure"), ([photos], "names one figure"),
+                         ([tmp_path / "missing.png"], "missing.png: no such file")):  # fmt: skip
+        with pytest.raises(SystemExit):
+            predict_main(["--model", nothing, *map(str, inputs), "--out", str(tmp_path / "fig.png")])
+        assert said in capsys.readouterr().err
+    assert not (tmp_path / "fig.png").exists()
+
+
+def test_predict_cli_leaves_out_its_earlier_results_inside_an_input_folder(photos, tmp_path, capsys):
+    tiny_model().save(tmp_path / "model")
+    album = tmp_path / "album"
+    album.mkdir()
+    (album / "cat.png").write_bytes((photos / "chelsea.png").read_bytes())
+    (album / "cat_figure.png").write_bytes((photos / "chelsea.png").read_bytes())  # the user's own file: outside --out
+    args = ["--model", str(tmp_path / "model"), str(album), "--out", str(album / "colour")]
+    assert predict_main(args) == 0 and "2 translated" in capsys.readouterr().out
+    assert predict_main(args) == 0  # again: the results now inside the album are not translated a second time
+    captured = capsys.readouterr()
+    assert "2 translated" in captured.out and "left out 4 earlier results" in captured.err
+    assert sorted(p.name for p in (album / "colour").rglob("*.png")) == [
+        "cat_figure.png", "cat_figure_figure.png", "cat_figure_generated.png", "cat_generated.png"]  # fmt: skip
 
 
 def test_predict_cli_translates_folders_skips_bad_files_and_never_overwrites_inputs(photos, tmp_path, capsys):
