@@ -173,13 +173,25 @@ def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -
     path = Path(name_or_path)
     if path.is_dir():
         return path
+    if names_a_folder(str(name_or_path)):
+        models = sorted(d.name for d in path.parent.glob("*") if (d / CONFIG_FILE).is_file())
+        raise ModelError(f"no model folder at {path}" + (f"; {path.parent} holds {', '.join(models)}" if models else ""))
     if local_files_only is None:
         local_files_only = hub_offline()
     try:
         files = [CONFIG_FILE, WEIGHTS_FILE, "README.md"]
         return Path(snapshot_download(str(name_or_path), allow_patterns=files, local_files_only=local_files_only))
     except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as e:
-        raise ModelError(f"model {str(name_or_path)!r} is neither a local folder nor a reachable Hub repo: {e}") from e
+        reason = next(iter(str(e).strip().splitlines()), type(e).__name__)  # its first line: the rest is advice
+        raise ModelError(f"model {str(name_or_path)!r} is neither a local folder nor a reachable Hub repo: {reason}") from e
+
+
+def names_a_folder(name: str) -> bool:
+    """Whether `name` can only mean a folder on this machine, not a Hub repo id (`owner/name`): absolute, from `.`,
+    `..` or `~`, deeper than two names, or inside a folder that exists here (`weights/typo`)."""
+    path = Path(name)
+    return path.is_absolute() or name.startswith((".", "~")) or len(path.parts) > 2 or (
+        len(path.parts) == 2 and path.parent.is_dir())
 
 
 def read_config(folder: Path) -> dict[str, Any]:

@@ -113,6 +113,14 @@ def test_load_from_hub_cache_offline(tmp_path, monkeypatch):
     assert load_generator("someone/monet-lab", local_files_only=True).space == "lab"
     with pytest.raises(ModelError, match="neither a local folder nor a reachable Hub repo"):
         load_generator("someone/not-cached", local_files_only=True)
+    # a name that can only be a folder here is not looked for on the Hub: it is said missing, with what is beside it
+    here = tmp_path / "models-here"
+    here.mkdir()
+    src.rename(here / "monet-lab")
+    for name, beside in ((here / "monet-lb", True), ("./monet-lab", False), ("a/b/c", False), ("~/x", False)):
+        with pytest.raises(ModelError, match="no model folder at") as e:
+            load_generator(name)
+        assert ("holds monet-lab" in str(e.value)) == beside
 
 
 def test_loading_never_unpickles_and_prints_nothing(tmp_path, monkeypatch, capsys):
