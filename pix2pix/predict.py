@@ -44,13 +44,16 @@ def figure(result: Result, task: str, real: Image.Image | None = None) -> Image.
     return side_by_side(panels)
 
 
-def gen_and_print(model: str | Path, image: str | Path, out: str | Path, real: str | Path | None = None,
+def gen_and_print(model: str | Path, image: str | Path, out: str | Path | None = None, real: str | Path | None = None,
                   strength: float = 1.0, snap: bool = False) -> tuple[Path, Path]:  # fmt: skip
-    """The course project's helper: load `model`, translate `image`, write the figure to `out` and the
-    generated image to `<out>_generated.png`."""
-    out = Path(out)
+    """The course project's helper: load `model`, translate `image`, write the figure to `out` and the generated
+    image to `<out>_generated.png`; without `out`, to `predictions/<name>_figure.png` and `<name>_generated.png`, as
+    the command names them."""
+    name = Path("predictions") / Path(image).stem
+    fig = Path(out) if out is not None else name.with_name(f"{name.name}_figure.png")
+    gen = generated_path(fig) if out is not None else name.with_name(f"{name.name}_generated.png")
     translator = Translator.load(model, fast=True)  # bf16 where the CPU runs it natively, like the app
-    return write_result(translator, image, out, generated_path(out), real, strength, snap)
+    return write_result(translator, image, fig, gen, real, strength, snap)
 
 
 def generated_path(figure_path: Path) -> Path:

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -220,6 +221,17 @@ def test_predict_cli_end_to_end_on_an_odd_sized_real_image(photos, tmp_path):
     assert Image.open(tmp_path / "out" / "fig_generated.png").size == (333, 517)
     fig = Image.open(tmp_path / "out" / "fig.png")
     assert fig.width > 3 * fig.height * 0.5  # four panels side by side
+
+
+def test_gen_and_print_writes_the_figure_where_the_command_would(photos, tmp_path, monkeypatch):
+    from pix2pix.predict import gen_and_print
+
+    tiny_model().save(tmp_path / "model")
+    monkeypatch.chdir(tmp_path)
+    fig, gen = gen_and_print(tmp_path / "model", photos / "rocket.jpg")
+    assert (fig, gen) == (Path("predictions/rocket_figure.png"), Path("predictions/rocket_generated.png"))
+    assert Image.open(gen).size == Image.open(photos / "rocket.jpg").size
+    assert Image.open(fig).width > 2 * Image.open(gen).width  # original | grayscale | generated
 
 
 def test_predict_cli_reports_bad_input_without_a_traceback(photos, tmp_path, capsys):
