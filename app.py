@@ -41,7 +41,7 @@ from pix2pix.errors import UserError
 from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled, stroke_layer as hint_strokes
 from pix2pix.hub import ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
-from pix2pix.infer import UNSCALED, with_strength
+from pix2pix.infer import STRENGTH_RANGE, UNSCALED, StrengthError, checked_strength, with_strength
 from pix2pix.options import COUNT
 from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
 from pix2pix.serving import (bound_queue_records, port_number, quiet_checks, raw_upload, refused, return_freed_memory,
@@ -59,7 +59,6 @@ or set `{HUB_ENV}` to Hub repo ids to download them."""
 MAX_UPLOAD = os.environ.get("PIX2PIX_MAX_UPLOAD", "50mb")
 UPLOAD_HEIGHT = 320  # px: the upload keeps its size whatever is dropped in it (a 1x1 image would shrink it to a strip)
 CACHE_SWEEP_S, CACHE_MAX_AGE_S = 300, 900  # every 5 min, delete uploads and results older than 15 min
-STRENGTH_RANGE = (0.0, 1.5)
 MAPS_HELP = """The maps models learnt from Google Maps tiles of New York (aerial photo left, map right, 600x600 px each,
 about 1 m of ground per pixel) at the pix2pix paper's scale: every input is resized by the scale recorded with the model,
 translated tile by tile and resized back, so photos work best at about the tiles' own ground resolution (roughly zoom
@@ -69,13 +68,9 @@ Google Maps imagery itself may not be redistributed."""
 
 def check_strength(strength: float) -> float:
     try:
-        value = float(strength)
-    except (TypeError, ValueError):
-        low, high = STRENGTH_RANGE
-        raise refused(f"Colour strength must be a number from {low} to {high}, got {strength!r}") from None
-    if not STRENGTH_RANGE[0] <= value <= STRENGTH_RANGE[1]:
-        raise refused(f"Colour strength must be from {STRENGTH_RANGE[0]} to {STRENGTH_RANGE[1]}, got {value:g}")
-    return value
+        return checked_strength(strength)
+    except StrengthError as e:
+        raise refused(str(e)) from None
 
 
 HINT_COLOURS = ["#e02020", "#f08c00", "#f5d000", "#3cb043", "#1fa3a3", "#3b8fe0", "#1f3fbf", "#8a3fbf", "#f06aa0",

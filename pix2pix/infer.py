@@ -18,6 +18,7 @@ from PIL import Image
 
 from .card import describe
 from .color import AB_SCALE, L_SCALE, cv_lab_to_rgb, cv_rgb_to_lab, rgb_to_gray
+from .errors import UserError
 from .hints import Hints, hint_planes, shrink
 from .hub import Pix2PixGenerator, load_generator
 from .images import MAX_SIDE, ImageInput, decode_image
@@ -25,6 +26,7 @@ from .palette import snap_to_palette
 from .spread import MOST, spread, toward
 from .transfer import ColourTransfer
 
+STRENGTH_RANGE = (0.0, 1.5)  # 0 gray, 1 the model's colour, 1.5 bolder (beyond it most colours clip to the gamut)
 UNSCALED = ("colour strength applies to Lab models only: an RGB model predicts all three channels, "
             "so its colour cannot be scaled apart from its lightness")  # fmt: skip
 
@@ -35,6 +37,23 @@ class Result:
     generated: Image.Image
     notes: list[str] = field(default_factory=list)
     lab: torch.Tensor | None = None  # Lab colorizers: (1, 3, H, W) input L + predicted a*b*, for `with_strength`
+
+
+class StrengthError(UserError, ValueError):
+    """A colour strength that is not a number in `STRENGTH_RANGE`."""
+
+
+def checked_strength(strength: object) -> float:
+    """`strength` as a float in `STRENGTH_RANGE`, else a StrengthError that says why (text, None and NaN too: NaN would
+    paint the image white)."""
+    low, high = STRENGTH_RANGE
+    try:
+        value = float(strength)
+    except (TypeError, ValueError):
+        raise StrengthError(f"Colour strength must be a number from {low:g} to {high:g}, got {strength!r}") from None
+    if not low <= value <= high:  # NaN fails it too
+        raise StrengthError(f"Colour strength must be from {low:g} to {high:g}, got {value:g}")
+    return value
 
 
 def with_strength(lab: torch.Tensor, strength: float) -> Image.Image:
@@ -139,6 +158,7 @@ class Translator:
         the bias and majority window fitted on training maps where the model stores them). `hints`: colours the
         user wants where they put them (`pix2pix.hints`: `(x, y, "#rrggbb"[, radius])` in the image's pixels, or an
         RGBA layer the size of the image); a model that takes none says so in the notes."""
+        strength = checked_strength(strength)
         rgb, notes, source = decode_image(image, self.max_side)
         planes = hint_planes(hints, source, rgb.shape[:2])  # checked first: bad hints are refused on any model
         notes += self.unused_options(strength, snap)

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from .errors import reports_user_errors
 from .hub import file_in_the_way
 from .images import ImageError, image_files, load_image, side_by_side
-from .infer import Result, Translator
+from .infer import STRENGTH_RANGE, Result, Translator
 from .options import number
 
 FIGURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("predictions"),
                    help="a figure file (one input) or a folder (default: predictions)")
     p.add_argument("--real", type=Path, help="one input only: the true target image, shown as a fourth panel")
-    p.add_argument("--strength", type=number(float, 0, 1.5), default=1.0,
+    p.add_argument("--strength", type=number(float, *STRENGTH_RANGE), default=1.0,
                    help="Lab colorizers: colour strength, 0 (gray) to 1.5 (default 1)")
     p.add_argument("--snap", action="store_true", help="aerial -> map: draw in the model's map palette")
     args = p.parse_args(argv)

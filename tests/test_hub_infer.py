@@ -203,6 +203,18 @@ def test_translator_says_which_options_the_model_cannot_follow(photos):
     assert notes == [UNSCALED, "this model has no map palette: shown unsnapped"]
 
 
+def test_translator_refuses_a_strength_it_cannot_use(photos):
+    from pix2pix.infer import StrengthError
+
+    translate = Translator(tiny_model("colorize", "lab"))
+    img = Image.open(photos / "coffee.png").convert("RGB").resize((96, 64))
+    for bad in (float("nan"), 1.6, -0.1, "bold", None):  # NaN would have painted the image white
+        with pytest.raises(StrengthError, match="Colour strength must be"):
+            translate(img, strength=bad)
+    as_text, as_number = translate(img, strength="1.5").generated, translate(img, strength=1.5).generated
+    assert np.array_equal(np.asarray(as_text), np.asarray(as_number))  # a number given as text, as a form sends it
+
+
 def test_predict_cli_end_to_end_on_an_odd_sized_real_image(photos, tmp_path):
     tiny_model().save(tmp_path / "model")
     Image.open(photos / "chelsea.png").convert("RGB").resize((333, 517)).save(tmp_path / "in.png")
