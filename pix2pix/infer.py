@@ -30,6 +30,7 @@ STRENGTH_RANGE = (0.0, 1.5)  # 0 gray, 1 the model's colour, 1.5 bolder (beyond 
 UNSCALED = ("colour strength applies to Lab models only: an RGB model predicts all three channels, "
             "so its colour cannot be scaled apart from its lightness")  # fmt: skip
 
+
 @dataclass
 class Result:
     original: Image.Image

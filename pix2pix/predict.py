@@ -49,9 +49,11 @@ def gen_and_print(model: str | Path, image: str | Path, out: str | Path | None =
     """The course project's helper: load `model`, translate `image`, write the figure to `out` and the generated
     image to `<out>_generated.png`; without `out`, to `predictions/<name>_figure.png` and `<name>_generated.png`, as
     the command names them."""
-    name = Path("predictions") / Path(image).stem
-    fig = Path(out) if out is not None else name.with_name(f"{name.name}_figure.png")
-    gen = generated_path(fig) if out is not None else name.with_name(f"{name.name}_generated.png")
+    if out is None:
+        name = Path("predictions") / Path(image).stem
+        fig, gen = Path(f"{name}_figure.png"), Path(f"{name}_generated.png")
+    else:
+        fig, gen = Path(out), generated_path(Path(out))
     translator = Translator.load(model, fast=True)  # bf16 where the CPU runs it natively, like the app
     return write_result(translator, image, fig, gen, real, strength, snap)
 
