@@ -340,9 +340,13 @@ def summary(entry: ModelEntry) -> str:
     held, config = entry.heldout, entry.config
     if config.get("task") == "maps":
         name, job = entry.label, JOBS.get(config.get("direction") or "AtoB", "translates maps")
-        acc = (held.get("with_palette") or held).get("accuracy_delta5")
+        shown, base = held.get("with_palette") or held, held.get("baseline") or {}
+        acc = shown.get("accuracy_delta5")
         score = (f"{acc:.0%} of the pixels within 5 levels of the real ones on {held.get('split')}"
                  if isinstance(acc, (int, float)) else "not evaluated")  # fmt: skip
+        if isinstance(acc, (int, float)) and isinstance(base.get("accuracy_delta5"), (int, float)):
+            score += (f", SSIM {shown.get('ssim')}; painting every pixel the {base.get('method')} scores"
+                      f" {base['accuracy_delta5']:.0%}, SSIM {base.get('ssim')}")  # fmt: skip
     else:
         who = "in its own natural colours" if entry.artist == PHOTO_ARTIST else f"in the palette of {entry.artist}"
         name, job = caption(entry), f"colours a photo {who}"

@@ -161,6 +161,9 @@ def test_maps_tables_baselines_and_palette_rows(ab_dataset, tmp_path, capsys):
     assert names[3].startswith("baseline: mean aerial colour") and names[4] == "m2a: map -> aerial photo"
     held = json.loads((tmp_path / "a2m" / "config.json").read_text())["train_info"]["heldout"]
     assert 0 <= held["accuracy_delta5"] <= 1 and "with_palette" in held
+    assert held["baseline"]["method"].startswith("most common map colour")  # each model kept beside its own baseline
+    back = json.loads((tmp_path / "m2a" / "config.json").read_text())["train_info"]["heldout"]["baseline"]
+    assert back["method"].startswith("mean aerial colour") and 0 <= back["ssim"] <= 1
     assert (tmp_path / "maps_AtoB.png").is_file() and (tmp_path / "maps_BtoA.png").is_file()
 
 

@@ -162,6 +162,7 @@ def test_the_about_tab_opens_on_each_model_in_words_with_the_record_folded_below
     assert len(lines) == len(registry.entries) and lines[0].startswith("- **Natural colours (Lab)** colours a photo")
     assert "fine-tuned from" not in head and "accuracy_delta5" not in head and "ssim" not in head  # no lineage, no raw keys
     assert "colour targets met" in lines[1] and "of the pixels within 5 levels" in lines[-1]
+    assert all("; painting every pixel the " in line for line in lines[-2:])  # each maps model beside its constant colour
     folded, _, rest = record.partition("</details>")
     assert "fine-tuned from a run" in folded and "## How they are made" in rest
 

@@ -265,12 +265,15 @@ def evaluate_maps(data: Path, models: list[str], limit: int | None, fig: Path | 
                 real = [p[1] if direction == "AtoB" else p[0] for p in pairs[:3]]
                 figure(src, methods, real, gray=False, path=fig.with_name(f"{fig.stem}_{direction}{fig.suffix}"))
     if write:
-        for m in models:
-            rows = [r for rs in results.values() for r in rs]
-            scores = {"split": f"maps val pairs ({len(pairs)}), scored at {MAPS_SIDE} px", **maps_scores(model_row(rows, m))}
-            if (snapped := model_row(rows, m, snapped=True)) is not None:
-                scores["with_palette"] = maps_scores(snapped)
-            write_scores(m, scores)
+        for direction, group in grouped.items():
+            rows = results.get(direction, [])
+            for m in group:
+                scores = {"split": f"maps val pairs ({len(pairs)}), scored at {MAPS_SIDE} px", **maps_scores(model_row(rows, m))}
+                if (snapped := model_row(rows, m, snapped=True)) is not None:
+                    scores["with_palette"] = maps_scores(snapped)
+                baseline = rows[0]  # the constant colour, what a model must beat
+                scores["baseline"] = {"method": baseline.name.removeprefix("baseline: "), **maps_scores(baseline)}
+                write_scores(m, scores)
     return text
 
 
