@@ -287,38 +287,18 @@ class Studio:
     def about(self) -> str:
         """What a user wants to know first, in words: each model, what it does and how good it is held out; then the
         full training record of each, folded away."""
-        first = self.registry.colorizers() + self.registry.of_task("maps")  # as the menus list them
-        lines = ["## Models", "", *(f"- {summary(e)}" for e in first), "",
-                 "<details><summary>How each was trained, and all its held-out scores</summary>", ""]  # fmt: skip
-        for e in self.registry.entries.values():
-            info = e.config.get("train_info") or {}
-            held = e.heldout
-            if not info:
-                facts = "**untrained**: no training facts recorded"
-            else:
-                kept = f" (epoch {info['kept_epoch']} kept: the best on the tune paintings)" if info.get("kept_epoch") else ""
-                schedule = info.get("schedule") or f"{info.get('epochs')} epochs"
-                facts = (f"{info.get('train_images')} images, {schedule}{kept}, batch {info.get('batch_size')}, "
-                         f"{info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
-                for start in runs(info)[1:]:  # each earlier run a fine-tuning run started from, and its data where it differs
-                    other = start.get("data", info.get("data")) != info.get("data")
-                    data = f" ({start['data']}, {start.get('train_images')} images)" if other else ""
-                    facts += (f", fine-tuned from a run{data} of {start.get('schedule')}, batch {start.get('batch_size')},"
-                              f" on {start.get('device')}")  # fmt: skip
-                if held:
-                    scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))
-                    scores = scores.replace("*", "\\*")
-                    facts += f"; held-out ({held.get('split')}): {scores}"
-                    if isinstance(held.get("with_palette"), dict):
-                        facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
-                if isinstance(snap := info.get("snap_calibration"), dict):
-                    facts += f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority"
-                    facts += " vote)"
-            lines.append(f"- **{e.label}** (`{e.name}`): {facts}")
-        lines += ["", "</details>"]
-        if not self.registry.entries:
-            lines.append(NO_MODELS.format(weights=self.registry.weights_dir))
-        lines += [
+        if self.registry.entries:
+            first = self.registry.colorizers() + self.registry.of_task("maps")  # as the menus list them
+            records = [f"- **{e.label}** (`{e.name}`): {training_record(e)}" for e in self.registry.entries.values()]
+            models = [*(f"- {summary(e)}" for e in first), "",
+                      "<details><summary>How each was trained, and all its held-out scores</summary>", "", *records, "",
+                      "</details>"]  # fmt: skip
+        else:
+            models = [NO_MODELS.format(weights=self.registry.weights_dir)]
+        lines = [
+            "## Models",
+            "",
+            *models,
             "",
             "## How they are made",
             "pix2pix (Isola et al., 2017): a U-Net generator and a 70x70 PatchGAN discriminator trained with "
@@ -330,6 +310,30 @@ class Studio:
             f"Inputs larger than {MAX_SIDE} px per side are downscaled; images over {MAX_PIXELS // 1_000_000} MP are refused.",
         ]
         return "\n".join(lines)
+
+
+def training_record(entry: ModelEntry) -> str:
+    """A model's training facts and every held-out score on one line, for the About tab's folded record."""
+    info, held = entry.config.get("train_info") or {}, entry.heldout
+    if not info:
+        return "**untrained**: no training facts recorded"
+    kept = f" (epoch {info['kept_epoch']} kept: the best on the tune paintings)" if info.get("kept_epoch") else ""
+    schedule = info.get("schedule") or f"{info.get('epochs')} epochs"
+    facts = (f"{info.get('train_images')} images, {schedule}{kept}, batch {info.get('batch_size')}, "
+             f"{info.get('device')}, {info.get('seconds_this_session')} s")  # fmt: skip
+    for start in runs(info)[1:]:  # each earlier run a fine-tuning run started from, and its data where it differs
+        other = start.get("data", info.get("data")) != info.get("data")
+        data = f" ({start['data']}, {start.get('train_images')} images)" if other else ""
+        facts += (f", fine-tuned from a run{data} of {start.get('schedule')}, batch {start.get('batch_size')},"
+                  f" on {start.get('device')}")  # fmt: skip
+    if held:
+        scores = ", ".join(f"{k} {v}" for k, v in held.items() if k != "split" and not isinstance(v, dict))
+        facts += f"; held-out ({held.get('split')}): " + scores.replace("*", "\\*")
+        if isinstance(held.get("with_palette"), dict):
+            facts += "; with palette: " + ", ".join(f"{k} {v}" for k, v in held["with_palette"].items())
+    if isinstance(snap := info.get("snap_calibration"), dict):
+        facts += f"; palette snap fitted on {snap.get('tiles')} training pairs ({snap.get('window')} px majority vote)"
+    return facts
 
 
 JOBS = {"AtoB": "turns an aerial photo into a map", "BtoA": "turns a map into an aerial photo"}
