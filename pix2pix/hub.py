@@ -170,7 +170,7 @@ def hub_offline() -> bool:
 
 def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Path:
     """A local model folder as is, or a Hub repo id downloaded (or taken from the cache when offline)."""
-    path = Path(name_or_path)
+    path = Path(name_or_path).expanduser()  # `~/models/x` given from Python, where no shell expands it
     if path.is_dir():
         return path
     if names_a_folder(str(name_or_path)):

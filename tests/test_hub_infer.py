@@ -122,6 +122,8 @@ def test_load_from_hub_cache_offline(tmp_path, monkeypatch):
         with pytest.raises(ModelError, match="no model folder at") as e:
             load_generator(name)
         assert ("holds monet-lab" in str(e.value)) == beside
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert load_generator("~/models-here/monet-lab").space == "lab"  # from Python, where no shell expands `~`
 
 
 def test_loading_never_unpickles_and_prints_nothing(tmp_path, monkeypatch, capsys):
