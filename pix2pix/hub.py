@@ -194,6 +194,12 @@ def names_a_folder(name: str) -> bool:
         len(path.parts) == 2 and path.parent.is_dir())
 
 
+def store_config(folder: Path, config: dict[str, Any]) -> None:
+    """Write a model folder's config.json and the model card made from it, which must never disagree."""
+    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text(model_card(config), encoding="utf-8")
+
+
 def read_config(folder: Path) -> dict[str, Any]:
     """`config.json`, checked against the generator's arguments so a bad file fails loudly, by name."""
     path = folder / CONFIG_FILE

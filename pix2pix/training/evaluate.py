@@ -28,7 +28,6 @@ scores in each model's config.json and model card (the app's About tab shows the
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -37,10 +36,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..card import PHOTO_ARTIST, model_card
+from ..card import PHOTO_ARTIST
 from ..errors import reports_user_errors
 from ..hints import MAX_HINTS
-from ..hub import CONFIG_FILE, ModelError, file_in_the_way, read_config, resolve
+from ..hub import CONFIG_FILE, ModelError, file_in_the_way, read_config, resolve, store_config
 from ..images import side_by_side
 from ..infer import Translator
 from ..options import COUNT, PERCENT
@@ -150,12 +149,6 @@ def write_scores(model: str | Path, scores: dict) -> None:
     config = read_config(folder)
     config.setdefault("train_info", {})["heldout"] = scores
     store_config(folder, config)
-
-
-def store_config(folder: Path, config: dict) -> None:
-    """Write a model folder's config.json and the model card made from it, which must never disagree."""
-    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (folder / "README.md").write_text(model_card(config), encoding="utf-8")
 
 
 # --- the command -----------------------------------------------------------------------------------------

@@ -30,12 +30,11 @@ from tqdm import tqdm
 from ..card import PHOTO_ARTIST, tune_table
 from ..color import cv_rgb_to_lab
 from ..errors import reports_user_errors
-from ..hub import Judge, ModelError, Pix2PixGenerator, load_generator, read_config
+from ..hub import Judge, ModelError, Pix2PixGenerator, load_generator, read_config, store_config
 from ..infer import Translator, to_tensor
 from ..options import COUNT, PERCENT
 from ..transfer import ColourTransfer
 from .data import DataError, painting_files, photo_files, spread
-from .evaluate import store_config
 from .scoring import coloured_images, judge_on, tune_judge
 from .sweep import keeps_automatic
 
