@@ -1,5 +1,7 @@
+import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -15,7 +17,7 @@ from pix2pix.hub import load_generator
 from pix2pix.training.losses import chroma_smoothness, palette_loss
 from pix2pix.training.checkpoint import CHECKPOINT
 from pix2pix.training.setup import lr_factor
-from pix2pix.training.trainer import RAW, Trainer, train
+from pix2pix.training.trainer import RAW, Trainer, spoken, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -426,6 +428,42 @@ def test_a_push_that_cannot_happen_is_refused_before_training(tmp_path, monkeypa
     assert not (tmp_path / "out").exists()
 
 
+def test_a_model_already_in_out_is_replaced_only_when_asked_or_continued(ab_dataset, tmp_path):
+    out = tmp_path / "held"
+    train(tiny(ab_dataset, out, epochs=1, epochs_decay=0))
+    weights = (out / "model.safetensors").read_bytes()
+    with pytest.raises(ConfigError, match="already holds a model, which this run would replace when it ends: train into "
+                       "another --out, or add --replace"):  # fmt: skip
+        Trainer(tiny(ab_dataset, out, epochs=1, epochs_decay=0, seed=1))
+    assert (out / "model.safetensors").read_bytes() == weights  # nothing written, nothing lost
+    for continues in ({"init": str(out)}, {"resume": True}, {"replace": True}):  # accepted: the run is meant to write there
+        Trainer(tiny(ab_dataset, out, epochs=1, epochs_decay=0, **continues))
+    train(tiny(ab_dataset, out, epochs=1, epochs_decay=0, seed=1, replace=True))
+    assert (out / "model.safetensors").read_bytes() != weights
+    assert "replace" not in load_generator(out).train_info  # how a run was allowed to write is no part of its recipe
+
+
+def test_a_run_says_its_plan_and_how_long_it_has_left(ab_dataset, tmp_path, capsys):
+    train(tiny(ab_dataset, tmp_path / "said", epochs=1, epochs_decay=1))
+    said = capsys.readouterr().out
+    assert f"training on 4 images into {tmp_path / 'said'}: 1 + 1 epochs of 2 steps of 2\n" in said
+    assert re.search(r"epoch 1/2 .* \(about \d+ s left\)", said) and not re.search(r"epoch 2/2 .*left", said)
+    assert [spoken(s) for s in (0.4, 89, 600, 4 * 3600 + 610)] == ["0 s", "89 s", "10 min", "4 h 10 min"]
+
+
+def test_train_all_refuses_to_replace_models_unless_asked(tmp_path, capsys):
+    from train import all as train_all
+
+    (tmp_path / "titian-rgb").mkdir()
+    (tmp_path / "titian-rgb" / "model.safetensors").write_bytes(b"")
+    with pytest.raises(SystemExit) as exit_info:
+        train_all.main(["--only", "titian-rgb", "maps-aerial2map", "--out", str(tmp_path), "--log-dir", str(tmp_path / "logs")])
+    assert exit_info.value.code == 2 and f"{tmp_path} already holds titian-rgb, which" in capsys.readouterr().err
+    assert not (tmp_path / "logs").exists()  # refused before any run started
+    args = argparse.Namespace(paintings="p", maps="m", out=str(tmp_path), time_budget=None, replace=True, colorize_args="")
+    assert train_all.command("titian-rgb", args)[-1] == "--replace"  # passed on to each run
+
+
 def test_an_out_folder_behind_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "a-file").write_text("")
     with pytest.raises(ConfigError, match="a-file is a file, not a folder"):
@@ -472,6 +510,7 @@ def test_each_shipped_recipe_is_read_by_its_command_and_names_its_model(recipe):
     command = maps if recipe.stem.startswith("maps-") else colorize
     args = command.parser().parse_args([f"@{recipe}"])  # a model made in stages has one recipe per stage: <model>.<stage>.args
     assert args.out == f"weights/{recipe.stem.split('.')[0]}" and (ROOT / args.out / "model.safetensors").is_file()
+    assert args.replace != (args.init == args.out)  # a recipe that starts its model afresh says it replaces the shipped one
     if recipe.stem in ("maps-map2aerial", "titian-rgb", "salvador-dali-lab"):  # given the resize decoder from themselves
         assert args.init == args.out and args.upsample == "resize"
     elif getattr(args, "hint_inputs_only", False):  # a later stage: the model's own hint weights trained alone

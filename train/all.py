@@ -1,6 +1,6 @@
 """Train every model the app ships, one process per model, all sharing this machine (a GPU or the CPU).
 
-    python -m train.all --paintings data/best-artworks --maps data/maps            # the paper recipe, all nine
+    python -m train.all --paintings data/best-artworks --maps data/maps --out runs/models   # the paper recipe, all nine
     python -m train.all --only titian-lab titian-rgb --time-budget 30 --colorize-args "--ngf 32 --image-size 128"
 
 Each model trains with `train.colorize` or `train.maps` into OUT/<name>; its log goes to LOG_DIR/<name>.log.
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from pix2pix.hub import WEIGHTS_FILE
 from pix2pix.options import COUNT, POSITIVE
 
 ARTISTS = ["Claude Monet", "Pablo Picasso", "Titian", "Andy Warhol", "Salvador Dali", "Kazimir Malevich"]
@@ -37,7 +38,14 @@ def command(name: str, args: argparse.Namespace) -> list[str]:
     cmd = [sys.executable, "-m", f"train.{kind}", *own, "--data", data, "--out", str(Path(args.out) / name)]
     if args.time_budget:
         cmd += ["--time-budget", str(args.time_budget)]
+    if args.replace:
+        cmd.append("--replace")
     return cmd + shlex.split(extra)
+
+
+def held(names: list[str], out: str) -> list[str]:
+    """The models of `names` that OUT already holds: refused unless --replace, before hours of training are spent."""
+    return [name for name in names if (Path(out) / name / WEIGHTS_FILE).is_file()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,9 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--colorize-args", default="", help='extra options for every colorizer, e.g. "--ngf 32 --batch-size 16"')
     p.add_argument("--maps-args", default="", help="extra options for both maps models")
     p.add_argument("--log-dir", default="runs/logs", help="one log file per model")
+    p.add_argument("--replace", action="store_true", help="replace the models OUT already holds (the shipped ones in "
+                   "weights/, by default) when their runs end; without it, such runs are refused before any starts")
     args = p.parse_args(argv)
 
     names = args.only or list(MODELS)
+    if (kept := held(names, args.out)) and not args.replace:
+        p.error(f"{args.out} already holds {', '.join(kept)}, which these runs would replace when they end: "
+                "give another --out, or --replace")
     parallel = args.parallel or (len(names) if torch.cuda.is_available() else 1)
     threads = max(1, (os.cpu_count() or 1) // parallel)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONUNBUFFERED": "1"}

@@ -1,9 +1,9 @@
 """Train a colorizer: on a painter's paintings (the "Best Artworks of All Time" layout) or on any tree of photos.
 
-    python -m train.colorize --artist "Claude Monet"                  # Lab: L in, a*b* out (default)
+    python -m train.colorize --artist "Gustav Klimt"                  # Lab (default): into weights/gustav-klimt-lab
     python -m train.colorize --artist "Claude Monet" --space rgb       # gray in, RGB out
-    python -m train.colorize --photos --data ../photos --out weights/photo-lab   # natural colours, from any photo tree
-    python -m train.colorize @train/recipes/claude-monet-lab.args      # a shipped model's recipe
+    python -m train.colorize --photos --data ../photos --out runs/photo-lab   # natural colours, from any photo tree
+    python -m train.colorize @train/recipes/claude-monet-lab.args      # a shipped model's recipe (it replaces that model)
     python -m train.colorize --artist Dali --tune-percent 10 --keep-best   # save the epoch that scores best on the tune paintings
     python -m train.colorize @train/recipes/andy-warhol-lab.2.args    # a hint model's hint weights trained alone
 
@@ -11,6 +11,7 @@ Paintings: the data folder holds images/<Artist_Name>_<n>.jpg (any depth below i
 a fixed 10% of each artist's paintings (chosen by file name) is held out for evaluation. Photos: every image below
 the data folder; its train/ and heldout/ folders are the splits where it has both, else a fixed 5% is held out.
 `--tune-percent` keeps a further share of the training images out, for choosing between candidate models.
+A model already in --out is replaced only with --replace, or when the run continues it (--init OUT, --resume).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Train pix2pix on the maps set: aerial photo -> map (AtoB) or map -> aerial photo (BtoA).
 
-    python -m train.maps --download                       # fetch data/maps (about 250 MB), train photo -> map
-    python -m train.maps --direction BtoA --out weights/maps-map2aerial
-    torchrun --nproc_per_node 4 -m train.maps --batch-size 16   # several GPUs
+    python -m train.maps --download --out runs/aerial2map   # fetch data/maps (about 250 MB), train photo -> map
+    python -m train.maps --direction BtoA --out runs/map2aerial
+    torchrun --nproc_per_node 4 -m train.maps --batch-size 16 --out runs/aerial2map   # several GPUs
     python -m train.maps --init weights/maps-aerial2map --lambda-gan 0 --lambda-palette 1 --lr 1e-4 \\
         --epochs 4 --epochs-decay 8 --batch-size 4 --out weights/maps-aerial2map-ft
     python -m train.maps --calibrate weights/maps-aerial2map --data ../shared/data/maps

@@ -96,6 +96,8 @@ class TrainConfig:
     checkpoint_every: float = setting(0.0, "seconds between checkpoints and sample grids (0: every epoch; the last always)", RUN,
                                       WEIGHT, metavar="SEC")
     resume: bool = setting(False, "continue from OUT/train/checkpoint.pt if present")
+    replace: bool = setting(False, "replace the model OUT already holds when this run ends (without it, such a run is "
+                            "refused before it starts, unless it continues that model: --init OUT, or --resume)")
     push_to_hub: str | None = setting(None, "push the trained model to this Hub repo (needs HF_TOKEN)", metavar="REPO")
 
     @property

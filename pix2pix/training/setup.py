@@ -3,6 +3,8 @@ with (new, or a saved model to fine-tune, checked against the run's task)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from huggingface_hub import get_token
 
@@ -10,7 +12,7 @@ from .config import ConfigError, TrainConfig
 from .data import DataError, ImageSet, Paintings, PairedImages, Photos
 from ..kinds import Kind, Maps, kind_of
 from ..models import TAPS
-from ..hub import Pix2PixGenerator, file_in_the_way, hub_offline, load_generator
+from ..hub import WEIGHTS_FILE, Pix2PixGenerator, file_in_the_way, hub_offline, load_generator
 from .snap import map_palette
 
 
@@ -179,10 +181,21 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
                             artist=", ".join(getattr(train, "artists", [])) or None, image_size=cfg.image_size, palette=palette)
 
 
+def replaces_a_model(cfg: TrainConfig) -> bool:
+    """Whether the run would write over a model it does not continue: one already in OUT that is neither its
+    `--init` nor an earlier part of the same run (`--resume`). A model is never lost to a default `--out`."""
+    out = Path(cfg.out)
+    continues = cfg.resume or (cfg.init is not None and Path(cfg.init).expanduser().resolve() == out.resolve())
+    return (out / WEIGHTS_FILE).is_file() and not continues
+
+
 def check_config(cfg: TrainConfig) -> None:
     """Refuse settings that would fail (or silently do nothing) deep in a run, before any data is read."""
     if blocker := file_in_the_way(cfg.out):
         raise ConfigError(f"--out {cfg.out}: {blocker} is a file, not a folder")
+    if replaces_a_model(cfg) and not cfg.replace:
+        raise ConfigError(f"--out {cfg.out} already holds a model, which this run would replace when it ends: train "
+                          "into another --out, or add --replace")
     if cfg.total_epochs < 1 or min(cfg.epochs, cfg.epochs_decay) < 0:
         raise ConfigError(f"the schedule needs at least one epoch, got --epochs {cfg.epochs} --epochs-decay {cfg.epochs_decay}")
     if cfg.load_size < cfg.image_size:

@@ -45,6 +45,7 @@ NOT_RECORDED = (
     "init",
     "device",
     "resume",
+    "replace",
     "push_to_hub",
     "checkpoint_every",
     "epochs",
@@ -59,6 +60,15 @@ def save_grid(rows: list[torch.Tensor], path: Path) -> None:
     """Rows of RGB images in [0, 1] (each (N, 3, H, W)) side by side: input | generated | real."""
     grid = torch.cat([torch.cat(list(r), dim=2) for r in zip(*rows)], dim=1)  # (3, N*H, cols*W)
     Image.fromarray((grid.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)).save(path)
+
+
+def spoken(seconds: float) -> str:
+    """A duration as people say it (40 s, 12 min, 3 h 10 min): a long run's remaining time at a glance."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds // 3600:.0f} h {seconds % 3600 // 60:.0f} min"
 
 
 class Trainer:
@@ -222,9 +232,19 @@ class Trainer:
         elif total < cfg.total_epochs:
             cfg.epochs_decay = max(total, self.epoch + 1) - cfg.epochs
 
+    def plan(self) -> str:
+        """The run in one line, said before its first step: what it trains on, for how long, and where it goes."""
+        cfg, steps = self.cfg, max(1, len(self.images) // self.world // self.cfg.batch_size)
+        budget = f", shrunk to fit {cfg.time_budget:g} min" if cfg.time_budget and self.world == 1 else ""
+        start = f", from epoch {self.epoch + 1}" if self.epoch else ""
+        return (f"training on {len(self.images)} images into {self.out}: {cfg.epochs} + {cfg.epochs_decay} epochs of "
+                f"{steps} steps of {cfg.batch_size}{budget}{start}")
+
     def fit(self) -> Pix2PixGenerator:
         """Train to the end of the schedule (judging, re-planning and checkpointing after each epoch), then deliver."""
-        cfg, started, losses = self.cfg, time.time(), {}
+        cfg, started, losses, first = self.cfg, time.time(), {}, self.epoch
+        if self.rank == 0:
+            tqdm.write(self.plan())
         if cfg.time_budget and self.world > 1 and self.rank == 0:
             tqdm.write("time budget ignored: ranks would have to agree on each change of schedule")
         last_saved = time.time()
@@ -236,7 +256,9 @@ class Trainer:
             if cfg.time_budget and self.world == 1:
                 self.fit_schedule(time.time() - epoch_started)
             if self.rank == 0:
-                tqdm.write(f"epoch {self.epoch}/{cfg.total_epochs}  " + "  ".join(f"{k} {v:.4f}" for k, v in losses.items()))
+                left = (time.time() - started) / (self.epoch - first) * (cfg.total_epochs - self.epoch)
+                tqdm.write(f"epoch {self.epoch}/{cfg.total_epochs}  " + "  ".join(f"{k} {v:.4f}" for k, v in losses.items())
+                           + (f"  (about {spoken(max(left, 1))} left)" if self.epoch < cfg.total_epochs else ""))
                 if time.time() - last_saved >= cfg.checkpoint_every or self.epoch >= cfg.total_epochs:
                     self.save_samples()
                     save_checkpoint(self)
