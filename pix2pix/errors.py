@@ -17,7 +17,8 @@ class UserError(Exception):
 
 
 def reports_user_errors(main: Callable[P, int]) -> Callable[P, int]:
-    """Wrap a command's `main`: a UserError ends it with one `error:` line and status 2, as a bad option does."""
+    """Wrap a command's `main`: a UserError ends it with one `error:` line and status 2, as a bad option does; Ctrl+C
+    with one `stopped` line (saying what was kept, where the command knows) and status 130, not a traceback."""
 
     @functools.wraps(main)
     def run(*args: P.args, **kwargs: P.kwargs) -> int:
@@ -26,5 +27,8 @@ def reports_user_errors(main: Callable[P, int]) -> Callable[P, int]:
         except UserError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt as e:
+            print(f"stopped: {e}" if str(e) else "stopped", file=sys.stderr)
+            return 130
 
     return run

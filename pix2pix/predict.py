@@ -62,6 +62,17 @@ def generated_path(figure_path: Path) -> Path:
     return figure_path.with_name(f"{figure_path.stem}_generated.png")
 
 
+def save_whole(image: Image.Image, path: Path) -> None:
+    """Write `image` beside `path`, then rename it there: a run stopped mid-write leaves no half-written image."""
+    part = path.with_name(path.name + ".part")
+    try:
+        image.save(part, format=Image.registered_extensions()[path.suffix.lower()])
+        part.replace(path)
+    except BaseException:  # Ctrl+C or a full disk included: nothing half-written is left behind
+        part.unlink(missing_ok=True)
+        raise
+
+
 def write_result(translator: Translator, image: str | Path, fig: Path, generated: Path, real: str | Path | None = None,
                  strength: float = 1.0, snap: bool = False) -> tuple[Path, Path]:  # fmt: skip
     """Translate one image and write its figure and its generated image."""
@@ -69,8 +80,8 @@ def write_result(translator: Translator, image: str | Path, fig: Path, generated
     real_im = Image.fromarray(load_image(real)[0]) if real else None
     for path in (fig, generated):
         path.parent.mkdir(parents=True, exist_ok=True)
-    figure(result, translator.model.task, real_im).save(fig)
-    result.generated.save(generated)
+    save_whole(figure(result, translator.model.task, real_im), fig)
+    save_whole(result.generated, generated)
     for note in result.notes:
         tqdm.write(f"note ({Path(image).name}): {note}")
     return fig, generated
@@ -115,24 +126,27 @@ def predict_many(translator: Translator, inputs: list[Path], out_dir: Path, stre
         tqdm.write(f"left out {earlier} earlier results found under {out_dir}", file=sys.stderr)
     sources = {p.resolve() for p, _ in found}
     taken: set[str] = set()  # this run's outputs, lower-cased: a case-insensitive file system would merge them
-    for path, stem in tqdm(found, desc="translating", unit="img"):
-        fig, gen = out_dir / f"{stem}_figure.png", out_dir / f"{stem}_generated.png"
-        if fig.resolve() in sources or gen.resolve() in sources:
-            reason = "its output would overwrite an input file"
-        elif str(gen.resolve()).lower() in taken:
-            reason = f"its output {gen.name} would overwrite another input's result: rename one of them"
-        elif not path.is_file():
-            reason = "no such file"
-        else:
-            try:
-                write_result(translator, path, fig, gen, strength=strength, snap=snap)
-                summary.written.append(gen)
-                taken.add(str(gen.resolve()).lower())
-                continue
-            except ImageError as e:
-                reason = str(e)
-        summary.skipped.append((path, reason))
-        tqdm.write(f"skipped {path}: {reason}", file=sys.stderr)
+    try:
+        for path, stem in tqdm(found, desc="translating", unit="img"):
+            fig, gen = out_dir / f"{stem}_figure.png", out_dir / f"{stem}_generated.png"
+            if fig.resolve() in sources or gen.resolve() in sources:
+                reason = "its output would overwrite an input file"
+            elif str(gen.resolve()).lower() in taken:
+                reason = f"its output {gen.name} would overwrite another input's result: rename one of them"
+            elif not path.is_file():
+                reason = "no such file"
+            else:
+                try:
+                    write_result(translator, path, fig, gen, strength=strength, snap=snap)
+                    summary.written.append(gen)
+                    taken.add(str(gen.resolve()).lower())
+                    continue
+                except ImageError as e:
+                    reason = str(e)
+            summary.skipped.append((path, reason))
+            tqdm.write(f"skipped {path}: {reason}", file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl+C: what was written stays, each file whole
+        raise KeyboardInterrupt(f"{len(summary.written)} of {len(found)} translated into {out_dir}") from None
     return summary
 
 

@@ -287,6 +287,31 @@ def test_predict_cli_leaves_out_its_earlier_results_inside_an_input_folder(photo
         "cat_figure.png", "cat_figure_figure.png", "cat_figure_generated.png", "cat_generated.png"]  # fmt: skip
 
 
+def test_predict_cli_stopped_by_ctrl_c_says_how_far_it_got_and_leaves_only_whole_files(photos, tmp_path, monkeypatch,
+                                                                                         capsys):  # fmt: skip
+    import pix2pix.predict
+
+    tiny_model().save(tmp_path / "model")
+    album = tmp_path / "album"
+    album.mkdir()
+    for name in ("chelsea.png", "coffee.png", "rocket.jpg"):
+        (album / name).write_bytes((photos / name).read_bytes())
+    save, saved = Image.Image.save, []
+
+    def stopped_in_the_third_save(image, path, *args, **kwargs):  # Ctrl+C while the second photo's figure is written
+        saved.append(path)
+        save(image, path, *args, **kwargs)
+        if len(saved) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Image.Image, "save", stopped_in_the_third_save)
+    out = tmp_path / "out"
+    assert pix2pix.predict.main(["--model", str(tmp_path / "model"), str(album), "--out", str(out)]) == 130
+    assert f"stopped: 1 of 3 translated into {out}" in capsys.readouterr().err
+    assert sorted(p.name for p in out.rglob("*")) == ["album", "chelsea_figure.png", "chelsea_generated.png"]
+    assert all(p.name.endswith(".part") for p in saved)  # written beside, then renamed: no half-written image
+
+
 def test_predict_cli_translates_folders_skips_bad_files_and_never_overwrites_inputs(photos, tmp_path, capsys):
     tiny_model().save(tmp_path / "model")
     album = tmp_path / "album"

@@ -451,6 +451,35 @@ def test_a_run_says_its_plan_and_how_long_it_has_left(ab_dataset, tmp_path, caps
     assert [spoken(s) for s in (0.4, 89, 600, 4 * 3600 + 610)] == ["0 s", "89 s", "10 min", "4 h 10 min"]
 
 
+def test_a_run_stopped_by_ctrl_c_says_what_it_kept_and_resumes_from_it(ab_dataset, tmp_path, monkeypatch, capsys):
+    from train.maps import main as maps_main
+
+    run_epoch, calls = Trainer.run_epoch, []
+
+    def interrupted_in_epoch_2(self):
+        calls.append(self.epoch)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return run_epoch(self)
+
+    monkeypatch.setattr(Trainer, "run_epoch", interrupted_in_epoch_2)
+    out = tmp_path / "stopped"
+    args = ["--data", str(ab_dataset), "--out", str(out), "--epochs", "2", "--epochs-decay", "1", "--batch-size", "2",
+            "--image-size", "32", "--load-size", "40", "--ngf", "8", "--ndf", "8", "--depth", "5"]  # fmt: skip
+    assert maps_main(args) == 130
+    err = capsys.readouterr().err
+    assert f"stopped: {out / 'train' / CHECKPOINT} holds the run after epoch 1: the same command with --resume" in err
+    assert "Traceback" not in err and not (out / "model.safetensors").exists()
+    monkeypatch.undo()
+    assert maps_main([*args, "--resume"]) == 0 and load_generator(out).train_info["steps"] == 6  # 3 epochs of 2 steps
+
+
+def test_a_run_stopped_in_its_first_epoch_says_nothing_was_kept(ab_dataset, tmp_path, monkeypatch):
+    monkeypatch.setattr(Trainer, "run_epoch", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt, match="no epoch had finished, so nothing was kept"):
+        train(tiny(ab_dataset, tmp_path / "early"))
+
+
 def test_train_all_refuses_to_replace_models_unless_asked(tmp_path, capsys):
     from train import all as train_all
 

@@ -94,8 +94,10 @@ class Trainer:
         self.best: dict | None = None  # the judge's best epoch so far: its key, number and weights
         if self.rank == 0:  # only now: a run refused above (bad data, options or --init) leaves no folder behind
             self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.checkpointed: int | None = None  # the epoch the run's checkpoint holds
         if cfg.resume and (self.run_dir / CHECKPOINT).exists():
             load_checkpoint(self, self.run_dir / CHECKPOINT)
+            self.checkpointed = self.epoch
 
     def setup_device(self) -> None:
         """The device, this process's place among several (torchrun), bf16 and memory layout, and the seeds."""
@@ -262,6 +264,7 @@ class Trainer:
                 if time.time() - last_saved >= cfg.checkpoint_every or self.epoch >= cfg.total_epochs:
                     self.save_samples()
                     save_checkpoint(self)
+                    self.checkpointed = self.epoch
                     last_saved = time.time()
         if self.rank == 0:
             self.deliver(losses, time.time() - started)
@@ -275,6 +278,13 @@ class Trainer:
         if self.best is None or key < self.best["key"]:
             weights = {k: v.detach().clone() for k, v in self.G_out.state_dict().items()}
             self.best = {"key": key, "epoch": self.epoch, "G": weights}
+
+    def resume_note(self) -> str:
+        """What a stopped run kept, and how to go on from it."""
+        if self.checkpointed is None:
+            return "no epoch had finished, so nothing was kept"
+        return (f"{self.run_dir / CHECKPOINT} holds the run after epoch {self.checkpointed}: the same command with "
+                "--resume continues it")
 
     # --- the end: the model saved with its record ----------------------------------------------------
 
@@ -390,6 +400,8 @@ def train(cfg: TrainConfig, judge: Judge | None = None) -> Pix2PixGenerator:
     trainer = Trainer(cfg, judge)
     try:
         return trainer.fit()
+    except KeyboardInterrupt:  # Ctrl+C: the commands say what was kept in one line
+        raise KeyboardInterrupt(trainer.resume_note()) from None
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
