@@ -438,6 +438,9 @@ def test_a_model_already_in_out_is_replaced_only_when_asked_or_continued(ab_data
     assert (out / "model.safetensors").read_bytes() == weights  # nothing written, nothing lost
     for continues in ({"init": str(out)}, {"resume": True}, {"replace": True}):  # accepted: the run is meant to write there
         Trainer(tiny(ab_dataset, out, epochs=1, epochs_decay=0, **continues))
+    (out / "train" / CHECKPOINT).unlink()
+    with pytest.raises(ConfigError, match="already holds a model"):  # --resume with nothing to resume starts afresh
+        Trainer(tiny(ab_dataset, out, epochs=1, epochs_decay=0, resume=True))
     train(tiny(ab_dataset, out, epochs=1, epochs_decay=0, seed=1, replace=True))
     assert (out / "model.safetensors").read_bytes() != weights
     assert "replace" not in load_generator(out).train_info  # how a run was allowed to write is no part of its recipe

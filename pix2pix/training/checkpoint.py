@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 import torch
 from tqdm import tqdm
 
-from .config import ConfigError
+from .config import CHECKPOINT, ConfigError
 
 if TYPE_CHECKING:  # the trainer imports this module; this one only reads and fills the trainer's fields
     from .trainer import Trainer
 
-CHECKPOINT = "checkpoint.pt"
 RESUME_FIELDS = ("task", "space", "direction", "artists", "ngf", "ndf", "depth", "norm", "image_size")  # same to resume
 
 

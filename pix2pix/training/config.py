@@ -18,6 +18,9 @@ SCHEDULE, MODEL, RUN, DATA = "schedule (pix2pix paper: 100 + 100 epochs, batch 1
 MAPS, COLOUR = "maps", "colorizers"
 
 
+CHECKPOINT = "checkpoint.pt"  # a run's checkpoint, in OUT/train/ beside its sample grids: what --resume continues
+
+
 class ConfigError(UserError, ValueError):
     """A run's settings that cannot work together (or with the model it starts from): the training commands report
     it in one line, like a bad option."""
@@ -97,7 +100,8 @@ class TrainConfig:
                                       WEIGHT, metavar="SEC")
     resume: bool = setting(False, "continue from OUT/train/checkpoint.pt if present")
     replace: bool = setting(False, "replace the model OUT already holds when this run ends (without it, such a run is "
-                            "refused before it starts, unless it continues that model: --init OUT, or --resume)")
+                            "refused before it starts, unless it continues that model: --init OUT, or --resume from "
+                            "a checkpoint)")
     push_to_hub: str | None = setting(None, "push the trained model to this Hub repo (needs HF_TOKEN)", metavar="REPO")
 
     @property

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from huggingface_hub import get_token
 
-from .config import ConfigError, TrainConfig
+from .config import CHECKPOINT, ConfigError, TrainConfig
 from .data import DataError, ImageSet, Paintings, PairedImages, Photos
 from ..kinds import Kind, Maps, kind_of
 from ..models import TAPS
@@ -183,9 +183,11 @@ def build_generator(cfg: TrainConfig, train: ImageSet) -> Pix2PixGenerator:
 
 def replaces_a_model(cfg: TrainConfig) -> bool:
     """Whether the run would write over a model it does not continue: one already in OUT that is neither its
-    `--init` nor an earlier part of the same run (`--resume`). A model is never lost to a default `--out`."""
+    `--init` nor an earlier part of the same run (`--resume` with its checkpoint). A model is never lost to a default
+    `--out`."""
     out = Path(cfg.out)
-    continues = cfg.resume or (cfg.init is not None and Path(cfg.init).expanduser().resolve() == out.resolve())
+    resumed = cfg.resume and (out / "train" / CHECKPOINT).is_file()
+    continues = resumed or (cfg.init is not None and Path(cfg.init).expanduser().resolve() == out.resolve())
     return (out / WEIGHTS_FILE).is_file() and not continues
 
 
