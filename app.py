@@ -399,13 +399,15 @@ def hint_brush(image: str | None) -> tuple[dict, dict]:
 
 
 def brush_component() -> gr.HTML:
-    """The hint brush: colour swatches, three sizes, undo and clear over a canvas on the photo in gray
+    """The hint brush: colour swatches and a picker for any other, three sizes, undo and clear over a canvas on the photo in gray
     (static/hint_brush.js). Its value is the strokes as JSON (`stroke_layer` reads them)."""
     default = {c: " hb-default" if c == HINT_COLOURS[5] else "" for c in HINT_COLOURS}  # a clear blue
     swatches = "".join(f'<button type="button" class="hb-colour{default[c]}" data-colour="{c}" style="background:{c}" '
                        f'title="{c}" aria-label="brush colour {c}"></button>' for c in HINT_COLOURS)  # fmt: skip
     sizes = "".join(f'<button type="button" class="hb-size" data-size="{i}">{s}</button>' for i, s in enumerate("SML"))
-    tools = (f'{swatches}<span class="hb-gap"></span>{sizes}<span class="hb-gap"></span>'
+    pick = (f'<label class="hb-any" title="any colour"><input type="color" class="hb-pick" value="{HINT_COLOURS[5]}" '
+            'aria-label="Any brush colour"></label>')  # fmt: skip
+    tools = (f'{swatches}{pick}<span class="hb-gap"></span>{sizes}<span class="hb-gap"></span>'
              '<button type="button" class="hb-undo" aria-label="Undo the last stroke">Undo</button>'
              '<button type="button" class="hb-clear" id="clear-hints">Clear hints</button>')
     stage = ('<div class="hb-stage" style="aspect-ratio: ${width} / ${height}">'

@@ -30,6 +30,13 @@ function redraw() {
     }
   }
   element.querySelectorAll(".hb-colour").forEach(b => b.classList.toggle("hb-on", b.dataset.colour == colour));
+  const pick = element.querySelector(".hb-pick");
+  const picked = !element.querySelector('.hb-colour[data-colour="' + colour + '"]');  // a colour of no swatch
+  if (pick) {  // the rainbow until a colour is picked, then that colour
+    pick.parentElement.classList.toggle("hb-on", picked);
+    pick.parentElement.style.background = picked ? colour : "";
+    if (picked) pick.value = colour;  // kept when the page draws the tools again
+  }
   element.querySelectorAll(".hb-size").forEach(b => b.classList.toggle("hb-on", Number(b.dataset.size) == size));
 }
 
@@ -53,6 +60,12 @@ element.addEventListener("click", e => {  // the tools: by mouse, touch or keybo
   else if (t.classList.contains("hb-size")) size = Number(t.dataset.size);
   else if (t.classList.contains("hb-undo")) { strokes.pop(); publish(); }
   else if (t.classList.contains("hb-clear")) { strokes = []; publish(); }
+  redraw();
+});
+
+element.addEventListener("input", e => {  // any colour, from the picker
+  if (!e.target.classList.contains("hb-pick")) return;
+  colour = e.target.value;
   redraw();
 });
 

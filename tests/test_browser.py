@@ -132,28 +132,41 @@ def test_a_painted_stroke_colours_the_result_where_it_was_painted(shipped_server
         page.locator("#colorize-input input[type=file]").set_input_files(str(photos / "chelsea.png"))
         page.wait_for_function("() => document.querySelector('#colorize-hints canvas')", timeout=30_000)
         page.wait_for_timeout(1500)  # the canvas draws the photo in gray
-        box = page.locator("#colorize-hints canvas").first.bounding_box()
-        y = box["y"] + box["height"] * 0.5  # the photo is centred on the canvas: its middle row
-        page.mouse.move(box["x"] + box["width"] * 0.35, y)
-        page.mouse.down()
-        for k in range(1, 21):  # the default brush colour, a clear blue (#3b8fe0)
-            page.mouse.move(box["x"] + box["width"] * (0.35 + 0.3 * k / 20), y)
-        page.mouse.up()
+
+        def stroke() -> None:  # across the middle row of the photo (centred on the canvas), 35% to 65% of its width
+            box = page.locator("#colorize-hints canvas").first.bounding_box()
+            y = box["y"] + box["height"] * 0.5
+            page.mouse.move(box["x"] + box["width"] * 0.35, y)
+            page.mouse.down()
+            for k in range(1, 21):
+                page.mouse.move(box["x"] + box["width"] * (0.35 + 0.3 * k / 20), y)
+            page.mouse.up()
+
+        def colorized_again() -> np.ndarray:
+            before = generated.get_attribute("src")
+            page.locator("#colorize-button").click()
+            page.wait_for_function("b => document.querySelector('#colorize-generated img').src != b", arg=before,
+                                   timeout=60_000)  # fmt: skip
+            return shown(generated.get_attribute("src"))
+
+        stroke()  # the default brush colour, a clear blue (#3b8fe0)
         page.locator("#colorize-button").click()
         generated = page.locator("#colorize-generated img")
         generated.wait_for(state="visible", timeout=60_000)
         page.screenshot(path=str(ARTIFACTS / "browser_hints.png"), full_page=True)
         result = shown(generated.get_attribute("src"))
         page.get_by_role("button", name="Undo the last stroke").click()  # the stroke taken back: Colorize paints without it
-        before = generated.get_attribute("src")
-        page.locator("#colorize-button").click()
-        page.wait_for_function("b => document.querySelector('#colorize-generated img').src != b", arg=before, timeout=60_000)
-        undone = shown(generated.get_attribute("src"))
+        undone = colorized_again()
+        page.get_by_label("Any brush colour").fill("#d02080")  # a colour of no swatch, from the picker: a magenta
+        stroke()
+        picked = colorized_again()
         browser.close()
     h, w = result.shape[:2]
     where = (slice(h // 2 - 4, h // 2 + 5), slice(int(0.4 * w), int(0.6 * w)))
     painted, unpainted = rgb2lab(result[where]), rgb2lab(undone[where])
     assert painted[..., 2].mean() < -10 and painted[..., 1].mean() < 10, "the stroke's blue is not where it was painted"
     assert unpainted[..., 2].mean() > painted[..., 2].mean() + 10, "Undo left the stroke's blue"
+    magenta = rgb2lab(picked[where])
+    assert magenta[..., 1].mean() > unpainted[..., 1].mean() + 15, "the picked colour is not where it was painted"
     ours = [(text, url) for text, url in warnings if "/assets/" not in url and "GL Driver" not in text]
     assert not ours, ours  # every console warning comes from Gradio's own bundle (e.g. its "Method not implemented.")
