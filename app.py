@@ -407,9 +407,9 @@ def brush_component() -> gr.HTML:
     sizes = "".join(f'<button type="button" class="hb-size" data-size="{i}">{s}</button>' for i, s in enumerate("SML"))
     pick = (f'<label class="hb-any" title="any colour"><input type="color" class="hb-pick" value="{HINT_COLOURS[5]}" '
             'aria-label="Any brush colour"></label>')  # fmt: skip
-    tools = (f'{swatches}{pick}<span class="hb-gap"></span>{sizes}<span class="hb-gap"></span>'
+    tools = (f'<span class="hb-group">{swatches}{pick}</span><span class="hb-group">{sizes}</span><span class="hb-group">'
              '<button type="button" class="hb-undo" aria-label="Undo the last stroke">Undo</button>'
-             '<button type="button" class="hb-clear" id="clear-hints">Clear hints</button>')
+             '<button type="button" class="hb-clear" id="clear-hints">Clear hints</button></span>')  # wrapped as groups
     stage = ('<div class="hb-stage" style="aspect-ratio: ${width} / ${height}">'
              '<img class="hb-photo" src="${photo}" alt="the photo in gray" draggable="false">'
              '<canvas class="hb-ink" width="${cw}" height="${ch}"></canvas></div>')  # filled from the props below
