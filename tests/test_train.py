@@ -16,7 +16,7 @@ from pix2pix.training.config import ConfigError, TrainConfig, training_parser
 from pix2pix.hub import load_generator
 from pix2pix.training.losses import chroma_smoothness, palette_loss
 from pix2pix.training.checkpoint import CHECKPOINT
-from pix2pix.training.setup import lr_factor
+from pix2pix.training.setup import lr_factor, pick_device
 from pix2pix.training.trainer import RAW, Trainer, spoken, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,7 +203,7 @@ def test_fine_tuning_starts_from_a_saved_model_keeps_its_config_and_can_drop_the
     info = load_generator(tmp_path / "b").train_info
     assert info["fine_tuned_from"]["model"] == str(tmp_path / "a") and info["fine_tuned_from"]["steps"] == 8
     assert info["lambda_gan"] == 0 and info["lambda_palette"] == 1.0 and "palette" in info["final_losses"]
-    with pytest.raises(ValueError, match="trained for"):
+    with pytest.raises(ValueError, match="is an aerial photo -> map model; this run trains a map -> aerial photo model"):
         Trainer(tiny(ab_dataset, tmp_path / "c", init=str(tmp_path / "a"), direction="BtoA"))
     with pytest.raises(ValueError, match="ground scale"):
         Trainer(tiny(ab_dataset, tmp_path / "d", init=str(tmp_path / "a"), load_size=48))
@@ -216,7 +216,7 @@ def test_a_colorizer_fine_tuned_on_another_artist_serves_that_artist(paintings, 
     train(tiny(paintings, tmp_path / "monet", artists=["Claude Monet"], **base))
     tuned = train(tiny(paintings, tmp_path / "klimt", artists=["klimt"], init=str(tmp_path / "monet"), **base))
     assert tuned.artist == "Gustav Klimt" and load_generator(tmp_path / "klimt").config["artist"] == "Gustav Klimt"
-    with pytest.raises(ValueError, match="trained for"):
+    with pytest.raises(ValueError, match="is a Lab colorizer; this run trains an RGB colorizer"):
         Trainer(tiny(paintings, tmp_path / "rgb", artists=["klimt"], init=str(tmp_path / "monet"), **{**base, "space": "rgb"}))
 
 
@@ -415,6 +415,14 @@ def test_settings_that_cannot_work_together_are_refused_before_any_data_is_read(
     with pytest.raises(ConfigError, match=message):
         Trainer(tiny(tmp_path / "no-data-needed", tmp_path / "out", **settings))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("device", ["tpu", f"cuda:{torch.cuda.device_count()}"])  # not a device; one past the last GPU
+def test_a_device_that_is_not_here_is_refused_in_one_line_before_any_data_is_read(tmp_path, device):
+    said = "not a device (auto, cpu, cuda, cuda:N or mps)" if device == "tpu" else "this machine has no such device"
+    with pytest.raises(ConfigError, match=re.escape(f"--device {device}: {said}")):
+        Trainer(tiny(tmp_path / "no-data-needed", tmp_path / "out", device=device))
+    assert pick_device("cpu") == torch.device("cpu") and pick_device().type in ("cpu", "cuda", "mps")
 
 
 def test_a_push_that_cannot_happen_is_refused_before_training(tmp_path, monkeypatch):

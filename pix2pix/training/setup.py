@@ -17,14 +17,19 @@ from .snap import map_palette
 
 
 def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
-    if name != "auto":
+    """The device a run trains on: `auto` takes CUDA, then MPS, then the CPU; a device named is checked to be here,
+    so that a typo or a missing GPU is one line at the start, not a traceback from deep inside torch."""
+    mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "mps" if mps else "cpu"
+    try:
         device = torch.device(name)
-        return torch.device("cuda", local_rank) if device.type == "cuda" and device.index is None else device
-    if torch.cuda.is_available():
-        return torch.device("cuda", local_rank)
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    except RuntimeError:
+        raise ConfigError(f"--device {name}: not a device (auto, cpu, cuda, cuda:N or mps)") from None
+    count = {"cpu": 1, "cuda": torch.cuda.device_count() if torch.cuda.is_available() else 0, "mps": int(mps)}
+    if (device.index or 0) >= count.get(device.type, 0):
+        raise ConfigError(f"--device {name}: this machine has no such device ({pick_device().type} is what it has)")
+    return torch.device("cuda", local_rank) if device.type == "cuda" and device.index is None else device
 
 
 def lr_factor(epoch: int, cfg: TrainConfig) -> float:
@@ -63,6 +68,13 @@ def model_role(cfg: TrainConfig) -> dict[str, str | None]:
     """The task, colour space and direction the run's generator is for (maps are RGB and have a direction)."""
     kind = run_kind(cfg)
     return {"task": kind.task, "space": kind.space, "direction": kind.direction}
+
+
+def role_in_words(role: dict[str, str | None]) -> str:
+    """A model's role as a user names it: an aerial -> map model, a Lab colorizer."""
+    if role["task"] == "maps":
+        return "a map -> aerial photo model" if role["direction"] == "BtoA" else "an aerial photo -> map model"
+    return "an RGB colorizer" if role["space"] == "rgb" else "a Lab colorizer"
 
 
 def with_input_weights(G: Pix2PixGenerator, weight: torch.Tensor) -> Pix2PixGenerator:
@@ -137,7 +149,7 @@ def initial_generator(cfg: TrainConfig) -> Pix2PixGenerator:
     want = model_role(cfg)
     have = {k: getattr(G, k) for k in want}
     if have != want:
-        raise ConfigError(f"--init {cfg.init} was trained for {have}, not {want}")
+        raise ConfigError(f"--init {cfg.init} is {role_in_words(have)}; this run trains {role_in_words(want)}")
     if G.adapter is not None:
         G = without_hint_adapter(G)
     if G.takes_hints and not cfg.hints:
