@@ -226,6 +226,8 @@ def serve_problem(host: str, port: int) -> str | None:
     except socket.gaierror as e:
         return f"host {host!r} cannot be resolved ({e.strerror}): try 127.0.0.1, or 0.0.0.0 to serve your network"
     with socket.socket(family, socket.SOCK_STREAM) as s:
+        if os.name != "nt":  # as the server binds: connections of an app just stopped (TIME_WAIT) do not hold the port
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as e:

@@ -212,6 +212,22 @@ def test_a_busy_port_is_refused_with_a_hint_before_anything_loads(monkeypatch, c
     assert serving.serve_problem("127.0.0.1", port) is None  # free again once closed
 
 
+def test_a_port_just_freed_by_a_stopped_app_can_be_served_again_at_once():
+    """Stopping the app leaves its closed connections in TIME_WAIT for a minute; the server binds over them, so the
+    check before it must too, or `python app.py` run again at once is refused as if the app were still running."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the app's server (uvicorn) binds
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        conn, _ = server.accept()
+        conn.close()  # the server's side closes first, as a stopped app's does: it waits in TIME_WAIT
+        client.close()
+    time.sleep(0.2)
+    assert serving.serve_problem("127.0.0.1", port) is None
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
