@@ -399,8 +399,8 @@ def hint_brush(image: str | None) -> tuple[dict, dict]:
 
 
 def brush_component() -> gr.HTML:
-    """The hint brush: colour swatches and a picker for any other, three sizes, undo and clear over a canvas on the photo in gray
-    (static/hint_brush.js). Its value is the strokes as JSON (`stroke_layer` reads them)."""
+    """The hint brush: colour swatches and a picker for any other colour, three sizes, undo and clear over a canvas on
+    the photo in gray (static/hint_brush.js). Its value is the strokes as JSON (`stroke_layer` reads them)."""
     default = {c: " hb-default" if c == HINT_COLOURS[5] else "" for c in HINT_COLOURS}  # a clear blue
     swatches = "".join(f'<button type="button" class="hb-colour{default[c]}" data-colour="{c}" style="background:{c}" '
                        f'title="{c}" aria-label="brush colour {c}"></button>' for c in HINT_COLOURS)  # fmt: skip

@@ -11,7 +11,8 @@ Paintings: the data folder holds images/<Artist_Name>_<n>.jpg (any depth below i
 a fixed 10% of each artist's paintings (chosen by file name) is held out for evaluation. Photos: every image below
 the data folder; its train/ and heldout/ folders are the splits where it has both, else a fixed 5% is held out.
 `--tune-percent` keeps a further share of the training images out, for choosing between candidate models.
-A model already in --out is replaced only with --replace, or when the run continues it (--init OUT, --resume).
+A model already in --out is replaced only with --replace, or when the run continues it (--init OUT, or --resume
+from a checkpoint).
 """
 
 from __future__ import annotations
