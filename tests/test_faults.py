@@ -15,7 +15,8 @@ import torch
 from safetensors.torch import load_file
 
 from pix2pix.training import checkpoint as checkpoint_mod
-from pix2pix.training.checkpoint import CHECKPOINT, save_atomic
+from pix2pix.training.checkpoint import save_atomic
+from pix2pix.training.config import CHECKPOINT
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import torch
 from tqdm import tqdm
 
-from .config import CHECKPOINT, ConfigError
+from .config import ConfigError
 
 if TYPE_CHECKING:  # the trainer imports this module; this one only reads and fills the trainer's fields
     from .trainer import Trainer
@@ -52,7 +52,7 @@ def save_checkpoint(t: Trainer) -> None:
         "torch_rng": torch.get_rng_state(),
         "cuda_rng": torch.cuda.get_rng_state(t.device) if t.device.type == "cuda" else torch.empty(0, dtype=torch.uint8),
     }
-    save_atomic(state, t.run_dir / CHECKPOINT)
+    save_atomic(state, t.cfg.checkpoint)
 
 
 def load_checkpoint(t: Trainer, path: Path) -> None:

@@ -9,6 +9,7 @@ import dataclasses
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
@@ -18,7 +19,7 @@ SCHEDULE, MODEL, RUN, DATA = "schedule (pix2pix paper: 100 + 100 epochs, batch 1
 MAPS, COLOUR = "maps", "colorizers"
 
 
-CHECKPOINT = "checkpoint.pt"  # a run's checkpoint, in OUT/train/ beside its sample grids: what --resume continues
+CHECKPOINT = "checkpoint.pt"  # the file name of a run's checkpoint (`TrainConfig.checkpoint`)
 
 
 class ConfigError(UserError, ValueError):
@@ -107,6 +108,11 @@ class TrainConfig:
     @property
     def total_epochs(self) -> int:
         return self.epochs + self.epochs_decay
+
+    @property
+    def checkpoint(self) -> Path:
+        """Where the run's checkpoint lives (OUT/train/, beside its sample grids): what --resume continues."""
+        return Path(self.out) / "train" / CHECKPOINT
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from huggingface_hub import get_token
 
-from .config import CHECKPOINT, ConfigError, TrainConfig
+from .config import ConfigError, TrainConfig
 from .data import DataError, ImageSet, Paintings, PairedImages, Photos
 from ..kinds import Kind, Maps, kind_of
 from ..models import TAPS
@@ -20,15 +20,15 @@ def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
     """The device a run trains on: `auto` takes CUDA, then MPS, then the CPU; a device named is checked to be here,
     so that a typo or a missing GPU is one line at the start, not a traceback from deep inside torch."""
     mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "mps" if mps else "cpu"
+    best = "cuda" if torch.cuda.is_available() else "mps" if mps else "cpu"
+    name = best if name == "auto" else name
     try:
         device = torch.device(name)
     except RuntimeError:
         raise ConfigError(f"--device {name}: not a device (auto, cpu, cuda, cuda:N or mps)") from None
     count = {"cpu": 1, "cuda": torch.cuda.device_count() if torch.cuda.is_available() else 0, "mps": int(mps)}
     if (device.index or 0) >= count.get(device.type, 0):
-        raise ConfigError(f"--device {name}: this machine has no such device ({pick_device().type} is what it has)")
+        raise ConfigError(f"--device {name}: this machine has no such device ({best} is what it has)")
     return torch.device("cuda", local_rank) if device.type == "cuda" and device.index is None else device
 
 
@@ -198,7 +198,7 @@ def replaces_a_model(cfg: TrainConfig) -> bool:
     `--init` nor an earlier part of the same run (`--resume` with its checkpoint). A model is never lost to a default
     `--out`."""
     out = Path(cfg.out)
-    resumed = cfg.resume and (out / "train" / CHECKPOINT).is_file()
+    resumed = cfg.resume and cfg.checkpoint.is_file()
     continues = resumed or (cfg.init is not None and Path(cfg.init).expanduser().resolve() == out.resolve())
     return (out / WEIGHTS_FILE).is_file() and not continues
 

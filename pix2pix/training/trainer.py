@@ -25,7 +25,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
-from .checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
 from .config import ConfigError, TrainConfig, changed
 from .critic import Critic
 from ..card import PHOTO_ARTIST
@@ -82,7 +82,7 @@ class Trainer:
         self.cfg, self.judge = cfg, judge
         self.planned = (cfg.epochs, cfg.epochs_decay)  # the schedule asked for, before any time-budget shrinking
         self.setup_device()
-        self.out, self.run_dir = Path(cfg.out), Path(cfg.out) / "train"
+        self.out, self.run_dir = Path(cfg.out), cfg.checkpoint.parent
         self.train_set, self.val_set = load_datasets(cfg)
         self.colorless = len(getattr(self.train_set, "colorless", [])) + len(getattr(self.val_set, "colorless", []))
         if self.rank == 0 and self.colorless:
@@ -95,8 +95,8 @@ class Trainer:
         if self.rank == 0:  # only now: a run refused above (bad data, options or --init) leaves no folder behind
             self.run_dir.mkdir(parents=True, exist_ok=True)
         self.checkpointed: int | None = None  # the epoch the run's checkpoint holds
-        if cfg.resume and (self.run_dir / CHECKPOINT).exists():
-            load_checkpoint(self, self.run_dir / CHECKPOINT)
+        if cfg.resume and cfg.checkpoint.exists():
+            load_checkpoint(self, cfg.checkpoint)
             self.checkpointed = self.epoch
 
     def setup_device(self) -> None:
@@ -283,7 +283,7 @@ class Trainer:
         """What a stopped run kept, and how to go on from it."""
         if self.checkpointed is None:
             return "no epoch had finished, so nothing was kept"
-        return (f"{self.run_dir / CHECKPOINT} holds the run after epoch {self.checkpointed}: the same command with "
+        return (f"{self.cfg.checkpoint} holds the run after epoch {self.checkpointed}: the same command with "
                 "--resume continues it")
 
     # --- the end: the model saved with its record ----------------------------------------------------
