@@ -12,10 +12,9 @@ import torch
 
 import pix2pix.training.trainer
 from bench.appserver import free_port
-from pix2pix.training.config import ConfigError, TrainConfig, training_parser
+from pix2pix.training.config import CHECKPOINT, ConfigError, TrainConfig, training_parser
 from pix2pix.hub import load_generator
 from pix2pix.training.losses import chroma_smoothness, palette_loss
-from pix2pix.training.config import CHECKPOINT
 from pix2pix.training.setup import lr_factor, pick_device
 from pix2pix.training.trainer import RAW, Trainer, spoken, train
 
