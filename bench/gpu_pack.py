@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
+from pix2pix.images import in_srgb
 from pix2pix.training.data import painting_files
 
 MAPS_LOAD = 286
@@ -33,7 +34,8 @@ def pack_paintings(src: Path, dst: Path, artists: list[str] | None = None, size:
     _, files = painting_files(src, artists, "train")
     for f in tqdm(files, desc="paintings"):
         with Image.open(f) as im:
-            im.convert("RGB").resize((size, size), Image.Resampling.BICUBIC).save(dst / "images" / f.name, quality=90)
+            rgb = in_srgb(im)[0].convert("RGB")
+            rgb.resize((size, size), Image.Resampling.BICUBIC).save(dst / "images" / f.name, quality=90)
 
 
 def pack_maps(src: Path, dst: Path, size: int = MAPS_LOAD) -> None:

@@ -1,7 +1,7 @@
 """Turning whatever a user hands us into a clean uint8 RGB array, or a clear `ImageError`.
 
-Handles EXIF rotation, alpha (composited on white), palette, CMYK, 16-bit and float images,
-and refuses decompression bombs before decoding: only the header is read until the size is known.
+Handles EXIF rotation, colour profiles (converted to sRGB), alpha (composited on white), palette, CMYK, 16-bit and
+float images, and refuses decompression bombs before decoding: only the header is read until the size is known.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageDraw, ImageOps, UnidentifiedImageError
 
 from .errors import UserError
 
@@ -93,6 +93,28 @@ def _as_uint8(data: np.ndarray | Image.Image, floating: bool, white: float | Non
     return np.clip(a / (white or _white(a, floating)) * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
+def in_srgb(im: Image.Image) -> tuple[Image.Image, str | None]:
+    """`im` converted from its embedded colour profile to sRGB, which every later step assumes, and a note saying so.
+
+    Cameras and phones often save Adobe RGB or Display P3: read as sRGB numbers their colours come out muted (a
+    third less colourful for the Adobe RGB photos here). An sRGB profile is left alone, so those pixels stay bit for
+    bit; a profile that cannot be used leaves the numbers as they are, with a note.
+    """
+    icc = im.info.get("icc_profile")
+    if not icc or im.mode not in ("RGB", "RGBA", "CMYK"):
+        return im, None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        name = ImageCms.getProfileDescription(profile).strip() or "unnamed"
+        if "srgb" in name.lower():
+            return im, None
+        srgb = ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(im, profile, srgb, outputMode="RGBA" if im.mode == "RGBA" else "RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return im, "its colour profile could not be used: its colours are taken as sRGB"
+    return converted, f"converted from its colour profile ({name}) to sRGB"
+
+
 def _to_rgb(im: Image.Image) -> Image.Image:
     if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         im = Image.fromarray(_as_uint8(im, im.mode == "F"), "L")
@@ -142,7 +164,9 @@ def decode_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[n
         if upright is not im and (orientation := im.getexif().get(0x0112, 1)) != 1:
             notes.append("rotated upright using the photo's EXIF orientation")
             w0, h0 = (h0, w0) if orientation in (5, 6, 7, 8) else (w0, h0)
-        im = _to_rgb(upright)
+        managed, note = in_srgb(upright)
+        notes += [note] if note else []
+        im = _to_rgb(managed)
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageError(f"the image data is corrupt or truncated ({e})") from None
     if (size := fitted_size(*im.size, max_side)) != im.size:

@@ -92,6 +92,40 @@ def test_exif_rotated_photo_comes_out_upright(studio, tmp_path, cat):
     assert "EXIF orientation" in msg
 
 
+@pytest.fixture(scope="module")
+def adobe_rgb(photos) -> bytes:
+    """The Adobe RGB (1998) profile a camera embedded in the rocket photo."""
+    return Image.open(photos / "rocket.jpg").info["icc_profile"]
+
+
+def _gray_and_green() -> Image.Image:
+    im = Image.new("RGB", (64, 32), (128, 128, 128))
+    im.paste((60, 140, 60), (32, 0, 64, 32))
+    return im
+
+
+def test_a_photo_in_another_colour_space_is_read_in_srgb_and_the_user_is_told(studio, tmp_path, adobe_rgb):
+    data = encode(_gray_and_green(), "PNG", icc_profile=adobe_rgb)
+    arr, notes = load_image(data)
+    assert notes == ["converted from its colour profile (Adobe RGB (1998)) to sRGB"]
+    gray, green = arr[:, :32].astype(int), arr[:, 32:].reshape(-1, 3).mean(0)
+    assert np.abs(gray - 128).max() <= 2  # neutral stays neutral
+    assert np.ptp(green) > np.ptp([60, 140, 60]) + 30  # the green as colour-managed viewers show it, stronger than its numbers
+    orig, *_, msg = _colorize(studio, tmp_path, data)
+    assert np.array_equal(np.asarray(orig), arr) and "Adobe RGB" in msg
+
+
+def test_srgb_profiles_are_left_alone_and_unusable_ones_are_said(cat, photos, adobe_rgb):
+    srgb_photo = photos / "chelsea.png"  # it carries an sRGB profile
+    arr, notes = load_image(srgb_photo)
+    assert "icc_profile" in Image.open(srgb_photo).info and notes == [] and np.array_equal(arr, np.asarray(cat))
+    for data in (encode(cat, "PNG", icc_profile=b"not a colour profile"), encode(cat.convert("CMYK"), "JPEG",
+                                                                                 icc_profile=adobe_rgb)):  # fmt: skip
+        arr, notes = load_image(data)
+        assert notes == ["its colour profile could not be used: its colours are taken as sRGB"]
+        assert arr.shape == (300, 451, 3)
+
+
 def test_grayscale_input_is_colorized_at_its_size(studio, photos):
     orig, gray, gen, slider, png, msg = studio.colorize(
         str(photos / "camera.png"), "Claude Monet", "lab", progress=lambda *a, **k: None

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from pix2pix.hub import Pix2PixGenerator, load_generator
+from pix2pix.images import load_image
 from pix2pix.training import evaluate as ev
 from pix2pix.card import PHOTO_ARTIST
 from pix2pix.training.data import Photos, photo_files, spread
@@ -60,6 +61,17 @@ def test_photos_leave_colourless_ones_out_and_a_limit_samples_every_source(stage
     assert L.shape == (1, 32, 32) and ab.shape == (2, 32, 32) and L.min() >= -1 and ab.abs().max() <= 1
     assert {p.parent.name for p in spread(photo_files(staged, "train"), 3)} == {"a", "b"}
     assert spread([Path("x")], None) == [Path("x")]
+
+
+def test_training_sees_a_photo_in_its_colour_profile_as_the_app_shows_it(photos, tmp_path):
+    """Flickr photos in Adobe RGB or ProPhoto read as sRGB numbers would teach a third less colour than they hold."""
+    tree = tmp_path / "tree" / "flickr"
+    tree.mkdir(parents=True)
+    adobe_rgb = Image.open(photos / "rocket.jpg").info["icc_profile"]
+    Image.new("RGB", (40, 40), (60, 140, 60)).save(tree / "green.png", icc_profile=adobe_rgb)
+    ds = Photos(tmp_path / "tree", "all", size=8)
+    shown = load_image(tree / "green.png")[0][20, 20]
+    assert np.abs(ds.images[0, :, 4, 4].numpy().astype(int) - shown).max() <= 1 and np.ptp(shown) > np.ptp([60, 140, 60]) + 30
 
 
 def test_train_colorize_trains_a_natural_colour_model_on_photos(staged, tmp_path):

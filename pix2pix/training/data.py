@@ -23,7 +23,7 @@ from tqdm import tqdm
 from ..card import PHOTO_ARTIST
 from ..color import mean_chroma
 from ..errors import UserError
-from ..images import IMAGE_SUFFIXES, image_files, load_image
+from ..images import IMAGE_SUFFIXES, image_files, in_srgb, load_image
 from ..kinds import Kind, Maps, kind_of
 
 MAPS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/maps.tar.gz"
@@ -45,8 +45,9 @@ def list_images(folder: Path) -> list[Path]:
 
 
 def _decode(path: Path, size: int) -> np.ndarray:
+    """One training image as size x size RGB, in sRGB as the app reads a user's (`images.in_srgb`)."""
     with Image.open(path) as im:
-        return np.asarray(im.convert("RGB").resize((size, size), Image.Resampling.BICUBIC))
+        return np.asarray(in_srgb(im)[0].convert("RGB").resize((size, size), Image.Resampling.BICUBIC))
 
 
 def augment(batch: torch.Tensor, crop: int, generator: torch.Generator, min_scale: float = 0.0) -> torch.Tensor:
@@ -146,7 +147,7 @@ class PairedImages(ImageSet):
 
     def decode_file(self, path: Path, size: int) -> np.ndarray:
         with Image.open(path) as im:
-            im = im.convert("RGB")
+            im = in_srgb(im)[0].convert("RGB")
             w, h = im.size
             a = im.crop((0, 0, w // 2, h)).resize((size, size), Image.Resampling.BICUBIC)
             b = im.crop((w // 2, 0, w, h)).resize((size, size), Image.Resampling.BICUBIC)

@@ -23,7 +23,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -33,6 +32,7 @@ from ..color import mean_chroma, normalize_lab, rgb_to_lab
 from ..errors import reports_user_errors
 from ..hints import simulated_hints
 from ..hub import ModelError, Pix2PixGenerator, load_generator
+from ..images import ImageError, load_image
 from ..infer import Translator, to_tensor
 from ..models import HintAdapter
 from ..options import COUNT, PERCENT
@@ -58,13 +58,11 @@ def adapter_from(hint_model: Pix2PixGenerator) -> tuple[HintAdapter, dict]:
 
 
 def decoded(path: Path) -> np.ndarray | None:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
+    """A training image as the app reads a user's (upright, in sRGB, at most MAX_SIDE), or None if it cannot be read."""
+    try:
+        return load_image(path, MAX_SIDE)[0]
+    except ImageError:
         return None
-    scale = MAX_SIDE / max(bgr.shape[:2])
-    if scale < 1:
-        bgr = cv2.resize(bgr, (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 @torch.inference_mode()
