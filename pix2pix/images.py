@@ -96,9 +96,9 @@ def _as_uint8(data: np.ndarray | Image.Image, floating: bool, white: float | Non
 def in_srgb(im: Image.Image) -> tuple[Image.Image, str | None]:
     """`im` converted from its embedded colour profile to sRGB, which every later step assumes, and a note saying so.
 
-    Cameras and phones often save Adobe RGB or Display P3: read as sRGB numbers their colours come out muted (a
-    third less colourful for the Adobe RGB photos here). An sRGB profile is left alone, so those pixels stay bit for
-    bit; a profile that cannot be used leaves the numbers as they are, with a note.
+    Cameras and phones often save Adobe RGB or Display P3: read as sRGB numbers their colours come out muted (about
+    a quarter less colourful for the Adobe RGB photos here). An sRGB profile is left alone, so those pixels stay bit
+    for bit; a profile that cannot be used leaves the numbers as they are, with a note.
     """
     icc = im.info.get("icc_profile")
     if not icc or im.mode not in ("RGB", "RGBA", "CMYK"):

@@ -64,7 +64,7 @@ def test_photos_leave_colourless_ones_out_and_a_limit_samples_every_source(stage
 
 
 def test_training_sees_a_photo_in_its_colour_profile_as_the_app_shows_it(photos, tmp_path):
-    """Flickr photos in Adobe RGB or ProPhoto read as sRGB numbers would teach a third less colour than they hold."""
+    """Flickr photos in Adobe RGB or ProPhoto, read as sRGB numbers, would teach less colour than they hold."""
     tree = tmp_path / "tree" / "flickr"
     tree.mkdir(parents=True)
     adobe_rgb = Image.open(photos / "rocket.jpg").info["icc_profile"]
