@@ -21,7 +21,7 @@ MAX_PIXELS = int(os.environ.get("PIX2PIX_MAX_PIXELS", "64000000"))
 MAX_SIDE = int(os.environ.get("PIX2PIX_MAX_SIDE", "2048"))
 MIN_SIDE = 8
 # File names a folder walk picks up: what `load_image` decodes (PIL reads more, but these are the images people keep).
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".bmp", ".gif", ".tif", ".tiff")
 
 ImageInput = str | os.PathLike | bytes | Image.Image | np.ndarray
 
@@ -48,7 +48,7 @@ def _open(source: str | os.PathLike | bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(source))
     except UnidentifiedImageError:
-        raise ImageError("not an image file PIL can read (try PNG, JPEG, WebP, GIF, BMP or TIFF)") from None
+        raise ImageError("not an image file PIL can read (try PNG, JPEG, WebP, AVIF, GIF, BMP or TIFF)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"image is too large to decode safely; the limit is {MAX_PIXELS / 1e6:.0f} MP") from None
 

@@ -86,6 +86,11 @@ def test_modes_are_all_converted_to_rgb(cat):
     assert gif.shape == (300, 451, 3) and np.abs(gif.astype(int) - np.asarray(cat)).mean() < 20
 
 
+def test_avif_photos_are_read(cat):
+    arr, notes = load_image(encode(cat, "AVIF", quality=90))
+    assert arr.shape == (300, 451, 3) and notes == [] and np.abs(arr.astype(int) - np.asarray(cat)).mean() < 8
+
+
 def test_exif_rotated_photo_comes_out_upright(studio, tmp_path, cat):
     orig, gray, gen, slider, png, msg = _colorize(studio, tmp_path, exif_rotated(cat), "phone.jpg")
     assert orig.size == gen.size == (451, 300)

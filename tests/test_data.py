@@ -68,10 +68,10 @@ def test_clear_errors_for_missing_empty_and_unknown(tmp_path, paintings):
 
 
 def test_a_dataset_folder_lists_the_image_files_the_cli_reads_and_nothing_else(tmp_path):
-    for name in ("b/2.TIF", "a.jpg", "c.gif", "notes.txt", "z.png/readme.md"):  # z.png is a folder
+    for name in ("b/2.TIF", "a.jpg", "c.gif", "d.avif", "notes.txt", "z.png/readme.md"):  # z.png is a folder
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-    assert [p.relative_to(tmp_path).as_posix() for p in list_images(tmp_path)] == ["a.jpg", "b/2.TIF", "c.gif"]
+    assert [p.relative_to(tmp_path).as_posix() for p in list_images(tmp_path)] == ["a.jpg", "b/2.TIF", "c.gif", "d.avif"]
 
 
 def test_augment_crops_and_flips_reproducibly():
