@@ -44,8 +44,8 @@ from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
 from pix2pix.infer import STRENGTH_RANGE, UNSCALED, StrengthError, checked_strength, with_strength
 from pix2pix.options import COUNT
 from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
-from pix2pix.serving import (bound_queue_records, port_number, quiet_checks, raw_upload, refused, return_freed_memory,
-                             save_png, serve_problem, shown_as_files, sweep_safely, written_when_shown)
+from pix2pix.serving import (bound_queue_records, download_stem, port_number, quiet_checks, raw_upload, refused,
+                             return_freed_memory, save_png, serve_problem, shown_as_files, sweep_safely, written_when_shown)
 
 EXAMPLES = Path(__file__).with_name("examples")
 STATIC = Path(__file__).with_name("static")  # the hint brush's script and style
@@ -224,8 +224,9 @@ class Studio:
                                        strength=strength)
         if result.lab is not None and isinstance(image, str):
             self.lab_cache.put((image, entry.name, key), result.lab)
-        return (result.original, result.gray, result.generated, (result.gray, result.generated),
-                save_png(result.generated, "colorized"), self._message(entry, result.generated, notes))  # fmt: skip
+        png = save_png(result.generated, download_stem(image, entry.name))
+        return (result.original, result.gray, result.generated, (result.gray, result.generated), png,
+                self._message(entry, result.generated, notes))  # fmt: skip
 
     def recolor(self, image, artist: str, space: str, strength: float = 1.0, hints: str | None = None,
                 strokes: str | None = None, progress: gr.Progress = gr.Progress()):  # fmt: skip
@@ -241,7 +242,7 @@ class Studio:
             return generated, slider, png, message
         generated, gray = with_strength(lab, strength), with_strength(lab, 0.0)
         message = self._message(entry, generated, [f"colour strength {strength:g}: re-coloured without running the model again"])
-        return generated, (gray, generated), save_png(generated, "colorized"), message
+        return generated, (gray, generated), save_png(generated, download_stem(image, entry.name)), message
 
     def compare(self, image, strength: float = 1.0, hints: str | None = None, strokes: str | None = None,
                 progress: gr.Progress = gr.Progress()):  # fmt: skip
@@ -281,8 +282,9 @@ class Studio:
             raise refused(f"The palette option must be true or false, got {snap!r}")
         entry = self.registry.find_maps(DIRECTIONS.get(direction, direction))
         result, notes, _ = self._run(entry, image, direction, progress, snap=snap)
-        return (result.original, result.generated, (result.original, result.generated),
-                save_png(result.generated, "map"), self._message(entry, result.generated, notes))  # fmt: skip
+        png = save_png(result.generated, download_stem(image, entry.name))
+        return (result.original, result.generated, (result.original, result.generated), png,
+                self._message(entry, result.generated, notes))  # fmt: skip
 
     def about(self) -> str:
         """What a user wants to know first, in words: each model, what it does and how good it is held out; then the

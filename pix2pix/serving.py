@@ -9,6 +9,7 @@ import ctypes
 import errno
 import logging
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -52,6 +53,14 @@ def _write_png(image: Image.Image, stem: str) -> str:
     _, data = cv2.imencode(".png", np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1]),
                            [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE])
     return _result_file(stem, ".png", lambda f: f.write(data.tobytes()))
+
+
+def download_stem(image: object, model: str) -> str:
+    """The start of a download's file name: the user's own file name and the model (`rocket_photo-lab-….png`), so
+    that several results saved from the app say what each is; only letters, digits, `.`, `_` and `-`."""
+    upload = Path(image).stem[:60] if isinstance(image, str) else ""
+    parts = (re.sub(r"[^\w.-]+", "-", part).strip("-.") for part in (upload, model))
+    return "_".join(part for part in parts if part) or "result"
 
 
 def save_png(image: Image.Image, stem: str) -> Future[str]:

@@ -54,7 +54,14 @@ def test_colorize_returns_three_panels_and_a_slider_at_input_size(studio, photos
     assert (g[..., 0] == g[..., 1]).all()  # the gray panel is gray
     assert slider == (gray, gen)  # the slider compares the model's input with its output, full size
     assert np.array_equal(np.asarray(Image.open(png.result()).convert("RGB")), np.asarray(gen))  # lossless download
+    assert Path(png.result()).name.startswith(f"chelsea_{studio._colorizer('Claude Monet', 'lab').name}-")
     assert "Claude Monet colorization (Lab)" in msg
+
+
+def test_a_download_is_named_after_the_users_file_and_the_model():
+    assert serving.download_stem("/tmp/gradio/3f2a/My Holiday (1).JPG", "photo-lab") == "My-Holiday-1_photo-lab"
+    assert serving.download_stem("/tmp/gradio/3f2a/фото кота.png", "someone/their-model") == "фото-кота_someone-their-model"
+    assert serving.download_stem(None, "titian-lab") == "titian-lab"  # an image handed over in Python has no name
 
 
 def test_colour_strength_recolours_without_running_the_network(studio, photos, monkeypatch):
@@ -171,7 +178,7 @@ def test_compare_all_runs_every_colorizer_once_loaded(studio, photos):
 def test_maps_keeps_size_and_offers_the_slider(studio, photos):
     orig, gen, slider, png, msg = studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", progress=noprogress)
     assert orig.size == gen.size == (600, 400) and slider == (orig, gen)
-    assert Image.open(png.result()).size == (600, 400)
+    assert Image.open(png.result()).size == (600, 400) and Path(png.result()).name.startswith("coffee_")
     *_, msg = studio.translate_map(str(photos / "coffee.png"), "aerial photo -> map", True, progress=noprogress)
     assert "no map palette" in msg  # the fixture model has none
     with pytest.raises(gr.Error, match="true or false"):

@@ -141,7 +141,8 @@ def test_uploads_and_results_stay_in_gradio_cache_and_go_at_shutdown(app_weights
                 handle_file(str(photos / "coffee.png")), "map -> aerial photo", api_name="/translate_map"
             )  # no BtoA model
         written = [p for p in srv.uploads.rglob("*") if p.is_file()]
-        assert any(p.name == "rocket.jpg" for p in written) and any(p.name.startswith("colorized-") for p in written)
+        assert any(p.name == "rocket.jpg" for p in written)  # the upload, under its own name
+        assert any(p.name.startswith("rocket_") and p.suffix == ".png" for p in written)  # its download, named after it
         assert not list(srv.tmp.rglob("*"))  # nothing written outside Gradio's cache
     finally:
         srv.proc.terminate()  # SIGTERM: the app stops like Ctrl+C and Gradio empties its cache
