@@ -118,6 +118,9 @@ def test_a_photo_in_another_colour_space_is_read_in_srgb_and_the_user_is_told(st
     assert np.ptp(green) > np.ptp([60, 140, 60]) + 30  # the green as colour-managed viewers show it, stronger than its numbers
     orig, *_, msg = _colorize(studio, tmp_path, data)
     assert np.array_equal(np.asarray(orig), arr) and "Adobe RGB" in msg
+    small, notes = load_image(data, max_side=32)  # a large photo is converted once downscaled, where it costs least
+    assert notes[0].startswith("downscaled from 64x32") and notes[1].startswith("converted from its colour profile")
+    assert np.abs(small[4:12, 20:28].astype(int) - green).max() <= 2
 
 
 def test_srgb_profiles_are_left_alone_and_unusable_ones_are_said(cat, photos, adobe_rgb):
