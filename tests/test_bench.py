@@ -143,6 +143,16 @@ def test_folder_benchmark_compares_the_loop_with_the_folder_run():
     assert all(float(r[2]) > 0 for r in rows)
 
 
+def test_decode_benchmark_times_a_photo_with_and_without_a_colour_profile():
+    args = ["--megapixels", "0.3", "--runs", "1"]
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.decode", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
+    ).stdout
+    rows = table_rows(out)
+    assert [r[0].split(",")[0].split(" (")[0] for r in rows] == ["no colour profile", "Adobe RGB", "Adobe RGB"]
+    assert all(float(r[1]) > 0 for r in rows) and rows[0][2] == "1.00x"
+
+
 def test_gpu_pack_keeps_the_training_paintings_squashed_to_the_load_size_under_their_names(paintings, tmp_path):
     from PIL import Image
 
