@@ -14,24 +14,12 @@ import argparse
 import datetime as dt
 import io
 import os
-import statistics
-import time
-from collections.abc import Callable
 
 from PIL import Image
 
 from bench.appserver import ROOT
+from bench.timing import median_ms
 from pix2pix.images import decode_image, in_srgb
-
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
 
 
 def photo_files(megapixels: float) -> tuple[bytes, bytes]:

@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,16 +27,7 @@ import httpx
 from gradio_client import Client, handle_file
 
 from bench.appserver import ROOT, start_server
-
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
+from bench.timing import median_ms
 
 
 def in_process(photo: str, artist: str, runs: int) -> dict[str, float]:

@@ -17,6 +17,12 @@ def table_rows(out: str) -> list[list[str]]:
     ][1:]
 
 
+def bench_output(module: str, *args: str, timeout: int = 300) -> str:
+    """What `python -m bench.<module> ARGS` prints, run from the repository root (a failed run fails the test)."""
+    run = [sys.executable, "-m", f"bench.{module}", *args]
+    return subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=True).stdout
+
+
 def test_train_benchmark_runs_small_on_cpu():
     args = [
         "--device",
@@ -34,9 +40,7 @@ def test_train_benchmark_runs_small_on_cpu():
         "--workers",
         "1",
     ]
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.train_gpu", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
-    ).stdout
+    out = bench_output("train_gpu", *args)
     rows = table_rows(out)
     assert [r[0].split(",")[0] for r in rows] == [
         "disk decode per step (1 workers)",
@@ -51,14 +55,7 @@ def test_train_benchmark_runs_small_on_cpu():
 
 
 def test_inference_benchmark_covers_every_workload_and_path():
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.infer_cpu", "--runs", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    ).stdout
+    out = bench_output("infer_cpu", "--runs", "1", timeout=600)
     rows, hints = table_rows(out)[:9], table_rows(out)[10:]  # the second table after its own header
     assert len(rows) == 9 and len({r[0] for r in rows}) == 3
     assert all(r[1].startswith("app: ") for r in rows[2::3])  # the path the app runs is always measured
@@ -74,9 +71,7 @@ def test_inference_benchmark_covers_every_workload_and_path():
 
 def test_load_benchmark_serves_every_request_at_small_scale():
     args = ["--clients", "3", "--requests", "2", "--concurrency", "1", "--timeout", "300"]
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
-    ).stdout
+    out = bench_output("load_app", *args, timeout=600)
     idle, row = table_rows(out)
     assert idle[1] == "(idle, models loaded)" and float(idle[-1]) > 0
     concurrency, clients, requests, ok, errors, lost = row[:6]
@@ -85,18 +80,14 @@ def test_load_benchmark_serves_every_request_at_small_scale():
 
 def test_load_benchmark_compare_workload_serves_the_shipped_models():
     args = ["--workload", "compare", "--clients", "1", "--requests", "1", "--concurrency", "1", "--timeout", "300"]
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
-    ).stdout
+    out = bench_output("load_app", *args, timeout=600)
     idle, row = table_rows(out)
     assert row[:6] == ["1", "1", "1", "1", "0", "0"] and float(row[-1]) >= float(idle[-1]) * 0.9
 
 
 def test_soak_serves_every_kind_of_request_and_reports_memory_by_minute():
     args = ["--soak", "0.25", "--clients", "2", "--timeout", "300"]
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.load_app", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
-    ).stdout
+    out = bench_output("load_app", *args, timeout=600)
     head = out.splitlines()[0]
     ok = int(head.split(" requests ok")[0].split(", ")[-1])
     assert ok >= 5 and ", 0 errors, 0 lost" in head  # at least one round of colorize, hints, recolor, compare and maps
@@ -117,10 +108,7 @@ def test_the_soaks_memory_growth_is_the_level_not_one_sample_against_a_peak():
 
 
 def test_request_time_breaks_a_colorize_request_down_against_the_translator():
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.request_time", "--runs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=600,
-        check=True,
-    ).stdout
+    out = bench_output("request_time", "--runs", "1", timeout=600)
     rows = {r[0]: (float(r[1]), r[2]) for r in table_rows(out)}
     assert rows["Translator (the network and its colour conversions)"][1] == "1.0x"
     handler = next(v[0] for k, v in rows.items() if k.startswith("handler (decode + Translator + PNG download"))
@@ -135,9 +123,7 @@ def test_request_time_breaks_a_colorize_request_down_against_the_translator():
 
 def test_folder_benchmark_compares_the_loop_with_the_folder_run():
     args = ["--images", "3", "--size", "128"]
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.predict_folder", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
-    ).stdout
+    out = bench_output("predict_folder", *args)
     rows = table_rows(out)
     assert [r[0].split(" (")[0] for r in rows] == ["single-image path in a loop", "folder run"]
     assert all(float(r[2]) > 0 for r in rows)
@@ -145,9 +131,7 @@ def test_folder_benchmark_compares_the_loop_with_the_folder_run():
 
 def test_decode_benchmark_times_a_photo_with_and_without_a_colour_profile():
     args = ["--megapixels", "0.3", "--runs", "1"]
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.decode", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
-    ).stdout
+    out = bench_output("decode", *args)
     rows = table_rows(out)
     assert [r[0].split(",")[0].split(" (")[0] for r in rows] == ["no colour profile", "Adobe RGB", "Adobe RGB"]
     assert all(float(r[1]) > 0 for r in rows) and rows[0][2] == "1.00x"
