@@ -1,6 +1,7 @@
 """What reading a user's photo costs (`pix2pix.images.decode_image`, the app's first step): a phone-sized JPEG
 without a colour profile, the same photo tagged Adobe RGB (converted to sRGB once downscaled to the app's 2,048 px),
-and, for comparison, that conversion made at full size before the downscale.
+and, for comparison, that conversion made at full size before the downscale. Then training's read of the same two
+files (`read_squashed`, to the trainer's 286 px load size), which converts a profile once squashed as well.
 
     python -m bench.decode [--megapixels 12] [--runs 5]
 
@@ -14,12 +15,16 @@ import argparse
 import datetime as dt
 import io
 import os
+import tempfile
+from pathlib import Path
 
 from PIL import Image
 
 from bench.appserver import ROOT
 from bench.timing import median_ms
-from pix2pix.images import decode_image, in_srgb
+from pix2pix.images import decode_image, in_srgb, read_squashed
+
+LOAD = 286  # the trainer's load size
 
 
 def photo_files(megapixels: float) -> tuple[bytes, bytes]:
@@ -51,6 +56,10 @@ def main() -> None:
     rows = [("no colour profile (baseline)", base), ("Adobe RGB, converted once downscaled (the app)",
             median_ms(lambda: decode_image(tagged), args.runs)),
             ("Adobe RGB, converted at full size first", median_ms(lambda: converted_first(tagged), args.runs))]  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data in (("no colour profile", plain), ("Adobe RGB", tagged)):
+            (path := Path(tmp) / f"{name}.jpg").write_bytes(data)
+            rows.append((f"training's read to {LOAD} px, {name}", median_ms(lambda: read_squashed(path, LOAD), args.runs)))
     print(f"{os.cpu_count()} CPUs; {dt.date.today().isoformat()}; a {args.megapixels:g} MP JPEG, median of {args.runs}\n")
     print("| decoding | median ms | against the baseline |\n|---|---:|---:|")
     for name, ms in rows:

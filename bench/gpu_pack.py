@@ -19,8 +19,8 @@ from pathlib import Path
 from PIL import Image
 from tqdm import tqdm
 
-from pix2pix.images import in_srgb
-from pix2pix.training.data import painting_files
+from pix2pix.images import read_squashed, rgb_in_srgb
+from pix2pix.training.data import painting_files, split_pair
 
 MAPS_LOAD = 286
 LOAD = 286  # the trainer's --load-size: it squashes every painting to LOAD x LOAD before cropping
@@ -33,9 +33,7 @@ def pack_paintings(src: Path, dst: Path, artists: list[str] | None = None, size:
         shutil.copy(src / "artists.csv", dst / "artists.csv")
     _, files = painting_files(src, artists, "train")
     for f in tqdm(files, desc="paintings"):
-        with Image.open(f) as im:
-            rgb = in_srgb(im)[0].convert("RGB")
-            rgb.resize((size, size), Image.Resampling.BICUBIC).save(dst / "images" / f.name, quality=90)
+        Image.fromarray(read_squashed(f, size)).save(dst / "images" / f.name, quality=90)
 
 
 def pack_maps(src: Path, dst: Path, size: int = MAPS_LOAD) -> None:
@@ -43,11 +41,9 @@ def pack_maps(src: Path, dst: Path, size: int = MAPS_LOAD) -> None:
         (dst / split).mkdir(parents=True, exist_ok=True)
         for f in tqdm(sorted((src / split).glob("*.jpg")), desc=f"maps {split}"):
             with Image.open(f) as im:
-                w, h = im.size
-                halves = [im.crop((0, 0, w // 2, h)), im.crop((w // 2, 0, w, h))]
                 out = Image.new("RGB", (2 * size, size))
-                for i, half in enumerate(halves):
-                    out.paste(half.convert("RGB").resize((size, size), Image.Resampling.BICUBIC), (i * size, 0))
+                for i, half in enumerate(split_pair(im)):
+                    out.paste(rgb_in_srgb(half, (size, size), Image.Resampling.BICUBIC)[0], (i * size, 0))
                 out.save((dst / split / f.name).with_suffix(".webp"), quality=80)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import os
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +53,8 @@ def _open(source: str | os.PathLike | bytes) -> Image.Image:
         raise ImageError("not an image file PIL can read (try PNG, JPEG, WebP, AVIF, GIF, BMP or TIFF)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"image is too large to decode safely; the limit is {MAX_PIXELS / 1e6:.0f} MP") from None
+    except (OSError, SyntaxError, ValueError) as e:  # a file cut off inside its header
+        raise ImageError(f"the image data is corrupt or truncated ({e})") from None
 
 
 def fitted_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
@@ -128,6 +132,46 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
+def rgb_in_srgb(im: Image.Image, size: tuple[int, int], resample: Image.Resampling) -> tuple[Image.Image, list[str]]:
+    """`im` as RGB in sRGB (alpha on white) at `size`, and what was said of its colour profile: the one way the app
+    and training read an image, so that a model learns colours as users' photos show them.
+
+    An RGB image is resized before its profile is converted: on a 12 MP photo the conversion costs 450 ms at full
+    size and little once downscaled (`bench.decode`). CMYK only leads out through its own profile, so it goes first.
+    """
+    icc, mode, notes = im.info.get("icc_profile"), im.mode, []
+    if mode == "CMYK":
+        im, note = in_srgb(im)
+        notes += [note] if note else []
+    im = _to_rgb(im)
+    if im.size != size:
+        im = im.resize(size, resample)
+    if mode in ("RGB", "RGBA"):
+        im, note = in_srgb(im, icc)
+        notes += [note] if note else []
+    return im, notes
+
+
+@contextmanager
+def opened(path: Path) -> Iterator[Image.Image]:
+    """`Image.open(path)` for reading a dataset's file, whose failures (not an image, truncated, a decompression bomb)
+    become an ImageError naming the file: a reader can leave it out and say which."""
+    try:
+        with Image.open(path) as im:
+            yield im
+    except UnidentifiedImageError:
+        raise ImageError(f"{path.name}: not an image file PIL can read") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        raise ImageError(f"{path.name}: corrupt, truncated or too large ({e})") from None
+
+
+def read_squashed(path: Path, size: int) -> np.ndarray:
+    """A training image file as (size, size, 3) uint8, read as `decode_image` reads a user's photo (upright, alpha on
+    white, in sRGB) and squashed square with the trainer's bicubic resampling."""
+    with opened(path) as im:
+        return np.asarray(rgb_in_srgb(ImageOps.exif_transpose(im), (size, size), Image.Resampling.BICUBIC)[0])
+
+
 def load_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[np.ndarray, list[str]]:
     """Decode `source` to an upright (H, W, 3) uint8 RGB array, downscaled so no side exceeds `max_side`.
 
@@ -165,20 +209,13 @@ def decode_image(source: ImageInput, max_side: int | None = MAX_SIDE) -> tuple[n
         if upright is not im and (orientation := im.getexif().get(0x0112, 1)) != 1:
             notes.append("rotated upright using the photo's EXIF orientation")
             w0, h0 = (h0, w0) if orientation in (5, 6, 7, 8) else (w0, h0)
-        icc, mode = upright.info.get("icc_profile"), upright.mode
-        if mode == "CMYK":  # only its own profile leads out of CMYK faithfully
-            upright, note = in_srgb(upright)
-            notes += [note] if note else []
-        im = _to_rgb(upright)
+        size = fitted_size(*upright.size, max_side)
+        im, profile_notes = rgb_in_srgb(upright, size, Image.Resampling.LANCZOS)
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageError(f"the image data is corrupt or truncated ({e})") from None
-    if (size := fitted_size(*im.size, max_side)) != im.size:
-        w, h = im.size
-        im = im.resize(size, Image.Resampling.LANCZOS)
-        notes.append(f"downscaled from {w}x{h} to {im.size[0]}x{im.size[1]} (limit {max_side} px per side)")
-    if mode in ("RGB", "RGBA"):  # converted once downscaled: at 12 MP a profile cost 450 ms more than the decoding
-        im, note = in_srgb(im, icc)
-        notes += [note] if note else []
+    if size != upright.size:
+        notes.append(f"downscaled from {upright.width}x{upright.height} to {size[0]}x{size[1]} (limit {max_side} px per side)")
+    notes += profile_notes
     return np.asarray(im, dtype=np.uint8).copy(), notes, (h0, w0)
 
 

@@ -36,9 +36,10 @@ def encode(im: Image.Image, fmt: str, **kw) -> bytes:
 
 
 def exif_rotated(im: Image.Image) -> bytes:
-    """A JPEG stored sideways whose EXIF orientation says "rotate 90 CW to view": upright, it is `im` again."""
+    """A JPEG stored sideways, turned a quarter anticlockwise, whose EXIF orientation (6) says to turn it a quarter
+    clockwise to view: upright, it is `im` again."""
     exif = Image.Exif()
-    exif[0x0112] = 8
+    exif[0x0112] = 6
     return encode(im.transpose(Image.Transpose.ROTATE_90), "JPEG", exif=exif)
 
 

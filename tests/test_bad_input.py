@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -40,6 +42,20 @@ def test_truncated_files_are_refused(studio, tmp_path, cat, fmt):
     data = encode(cat, fmt)
     with pytest.raises(gr.Error, match="corrupt or truncated|not an image"):
         _colorize(studio, tmp_path, data[: len(data) // 2])
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data", "ignore:Truncated File Read")
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "TIFF"])
+def test_a_file_cut_off_anywhere_is_refused_with_a_message_never_a_crash(cat, fmt):
+    """Cut inside its header (an upload or a copy stopped early), a JPEG made PIL raise a bare OSError."""
+    data = encode(cat, fmt)
+    for n in [*range(1, 400, 3), *range(400, len(data), len(data) // 40)]:
+        try:
+            arr, _ = load_image(data[:n])
+        except ImageError as e:
+            assert re.search("corrupt or truncated|not an image", str(e)), (n, str(e))
+        else:
+            assert arr.shape == (300, 451, 3)  # some formats decode what arrived
 
 
 @pytest.mark.parametrize("size", [(1, 1), (7, 3)])
@@ -94,6 +110,7 @@ def test_avif_photos_are_read(cat):
 def test_exif_rotated_photo_comes_out_upright(studio, tmp_path, cat):
     orig, gray, gen, slider, png, msg = _colorize(studio, tmp_path, exif_rotated(cat), "phone.jpg")
     assert orig.size == gen.size == (451, 300)
+    assert np.abs(np.asarray(orig, dtype=int) - np.asarray(cat)).mean() < 4  # the cat itself, not turned half round
     assert "EXIF orientation" in msg
 
 

@@ -285,6 +285,9 @@ def test_an_outside_set_is_scored_whole_as_paintings_or_as_photos(paintings, pho
     assert "--images scores given colorizers on an outside set: not with" in capsys.readouterr().err
     assert ev.main(["--artist", "monet", "--images", str(tmp_path / "nowhere"), "--model", lab]) == 2
     assert "dataset folder not found" in capsys.readouterr().err
+    (outside / "deeper" / "cut-off.jpg").write_bytes((photos / "rocket.jpg").read_bytes()[:150])
+    assert ev.main(["--artist", "monet", "--images", str(outside), "--model", lab]) == 2  # not scored without it
+    assert f"error: {outside / 'deeper' / 'cut-off.jpg'}: the image data is corrupt or truncated" in capsys.readouterr().err
 
 
 def test_scoring_without_the_images_it_needs_says_which_folder_to_give():

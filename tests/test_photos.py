@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from PIL import Image
 
 from pix2pix.hub import Pix2PixGenerator, load_generator
+from helpers import encode, exif_rotated
 from pix2pix.images import load_image
 from pix2pix.training import evaluate as ev
 from pix2pix.card import PHOTO_ARTIST
@@ -63,27 +65,72 @@ def test_photos_leave_colourless_ones_out_and_a_limit_samples_every_source(stage
     assert spread([Path("x")], None) == [Path("x")]
 
 
-def test_training_sees_a_photo_in_its_colour_profile_as_the_app_shows_it(photos, tmp_path):
-    """Flickr photos in Adobe RGB or ProPhoto, read as sRGB numbers, would teach less colour than they hold."""
-    tree = tmp_path / "tree" / "flickr"
-    tree.mkdir(parents=True)
+def _halves(top: tuple[int, ...], bottom: tuple[int, ...], mode: str = "RGB") -> Image.Image:
+    im = Image.new(mode, (40, 40), top)
+    im.paste(bottom, (0, 20, 40, 40))
+    return im
+
+
+def _user_photos(folder: Path, adobe_rgb: bytes) -> dict[str, tuple[int, int, int]]:
+    """A user's folder as phones and editors write it, and the colour the app shows in each photo's lower half."""
+    folder.mkdir(parents=True)
+    (folder / "sideways.jpg").write_bytes(exif_rotated(_halves((40, 40, 200), (220, 60, 40))))
+    _halves((30, 160, 60, 255), (0, 0, 0, 0), "RGBA").save(folder / "cut-out.png")  # transparent below: white in the app
+    _halves((128, 128, 128), (60, 140, 60)).save(folder / "adobe.png", icc_profile=adobe_rgb)  # greener than its numbers
+    return {"sideways.jpg": (220, 60, 40), "cut-out.png": (255, 255, 255), "adobe.png": (0, 0, 0)}
+
+
+def test_training_reads_a_users_photos_as_the_app_shows_them(photos, tmp_path):
+    """Rotated phone photos, cut-outs and photos in Adobe RGB or Display P3: read as raw numbers, a model would learn
+    sideways scenes, black backgrounds and greyer colours than users see (and than the app gives it)."""
     adobe_rgb = Image.open(photos / "rocket.jpg").info["icc_profile"]
-    Image.new("RGB", (40, 40), (60, 140, 60)).save(tree / "green.png", icc_profile=adobe_rgb)
+    lower = _user_photos(tmp_path / "tree" / "mine", adobe_rgb)
     ds = Photos(tmp_path / "tree", "all", size=8)
-    shown = load_image(tree / "green.png")[0][20, 20]
-    assert np.abs(ds.images[0, :, 4, 4].numpy().astype(int) - shown).max() <= 1 and np.ptp(shown) > np.ptp([60, 140, 60]) + 30
+    assert sorted(p.name for p in ds.files) == sorted(lower)
+    for i, path in enumerate(ds.files):
+        shown = np.asarray(Image.fromarray(load_image(path)[0]).resize((8, 8), Image.Resampling.BICUBIC)).astype(int)
+        away_from_the_edge = [0, 1, 6, 7]  # where the halves meet, a profile converted before or after resizing differs
+        read = ds.images[i].permute(1, 2, 0).numpy().astype(int)
+        assert np.abs(read[away_from_the_edge] - shown[away_from_the_edge]).max() <= 2, path.name
+        if path.name != "adobe.png":
+            assert np.abs(shown[6, 4] - lower[path.name]).max() <= 12, path.name
+    green = ds.images[[p.name for p in ds.files].index("adobe.png"), :, 6, 4].numpy().astype(int)
+    assert np.ptp(green) > np.ptp([60, 140, 60]) + 30
 
 
-def test_train_colorize_trains_a_natural_colour_model_on_photos(staged, tmp_path):
+def _broken_files(folder: Path) -> None:
+    """What a user's folder gathered from the web holds among its photos: a download cut off, a page saved as .jpg."""
+    (folder / "cut-off.jpg").write_bytes(encode(Image.new("RGB", (64, 64), (200, 40, 40)), "JPEG")[:200])
+    (folder / "page.jpg").write_text("<html>not found</html>")
+
+
+def test_unreadable_files_are_left_out_and_named_and_none_readable_is_an_error(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    _broken_files(folder)
+    with pytest.raises(ev.DataError, match="none of the 2 images could be read; the first: cut-off.jpg: corrupt"):
+        Photos(tmp_path, "all", size=8)
+    Image.new("RGB", (16, 16), (40, 90, 200)).save(folder / "sky.png")
+    ds = Photos(tmp_path, "all", size=8)
+    assert [p.name for p in ds.files] == ["sky.png"] and len(ds.images) == 1
+    assert [u.split(":")[0] for u in ds.unreadable] == ["cut-off.jpg", "page.jpg"]
+    assert "not an image file" in ds.unreadable[1]
+
+
+def test_train_colorize_trains_a_natural_colour_model_on_photos(staged, tmp_path, capsys):
     from train.colorize import main
 
-    out = tmp_path / "photo-lab"
-    args = ["--photos", "--data", str(staged), "--out", str(out), "--epochs", "1", "--epochs-decay", "0", "--batch-size", "2",
+    data, out = tmp_path / "photos", tmp_path / "photo-lab"
+    shutil.copytree(staged, data)
+    _broken_files(data / "train" / "b")  # left out and said, not the end of the run
+    args = ["--photos", "--data", str(data), "--out", str(out), "--epochs", "1", "--epochs-decay", "0", "--batch-size", "2",
             "--image-size", "32", "--load-size", "36", "--ngf", "8", "--ndf", "8", "--depth", "5"]  # fmt: skip
     assert main(args) == 0
     model = load_generator(out)
     assert model.artist == PHOTO_ARTIST and model.train_info["data"].endswith(": colour photos")
     assert model.train_info["colorless_left_out"] == 1 and model.train_info["val"]["images"] == 4
+    assert model.train_info["unreadable_left_out"] == 2 and model.train_info["train_images"] == 10
+    assert "left out 2 files that could not be read: cut-off.jpg" in capsys.readouterr().out
     assert "four public GitHub repositories" in (out / "README.md").read_text()
 
 

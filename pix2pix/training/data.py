@@ -23,7 +23,7 @@ from tqdm import tqdm
 from ..card import PHOTO_ARTIST
 from ..color import mean_chroma
 from ..errors import UserError
-from ..images import IMAGE_SUFFIXES, image_files, in_srgb, load_image
+from ..images import IMAGE_SUFFIXES, ImageError, image_files, load_image, opened, read_squashed, rgb_in_srgb
 from ..kinds import Kind, Maps, kind_of
 
 MAPS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/maps.tar.gz"
@@ -42,12 +42,6 @@ def list_images(folder: Path) -> list[Path]:
     if not files:
         raise DataError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {folder}")
     return files
-
-
-def _decode(path: Path, size: int) -> np.ndarray:
-    """One training image as size x size RGB, in sRGB as the app reads a user's (`images.in_srgb`)."""
-    with Image.open(path) as im:
-        return np.asarray(in_srgb(im)[0].convert("RGB").resize((size, size), Image.Resampling.BICUBIC))
 
 
 def augment(batch: torch.Tensor, crop: int, generator: torch.Generator, min_scale: float = 0.0) -> torch.Tensor:
@@ -100,13 +94,23 @@ class ImageSet(torch.utils.data.Dataset):
     files: list[Path]
     kind: Kind  # how a batch becomes the network's (input, target)
 
-    def _load(self, files: list[Path], size: int, desc: str) -> torch.Tensor:
-        arrays = [self.decode_file(p, size) for p in tqdm(files, desc=desc, unit="img", leave=False)]
-        return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+    def _load(self, files: list[Path], size: int, desc: str) -> tuple[list[Path], torch.Tensor]:
+        """The files that could be read, and their images. One that cannot (not an image, truncated) is left out and
+        listed with why in `unreadable`: one bad file among thousands a user gathered should not end a run."""
+        kept, arrays, self.unreadable = [], [], []
+        for p in tqdm(files, desc=desc, unit="img", leave=False):
+            try:
+                arrays.append(self.decode_file(p, size))
+                kept.append(p)
+            except ImageError as e:
+                self.unreadable.append(str(e))
+        if not arrays:
+            raise DataError(f"none of the {len(files)} images could be read; the first: {self.unreadable[0]}")
+        return kept, torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
 
     def decode_file(self, path: Path, size: int) -> np.ndarray:
         """One dataset file as (size, size, C) uint8: what `images` holds per item."""
-        return _decode(path, size)
+        return read_squashed(path, size)
 
     def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.kind.pair(batch)
@@ -125,6 +129,12 @@ def source_width(path: Path) -> int:
         return im.width // 2
 
 
+def split_pair(im: Image.Image) -> tuple[Image.Image, Image.Image]:
+    """The A (left) and B (right) halves of an "AB" image, each keeping the file's colour profile."""
+    w, h = im.size
+    return im.crop((0, 0, w // 2, h)), im.crop((w // 2, 0, w, h))
+
+
 def read_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """An "AB" JPG at full size as (A, B) uint8 arrays (maps: aerial photo, map; 600x600 each)."""
     ab = load_image(path, max_side=None)[0]
@@ -141,17 +151,14 @@ class PairedImages(ImageSet):
     def __init__(self, root: str | Path, split: str = "train", size: int = 286, direction: str = "AtoB",
                  limit: int | None = None) -> None:  # fmt: skip
         self.kind, self.direction = Maps(direction), direction
-        self.files = list_images(Path(root) / split)[:limit]
-        self.images = self._load(self.files, size, f"decoding {split}")  # (N, 6, size, size): A then B
+        files = list_images(Path(root) / split)[:limit]
+        self.files, self.images = self._load(files, size, f"decoding {split}")  # (N, 6, size, size): A then B
         self.source_width = source_width(self.files[0])  # training sees the ground at size / source_width
 
     def decode_file(self, path: Path, size: int) -> np.ndarray:
-        with Image.open(path) as im:
-            im = in_srgb(im)[0].convert("RGB")
-            w, h = im.size
-            a = im.crop((0, 0, w // 2, h)).resize((size, size), Image.Resampling.BICUBIC)
-            b = im.crop((w // 2, 0, w, h)).resize((size, size), Image.Resampling.BICUBIC)
-        return np.concatenate([np.asarray(a), np.asarray(b)], axis=2)
+        with opened(path) as im:
+            halves = [rgb_in_srgb(half, (size, size), Image.Resampling.BICUBIC)[0] for half in split_pair(im)]
+        return np.concatenate([np.asarray(half) for half in halves], axis=2)
 
 
 def painter_of(path: Path) -> str:
@@ -220,7 +227,7 @@ class ColourImages(ImageSet):
         if space not in ("lab", "rgb"):
             raise ValueError(f"space must be lab or rgb, got {space!r}")
         self.space, self.kind = space, kind_of("colorize", space)
-        images = self._load(files, size, f"decoding {split}")
+        files, images = self._load(files, size, f"decoding {split}")
         keep = [mean_chroma(im.permute(1, 2, 0).numpy()) >= min_chroma for im in images]
         self.colorless = [p for p, k in zip(files, keep) if not k]
         self.files = [p for p, k in zip(files, keep) if k]

@@ -11,10 +11,9 @@ import numpy as np
 from tqdm import tqdm
 
 from ..color import mean_chroma
-from ..images import load_image
 from .data import MIN_CHROMA, painter_of, painting_files, photo_files
 from .hues import PaletteClassifier, ab_histogram
-from .scoring import PAINTING_SIDE, Method, coloured_images, is_label_of
+from .scoring import Method, coloured_images, is_label_of, read_scored
 
 
 @dataclass
@@ -38,7 +37,7 @@ def palette_classifier(paintings: Path, photos: Path) -> PaletteCheck:
     def histograms(files: list[Path]) -> dict[str, list[np.ndarray]]:
         out: dict[str, list[np.ndarray]] = {a: [] for a in artists}
         for f in tqdm(files, desc="a*b* histograms of the paintings", leave=False):
-            rgb = load_image(f, PAINTING_SIDE)[0]
+            rgb = read_scored(f)
             if mean_chroma(rgb) >= MIN_CHROMA:
                 out[painter_of(f)].append(ab_histogram(rgb))
         return out

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from ..color import cv_lab_to_rgb, cv_rgb_to_lab, mean_chroma
 from ..hub import Judge, Pix2PixGenerator
-from ..images import load_image
+from ..images import ImageError, load_image
 from ..infer import Translator, to_image, to_tensor
 from .data import MIN_CHROMA, DataError, painting_files
 from .hues import ab_histogram, palette_distance
@@ -75,11 +75,20 @@ def gray_baseline() -> dict[str, Method]:
     return {GRAY: lab_baseline((0.0, 0.0))}
 
 
+def read_scored(path: Path) -> np.ndarray:
+    """One image to score or to learn a palette from, at most `PAINTING_SIDE` px, read as the app reads a photo. A file
+    that cannot be read stops the evaluation, naming it: scored without it, the set would not be the one asked for."""
+    try:
+        return load_image(path, PAINTING_SIDE)[0]
+    except ImageError as e:
+        raise ImageError(f"{path}: {e}") from None
+
+
 def mean_ab(files: list[Path]) -> tuple[float, float]:
     """The average a*b* of the artist's training paintings in colour (each painting weighs the same)."""
     means = []
     for f in tqdm(files, desc="mean a*b* of the training paintings", leave=False):
-        rgb = load_image(f, PAINTING_SIDE)[0]
+        rgb = read_scored(f)
         if mean_chroma(rgb) >= MIN_CHROMA:
             means.append(cv_rgb_to_lab(to_tensor(rgb))[0, 1:].mean((1, 2)).numpy())
     a, b = np.mean(means, axis=0)
@@ -127,7 +136,7 @@ def colorize_metrics(fake: np.ndarray, real: np.ndarray) -> dict[str, float]:
 
 def coloured_images(files: list[Path]) -> tuple[list[np.ndarray], int]:
     """The images of `files` that are in colour (at most `PAINTING_SIDE` px), and how many were left out."""
-    decoded = [load_image(f, PAINTING_SIDE)[0] for f in tqdm(files, desc="decoding", leave=False)]
+    decoded = [read_scored(f) for f in tqdm(files, desc="decoding", leave=False)]
     coloured = [p for p in decoded if mean_chroma(p) >= MIN_CHROMA]
     return coloured, len(decoded) - len(coloured)
 

@@ -87,6 +87,10 @@ class Trainer:
         self.colorless = len(getattr(self.train_set, "colorless", [])) + len(getattr(self.val_set, "colorless", []))
         if self.rank == 0 and self.colorless:
             tqdm.write(f"left out {self.colorless} images without colour (mean Lab chroma < {MIN_CHROMA})")
+        self.unreadable = self.train_set.unreadable + getattr(self.val_set, "unreadable", [])  # no val split: None
+        if self.rank == 0 and self.unreadable:
+            more = f"; and {len(self.unreadable) - 3} more" if len(self.unreadable) > 3 else ""
+            tqdm.write(f"left out {len(self.unreadable)} files that could not be read: {'; '.join(self.unreadable[:3])}{more}")
         self.images = self.train_set.images.to(self.device)  # the whole training set lives on the device
         self.build_networks()
         self.epoch = self.step = 0
@@ -319,6 +323,7 @@ class Trainer:
             **self.kept_transfer(),
             **({"kept_epoch": self.best["epoch"], "judged": self.judged} if self.best is not None else {}),
             "colorless_left_out": self.colorless,
+            **({"unreadable_left_out": len(self.unreadable)} if self.unreadable else {}),
             "steps": self.step,
             "device": f"{self.world} x {torch.cuda.get_device_name(self.device)}"
             if cuda
