@@ -63,11 +63,12 @@ def _number(value: object, what: str, i: int) -> float:
     return float(value)
 
 
-def checked(hints: Sequence[Hint], source: tuple[int, int]) -> list[tuple[float, float, tuple[int, int, int], float]]:
+def checked(hints: Sequence[Hint], source: tuple[int, int],
+            limit: int | None = MAX_HINTS) -> list[tuple[float, float, tuple[int, int, int], float]]:  # fmt: skip
     """`hints` as (x, y, rgb, radius) in the pixels of the `source` (h, w) image; raises `HintError` naming the first
-    that cannot be used (outside the image, a bad colour or radius) or saying there are too many."""
-    if len(hints) > MAX_HINTS:
-        raise HintError(f"{len(hints)} hints given: at most {MAX_HINTS}")
+    that cannot be used (outside the image, a bad colour or radius) or saying there are more than `limit`."""
+    if limit is not None and len(hints) > limit:
+        raise HintError(f"{len(hints)} hints given: at most {limit}")
     h0, w0 = source
     out = []
     for i, hint in enumerate(hints):
@@ -83,10 +84,11 @@ def checked(hints: Sequence[Hint], source: tuple[int, int]) -> list[tuple[float,
     return out
 
 
-def point_planes(hints: Sequence[Hint], source: tuple[int, int], size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+def point_planes(hints: Sequence[Hint], source: tuple[int, int], size: tuple[int, int],
+                 limit: int | None = MAX_HINTS) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
     """(a*b*, mask) planes of `size` (h, w) from points in the pixels of the `source` (h, w) image: each a square of
     side 2 * radius + 1 around (x, y), at least one pixel of `size`. Later hints cover earlier ones."""
-    points = checked(hints, source)
+    points = checked(hints, source, limit)
     (h0, w0), (h, w) = source, size
     ab, mask = torch.zeros(2, h, w), torch.zeros(1, h, w)
     if not points:
@@ -111,13 +113,25 @@ def layer_planes(layer: np.ndarray | Image.Image, source: tuple[int, int], size:
                                                                                                            torch.Tensor]:
     """(a*b*, mask) planes of `size` from an RGBA layer the size of the `source` image: its opaque pixels (alpha at
     least 128) are hints in their own colour, read as points (`layer_points`)."""
-    rgba = np.asarray(layer.convert("RGBA") if isinstance(layer, Image.Image) else layer)
-    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
-        raise HintError(f"a hint layer must be an RGBA uint8 image, got an array of shape {rgba.shape} ({rgba.dtype})")
+    rgba = _rgba(layer)
     if rgba.shape[:2] != tuple(source):
         raise HintError(f"the hint layer is {rgba.shape[1]}x{rgba.shape[0]}: it must be the image's size, "
                         f"{source[1]}x{source[0]}")  # fmt: skip
-    return point_planes(layer_points(rgba), source, size)
+    return point_planes(layer_points(rgba), source, size, limit=None)  # at most STROKE_CELLS ** 2 points: no limit
+
+
+def _rgba(layer: np.ndarray | Image.Image) -> np.ndarray:
+    """A hint layer as an (h, w, 4) uint8 array. An image without transparency is refused: every pixel of it would be
+    a hint, the whole photo repainted in the layer's colours (a drawing saved as JPEG, say)."""
+    if isinstance(layer, Image.Image):
+        if not layer.has_transparency_data:
+            raise HintError(f"a hint layer must be an image with transparency (RGBA), its hints opaque and the rest "
+                            f"transparent; this {layer.mode} image has none")  # fmt: skip
+        layer = layer.convert("RGBA")
+    rgba = np.asarray(layer)
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+        raise HintError(f"a hint layer must be an RGBA uint8 image, got an array of shape {rgba.shape} ({rgba.dtype})")
+    return rgba
 
 
 def stroke_layer(strokes: Sequence[Stroke], source: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
@@ -192,9 +206,7 @@ def rescaled(hints: Hints, source: tuple[int, int], size: tuple[int, int]) -> Hi
     if hints is None or (isinstance(hints, Sequence) and not isinstance(hints, (str, bytes)) and not len(hints)):
         return None
     if isinstance(hints, (np.ndarray, Image.Image)):
-        rgba = np.asarray(hints.convert("RGBA") if isinstance(hints, Image.Image) else hints)
-        if rgba.ndim != 3 or rgba.shape[2] != 4:
-            raise HintError(f"a hint layer must be an RGBA image, got an array of shape {rgba.shape}")
+        rgba = _rgba(hints)
         return cv2.resize(rgba, size[::-1], interpolation=cv2.INTER_NEAREST) if rgba.shape[:2] != tuple(size) else rgba
     checked(hints, source)  # refused in the user's own pixels, naming the hint
     (h0, w0), (h, w) = source, size

@@ -63,6 +63,23 @@ def test_a_layer_gives_its_opaque_pixels_as_points_of_their_colour_and_must_fit_
     assert rescaled(layer, (320, 480), (160, 240)).shape == (160, 240, 4)  # the app's brush canvas may differ: resized
 
 
+def test_a_layer_painted_all_over_is_used_and_a_layer_without_transparency_is_refused():
+    """A user who colours in the whole photo gives a point in each of the 1,024 cells: more than the 1,000 a list may
+    hold, but a layer cannot hold more, so it is not refused. A layer with no transparency would be all hints."""
+    everywhere = np.zeros((64, 64, 4), np.uint8)
+    everywhere[...] = (224, 32, 32, 255)
+    assert len(layer_points(everywhere)) == 32 * 32 > MAX_HINTS
+    ab, mask = hint_planes(everywhere, (64, 64), (64, 64))
+    assert mask.sum() == 32 * 32 and np.allclose(ab[:, mask[0] > 0].mean(1).numpy(), ab_of(RED), atol=0.5)
+    for flat in (Image.new("RGB", (64, 64), RED), Image.new("L", (64, 64))):  # a drawing saved as JPEG, say
+        for use in (lambda layer: hint_planes(layer, (64, 64), (64, 64)), lambda layer: rescaled(layer, (64, 64), (32, 32))):
+            with pytest.raises(HintError, match=f"transparency .RGBA.*this {flat.mode} image has none"):
+                use(flat)
+    cut_out = Image.new("P", (64, 64))
+    cut_out.info["transparency"] = 0  # a palette image whose colour 0 is transparent: a layer with no hint
+    assert hint_planes(cut_out, (64, 64), (64, 64))[1].sum() == 0
+
+
 def test_strokes_are_drawn_at_the_layers_scale_in_their_colour_and_bad_ones_refused():
     layer = stroke_layer([(RED, 2, [(10, 40), (70, 40)]), ("#2040e0", 4, [(40, 10)])], source=(60, 80), size=(30, 40))
     assert layer.shape == (30, 40, 4) and layer.dtype == np.uint8
