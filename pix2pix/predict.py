@@ -3,6 +3,7 @@
     python -m pix2pix.predict --model weights/titian-lab photo.jpg --out result.png [--real painting.jpg]
     python -m pix2pix.predict --model weights/titian-lab photos/ more.jpg --out results/ [--strength 1.2]
     python -m pix2pix.predict --model weights/maps-aerial2map aerial/ --out maps/ --snap
+    python -m pix2pix.predict --model weights/photo-lab photo.jpg --out result.png --hints '[[120, 80, "#3b8fe0"]]'
 
 One input file and an --out ending in .png/.jpg: writes that figure (original | grayscale | generated | real)
 and `<out>_generated.png`. Otherwise --out is a folder: every image in the inputs (folders are searched
@@ -11,12 +12,14 @@ inputs share a name (`a.jpg`, `a.png`) the extension joins it (`a_jpg_generated.
 found under --out (inside an input folder) are left out. Unreadable files are skipped with a one-line reason; inputs,
 and results already written in the same run, are never overwritten. The exit status is non-zero only if nothing
 could be processed. What the model cannot do (--strength for an RGB or maps model, --snap without a map palette) is
-said in a note.
+said in a note. --hints (one input file): colour hints in its pixels, as a JSON list of [x, y, "#rrggbb"] or
+[x, y, "#rrggbb", radius], or an image file the size of the photo whose opaque pixels are hints (a painted layer).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ from tqdm import tqdm
 from .errors import reports_user_errors
 from .hub import file_in_the_way
 from .images import ImageError, image_files, load_image, side_by_side
+from .hints import Hints
 from .infer import STRENGTH_RANGE, Result, Translator
 from .options import number
 
@@ -45,17 +49,17 @@ def figure(result: Result, task: str, real: Image.Image | None = None) -> Image.
 
 
 def gen_and_print(model: str | Path, image: str | Path, out: str | Path | None = None, real: str | Path | None = None,
-                  strength: float = 1.0, snap: bool = False) -> tuple[Path, Path]:  # fmt: skip
+                  strength: float = 1.0, snap: bool = False, hints: Hints = None) -> tuple[Path, Path]:  # fmt: skip
     """The course project's helper: load `model`, translate `image`, write the figure to `out` and the generated
     image to `<out>_generated.png`; without `out`, to `predictions/<name>_figure.png` and `<name>_generated.png`, as
-    the command names them."""
+    the command names them. `hints`: colour hints as `Translator` takes them."""
     if out is None:
         name = Path("predictions") / Path(image).stem
         fig, gen = Path(f"{name}_figure.png"), Path(f"{name}_generated.png")
     else:
         fig, gen = Path(out), generated_path(Path(out))
     translator = Translator.load(model, fast=True)  # bf16 where the CPU runs it natively, like the app
-    return write_result(translator, image, fig, gen, real, strength, snap)
+    return write_result(translator, image, fig, gen, real, strength, snap, hints)
 
 
 def generated_path(figure_path: Path) -> Path:
@@ -74,9 +78,9 @@ def save_whole(image: Image.Image, path: Path) -> None:
 
 
 def write_result(translator: Translator, image: str | Path, fig: Path, generated: Path, real: str | Path | None = None,
-                 strength: float = 1.0, snap: bool = False) -> tuple[Path, Path]:  # fmt: skip
+                 strength: float = 1.0, snap: bool = False, hints: Hints = None) -> tuple[Path, Path]:  # fmt: skip
     """Translate one image and write its figure and its generated image."""
-    result = translator(image, strength=strength, snap=snap)
+    result = translator(image, strength=strength, snap=snap, hints=hints)
     real_im = Image.fromarray(load_image(real)[0]) if real else None
     for path in (fig, generated):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +89,25 @@ def write_result(translator: Translator, image: str | Path, fig: Path, generated
     for note in result.notes:
         tqdm.write(f"note ({Path(image).name}): {note}")
     return fig, generated
+
+
+def hints_arg(text: str) -> Hints:
+    """--hints: an image file, read with its transparency as a hint layer (not as a photo: that would put it on
+    white), or else JSON text of a list of points. Each point and the layer's size are checked by the `Translator`."""
+    if Path(text).is_file():
+        try:
+            with Image.open(text) as layer:
+                layer.load()
+                return layer
+        except (OSError, SyntaxError, ValueError) as e:
+            raise argparse.ArgumentTypeError(f"{text} is not an image file PIL can read ({e})") from None
+    try:
+        points = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"neither an image file nor a JSON list of [x, y, \"#rrggbb\"] ({e})") from None
+    if not isinstance(points, list):
+        raise argparse.ArgumentTypeError(f"a JSON list of [x, y, \"#rrggbb\"] is needed, got {type(points).__name__}")
+    return points
 
 
 def collect(inputs: list[Path], out_dir: Path) -> tuple[list[tuple[Path, Path]], int]:
@@ -162,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--strength", type=number(float, *STRENGTH_RANGE), default=1.0,
                    help="Lab colorizers: colour strength, 0 (gray) to 1.5 (default 1)")
     p.add_argument("--snap", action="store_true", help="aerial -> map: draw in the model's map palette")
+    p.add_argument("--hints", type=hints_arg, help="one input file: colour hints in its pixels, a JSON list of "
+                   "[x, y, \"#rrggbb\"(, radius)] or an image file of its size whose opaque pixels are hints")
     args = p.parse_args(argv)
     single = args.out.suffix.lower() in FIGURE_SUFFIXES and not args.out.is_dir()
     if single and (len(args.inputs) > 1 or args.inputs[0].is_dir()):
@@ -170,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"{args.inputs[0]}: no such file")
     if args.real and not single:
         p.error("--real needs exactly one input file and an --out figure file")
+    if args.hints is not None and not single:
+        p.error("--hints are given in one photo's pixels: they need exactly one input file and an --out figure file")
     if blocker := file_in_the_way(args.out.parent if single else args.out):  # the folder is made only once there is a result
         p.error(f"--out {args.out}: {blocker} is a file, not a folder (give a folder for several inputs, or a .png path for one)")
     translator = Translator.load(args.model, fast=True)  # loaded once; bf16 where the CPU runs it natively
@@ -177,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.out.resolve() == args.inputs[0].resolve():
             p.error("--out would overwrite the input")
         fig, gen = write_result(translator, args.inputs[0], args.out, generated_path(args.out), args.real, args.strength,
-                                args.snap)
+                                args.snap, args.hints)
         print(f"wrote {fig} and {gen}")
         return 0
     summary = predict_many(translator, args.inputs, args.out, args.strength, args.snap)

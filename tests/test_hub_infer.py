@@ -237,6 +237,43 @@ def test_predict_cli_end_to_end_on_an_odd_sized_real_image(photos, tmp_path):
     assert fig.width > 3 * fig.height * 0.5  # four panels side by side
 
 
+def test_predict_cli_takes_colour_hints_as_a_list_or_a_painted_layer(photos, tmp_path, capsys):
+    """The command line follows hints as the app and the API do: two red strokes put red on the gray saucer."""
+    from pix2pix.color import mean_chroma
+    from pix2pix.predict import gen_and_print
+
+    model, coffee = str(Path(__file__).parents[1] / "weights" / "photo-lab"), str(photos / "coffee.png")
+    points = [[x, 262, "#e02020", 8] for x in (150, 220, 290, 360)]  # along the saucer's front, in the photo's pixels
+    layer = Image.new("RGBA", (600, 400))
+    layer.paste((224, 32, 32, 255), (150, 256, 360, 268))
+    layer.save(tmp_path / "strokes.png")
+
+    def saucer(name: str, *hints: str) -> np.ndarray:
+        assert predict_main(["--model", model, coffee, "--out", str(tmp_path / f"{name}.png"), *hints]) == 0
+        return np.asarray(Image.open(tmp_path / f"{name}_generated.png"))[250:275, 150:360]
+
+    plain, listed = saucer("plain"), saucer("listed", "--hints", json.dumps(points))
+    painted = saucer("painted", "--hints", str(tmp_path / "strokes.png"))
+    for hinted in (listed, painted):
+        red = hinted[..., 0].astype(int) - hinted[..., 1:].mean(-1)
+        assert red.mean() > 25 and red.mean() > (plain[..., 0].astype(int) - plain[..., 1:].mean(-1)).mean() + 10
+        assert mean_chroma(hinted) > mean_chroma(plain)
+    fig, gen = gen_and_print(model, coffee, tmp_path / "api.png", hints=points)
+    assert np.array_equal(np.asarray(Image.open(gen))[250:275, 150:360], listed)
+    Image.new("RGB", (600, 400)).save(tmp_path / "flat.png")
+    for hints, code, message in (('[[2000, 5, "#e02020"]]', 2, "outside the 600x400 image"),
+                                 (str(tmp_path / "flat.png"), 2, "must be an image with transparency")):  # fmt: skip
+        assert predict_main(["--model", model, coffee, "--out", str(tmp_path / "bad.png"), "--hints", hints]) == code
+        assert message in capsys.readouterr().err
+    refused = ((["--hints", "red"], "neither an image file nor a JSON list"), (["--hints", '{"x": 1}'], "a JSON list of"),
+               (["--hints", "[]", "--out", str(tmp_path / "o")], "need exactly one input file"))
+    for args, message in refused:
+        with pytest.raises(SystemExit):
+            predict_main(["--model", model, coffee, "--out", str(tmp_path / "bad.png"), *args])
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "bad.png").exists() and not (tmp_path / "o").exists()
+
+
 def test_gen_and_print_writes_the_figure_where_the_command_would(photos, tmp_path, monkeypatch):
     from pix2pix.predict import gen_and_print
 
