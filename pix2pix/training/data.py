@@ -7,11 +7,14 @@ indexes and augments whole batches on the device (GPU or CPU) with no per-step d
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import tarfile
 import tempfile
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -95,15 +98,21 @@ class ImageSet(torch.utils.data.Dataset):
     kind: Kind  # how a batch becomes the network's (input, target)
 
     def _load(self, files: list[Path], size: int, desc: str) -> tuple[list[Path], torch.Tensor]:
-        """The files that could be read, and their images. One that cannot (not an image, truncated) is left out and
-        listed with why in `unreadable`: one bad file among thousands a user gathered should not end a run."""
+        """The files that could be read, and their images, in order. One that cannot (not an image, truncated) is left
+        out and listed with why in `unreadable`: one bad file among thousands a user gathered should not end a run.
+        Decoded on every core (PIL lets go of the GIL): 33,175 photos took 70 s on one."""
         kept, arrays, self.unreadable = [], [], []
-        for p in tqdm(files, desc=desc, unit="img", leave=False):
-            try:
-                arrays.append(self.decode_file(p, size))
-                kept.append(p)
-            except ImageError as e:
-                self.unreadable.append(str(e))
+        pool = ThreadPoolExecutor(os.cpu_count() or 1)
+        try:
+            decoded = pool.map(self._decoded, files, repeat(size))
+            for p, image in zip(files, tqdm(decoded, total=len(files), desc=desc, unit="img", leave=False)):
+                if isinstance(image, str):
+                    self.unreadable.append(image)
+                else:
+                    arrays.append(image)
+                    kept.append(p)
+        finally:  # Ctrl+C stops at once: the files not started are dropped, not decoded first
+            pool.shutdown(cancel_futures=True)
         if not arrays:
             raise DataError(f"none of the {len(files)} images could be read; the first: {self.unreadable[0]}")
         return kept, torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
@@ -111,6 +120,13 @@ class ImageSet(torch.utils.data.Dataset):
     def decode_file(self, path: Path, size: int) -> np.ndarray:
         """One dataset file as (size, size, C) uint8: what `images` holds per item."""
         return read_squashed(path, size)
+
+    def _decoded(self, path: Path, size: int) -> np.ndarray | str:
+        """`decode_file`, or why the file cannot be read."""
+        try:
+            return self.decode_file(path, size)
+        except ImageError as e:
+            return str(e)
 
     def to_pair(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.kind.pair(batch)
