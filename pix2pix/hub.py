@@ -226,7 +226,9 @@ def load_generator(name_or_path: str | Path, *, local_files_only: bool | None = 
         raise ModelError(f"{weights} is missing")
     try:
         model = Pix2PixGenerator.from_pretrained(folder, strict=True)
-    except (SafetensorError, RuntimeError, TypeError, ValueError) as e:
+    except SafetensorError as e:  # the file itself: cut short by a download or a copy, or not safetensors at all
+        raise ModelError(f"{weights} is damaged or incomplete (was its download or copy cut short?): {e}") from None
+    except (RuntimeError, TypeError, ValueError) as e:
         raise ModelError(f"{weights} does not fit {folder / CONFIG_FILE}: {str(e).splitlines()[0]}") from None
     if model.colour_transfer is not None:
         try:

@@ -163,9 +163,11 @@ def test_bad_model_folders_give_errors_naming_the_file(tmp_path):
     with pytest.raises(ModelError, match=r"model\.safetensors does not fit"):
         load_generator(tmp_path / "m")
     cfg.write_text(good)
-    (tmp_path / "m" / "model.safetensors").write_bytes(b"garbage")
-    with pytest.raises(ModelError, match=r"model\.safetensors"):
-        load_generator(tmp_path / "m")
+    weights = (tmp_path / "m" / "model.safetensors").read_bytes()
+    for damaged in (b"garbage", weights[: len(weights) // 2], weights[:1000]):  # not safetensors; a copy cut short
+        (tmp_path / "m" / "model.safetensors").write_bytes(damaged)
+        with pytest.raises(ModelError, match=r"model\.safetensors is damaged or incomplete"):
+            load_generator(tmp_path / "m")
     (tmp_path / "m" / "model.safetensors").unlink()
     with pytest.raises(ModelError, match="missing"):
         load_generator(tmp_path / "m")
