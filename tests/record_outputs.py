@@ -23,8 +23,9 @@ THUMBNAIL = (96, 64)  # what is kept of each output: enough to see any change of
 
 
 def record(folder: Path) -> dict[str, np.ndarray]:
-    """The model's outputs (through the app's fast path) as thumbnails, and the hash of its weights."""
-    t = Translator.load(folder, fast=True)
+    """The model's outputs in fp32 (the app's path on a CPU without native bf16) as thumbnails, and the hash of its
+    weights."""
+    t = Translator.load(folder)
     digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
     out = {f"{folder.name}/sha256": np.frombuffer(digest.encode(), dtype=np.uint8)}
     for photo in sorted(p for p in PHOTOS.iterdir() if p.suffix.lower() in (".png", ".jpg")):
