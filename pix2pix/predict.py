@@ -99,7 +99,7 @@ def hints_arg(text: str) -> Hints:
             with Image.open(text) as layer:
                 layer.load()
                 return layer
-        except (OSError, SyntaxError, ValueError) as e:
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
             raise argparse.ArgumentTypeError(f"{text} is not an image file PIL can read ({e})") from None
     try:
         points = json.loads(text)
