@@ -30,8 +30,8 @@ from tqdm import tqdm
 
 from .errors import reports_user_errors
 from .hub import file_in_the_way
-from .images import ImageError, image_files, load_image, side_by_side
 from .hints import Hints
+from .images import ImageError, image_files, load_image, side_by_side
 from .infer import STRENGTH_RANGE, Result, Translator
 from .options import number
 
