@@ -16,11 +16,12 @@ import argparse
 import shutil
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from pix2pix.images import read_squashed, rgb_in_srgb
-from pix2pix.training.data import painting_files, split_pair
+from pix2pix.images import read_squashed
+from pix2pix.training.data import painting_files, read_pair_squashed
 
 MAPS_LOAD = 286
 LOAD = 286  # the trainer's --load-size: it squashes every painting to LOAD x LOAD before cropping
@@ -40,11 +41,9 @@ def pack_maps(src: Path, dst: Path, size: int = MAPS_LOAD) -> None:
     for split in ("train", "val"):
         (dst / split).mkdir(parents=True, exist_ok=True)
         for f in tqdm(sorted((src / split).glob("*.jpg")), desc=f"maps {split}"):
-            with Image.open(f) as im:
-                out = Image.new("RGB", (2 * size, size))
-                for i, half in enumerate(split_pair(im)):
-                    out.paste(rgb_in_srgb(half, (size, size), Image.Resampling.BICUBIC)[0], (i * size, 0))
-                out.save((dst / split / f.name).with_suffix(".webp"), quality=80)
+            pair = read_pair_squashed(f, size)  # A and B side by side again, as the "AB" layout stores them
+            Image.fromarray(np.concatenate([pair[..., :3], pair[..., 3:]], axis=1)).save(
+                (dst / split / f.name).with_suffix(".webp"), quality=80)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from tqdm import tqdm
 from .errors import reports_user_errors
 from .hub import file_in_the_way
 from .hints import Hints
-from .images import ImageError, image_files, load_image, side_by_side
+from .images import ImageError, image_files, load_image, opened, side_by_side
 from .infer import STRENGTH_RANGE, Result, Translator
 from .options import number
 
@@ -96,11 +96,11 @@ def hints_arg(text: str) -> Hints:
     white), or else JSON text of a list of points. Each point and the layer's size are checked by the `Translator`."""
     if Path(text).is_file():
         try:
-            with Image.open(text) as layer:
+            with opened(Path(text)) as layer:
                 layer.load()
                 return layer
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-            raise argparse.ArgumentTypeError(f"{text} is not an image file PIL can read ({e})") from None
+        except ImageError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
     try:
         points = json.loads(text)
     except json.JSONDecodeError as e:

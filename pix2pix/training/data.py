@@ -151,6 +151,13 @@ def split_pair(im: Image.Image) -> tuple[Image.Image, Image.Image]:
     return im.crop((0, 0, w // 2, h)), im.crop((w // 2, 0, w, h))
 
 
+def read_pair_squashed(path: Path, size: int) -> np.ndarray:
+    """An "AB" file as (size, size, 6) uint8, A then B, each half read as `images.read_squashed` reads an image."""
+    with opened(path) as im:
+        halves = [rgb_in_srgb(half, (size, size), Image.Resampling.BICUBIC)[0] for half in split_pair(im)]
+    return np.concatenate([np.asarray(half) for half in halves], axis=2)
+
+
 def read_pair(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """An "AB" JPG at full size as (A, B) uint8 arrays (maps: aerial photo, map; 600x600 each)."""
     ab = load_image(path, max_side=None)[0]
@@ -172,9 +179,7 @@ class PairedImages(ImageSet):
         self.source_width = source_width(self.files[0])  # training sees the ground at size / source_width
 
     def decode_file(self, path: Path, size: int) -> np.ndarray:
-        with opened(path) as im:
-            halves = [rgb_in_srgb(half, (size, size), Image.Resampling.BICUBIC)[0] for half in split_pair(im)]
-        return np.concatenate([np.asarray(half) for half in halves], axis=2)
+        return read_pair_squashed(path, size)
 
 
 def painter_of(path: Path) -> str:
