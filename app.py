@@ -39,11 +39,11 @@ from PIL import Image
 from pix2pix.card import PHOTO_ARTIST, artist_label, runs, short_name, transfer_from_photos
 from pix2pix.errors import UserError
 from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled, stroke_layer as hint_strokes
-from pix2pix.hub import ModelError
+from pix2pix.hub import WEIGHTS_ENV, ModelError, weights_dir
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
 from pix2pix.infer import STRENGTH_RANGE, UNSCALED, StrengthError, checked_strength, with_strength
 from pix2pix.options import COUNT
-from pix2pix.registry import HUB_ENV, WEIGHTS_ENV, ModelEntry, Registry
+from pix2pix.registry import HUB_ENV, ModelEntry, Registry
 from pix2pix.serving import (bound_queue_records, download_stem, port_number, quiet_checks, raw_upload, refused,
                              return_freed_memory, save_png, serve_problem, shown_as_files, sweep_safely, written_when_shown)
 
@@ -543,7 +543,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), help="0.0.0.0 to serve your network")
     p.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"))
     p.add_argument("--share", action="store_true", help="also open a temporary public *.gradio.live link")
-    p.add_argument("--weights", default=os.environ.get(WEIGHTS_ENV, "weights"), help=f"model folder (env {WEIGHTS_ENV})")
+    p.add_argument("--weights", type=Path, default=weights_dir(),
+                   help=f"the folder of model folders (env {WEIGHTS_ENV}; default: the shipped weights/)")
     p.add_argument("--concurrency", type=COUNT, default=os.environ.get("PIX2PIX_CONCURRENCY", "1"),
                    help="requests computed at once, sharing the CPU threads (1 measured best on 2 vCPUs: README)")
     p.add_argument("--queue-size", type=COUNT, default=os.environ.get("PIX2PIX_QUEUE_SIZE", "64"),

@@ -26,6 +26,8 @@ from .transfer import ColourTransfer
 TASKS = ("maps", "colorize")
 SPACES = ("rgb", "lab")
 WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
+WEIGHTS_ENV = "PIX2PIX_WEIGHTS"
+CHECKOUT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights"  # the shipped models, beside the package
 
 
 class ModelError(UserError, RuntimeError):
@@ -163,18 +165,33 @@ class Pix2PixGenerator(UNetGenerator, PyTorchModelHubMixin, library_name="pix2pi
 Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]
 
 
+def weights_dir() -> Path:
+    """The folder of model folders: PIX2PIX_WEIGHTS, else the shipped `weights/` of this checkout, found from any working
+    folder (`python ~/pix2pix-studio/app.py` run elsewhere serves the shipped models)."""
+    return Path(os.environ.get(WEIGHTS_ENV) or CHECKOUT_WEIGHTS).expanduser()
+
+
+def model_names(folder: Path) -> list[str]:
+    """The model folders (those with a config.json) in `folder`, by name."""
+    return sorted(d.name for d in folder.glob("*") if (d / CONFIG_FILE).is_file())
+
+
 def hub_offline() -> bool:
     """Whether HF_HUB_OFFLINE is set, read when asked (a test or a command may set it after import)."""
     return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
 
 
 def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -> Path:
-    """A local model folder as is, or a Hub repo id downloaded (or taken from the cache when offline)."""
+    """A local model folder as is, a bare name of one in `weights_dir()` (`titian-lab`), or a Hub repo id downloaded (or
+    taken from the cache when offline)."""
     path = Path(name_or_path).expanduser()  # `~/models/x` given from Python, where no shell expands it
     if path.is_dir():
         return path
+    shipped = weights_dir() / path
+    if len(path.parts) == 1 and (shipped / CONFIG_FILE).is_file():
+        return shipped
     if names_a_folder(str(name_or_path)):
-        models = sorted(d.name for d in path.parent.glob("*") if (d / CONFIG_FILE).is_file())
+        models = model_names(path.parent)
         raise ModelError(f"no model folder at {path}" + (f"; {path.parent} holds {', '.join(models)}" if models else ""))
     if local_files_only is None:
         local_files_only = hub_offline()
@@ -183,6 +200,8 @@ def resolve(name_or_path: str | Path, *, local_files_only: bool | None = None) -
         return Path(snapshot_download(str(name_or_path), allow_patterns=files, local_files_only=local_files_only))
     except (HfHubHTTPError, LocalEntryNotFoundError, OSError, ValueError) as e:
         reason = next(iter(str(e).strip().splitlines()), type(e).__name__)  # its first line: the rest is advice
+        known = model_names(weights_dir()) if len(path.parts) == 1 else []
+        reason += f" (the model folders in {weights_dir()}: {', '.join(known)})" if known else ""
         raise ModelError(f"model {str(name_or_path)!r} is neither a local folder nor a reachable Hub repo: {reason}") from e
 
 

@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.predict", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="+", type=Path, help="image files and folders (any size; PNG, JPEG, WebP, ...)")
-    p.add_argument("--model", required=True, help="model folder (config.json + model.safetensors) or Hub repo id")
+    p.add_argument("--model", required=True, help="model folder (config.json + model.safetensors), the name of a shipped "
+                   "one (titian-lab) or Hub repo id")
     p.add_argument("--out", type=Path, default=Path("predictions"),
                    help="a figure file (one input) or a folder (default: predictions)")
     p.add_argument("--real", type=Path, help="one input only: the true target image, shown as a fourth panel")

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from .card import PHOTO_ARTIST, artist_of, describe
-from .hub import CONFIG_FILE, ModelError, read_config, resolve
+from .hub import CONFIG_FILE, ModelError, read_config, resolve, weights_dir as shipped_weights_dir
 from .infer import Translator
 
 log = logging.getLogger("pix2pix.registry")
 
-WEIGHTS_ENV, HUB_ENV = "PIX2PIX_WEIGHTS", "PIX2PIX_HUB_MODELS"
+HUB_ENV = "PIX2PIX_HUB_MODELS"
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Registry:
     """Models discovered at start-up; `translator(name)` loads each model once (thread-safe) and caches it."""
 
     def __init__(self, weights_dir: str | Path | None = None, hub_repos: list[str] | None = None, fast: bool = True) -> None:
-        self.weights_dir = Path(weights_dir or os.environ.get(WEIGHTS_ENV, "weights"))
+        self.weights_dir = Path(weights_dir) if weights_dir else shipped_weights_dir()
         if hub_repos is None:
             hub_repos = [r.strip() for r in os.environ.get(HUB_ENV, "").split(",") if r.strip()]
         self.fast = fast

@@ -126,6 +126,29 @@ def test_load_from_hub_cache_offline(tmp_path, monkeypatch):
     assert load_generator("~/models-here/monet-lab").space == "lab"  # from Python, where no shell expands `~`
 
 
+def test_a_models_bare_name_finds_it_among_the_shipped_ones_from_any_folder(tmp_path, monkeypatch):
+    """`--model titian-lab` (no folder) is the model of that name in the shipped weights/, whatever the working folder;
+    the app and `--all` read that folder by default too. A bare name found neither there nor on the Hub is refused
+    with the names that are there."""
+    from pix2pix.hub import CHECKOUT_WEIGHTS, weights_dir
+    from pix2pix.registry import Registry
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PIX2PIX_WEIGHTS", raising=False)
+    assert weights_dir() == CHECKOUT_WEIGHTS == Path(__file__).resolve().parents[1] / "weights"
+    assert "titian-lab" in Registry(hub_repos=[]).entries  # run from another folder, the app still finds them
+    ours = tmp_path / "ours"
+    tiny_model().save(ours / "monet-lab")
+    monkeypatch.setenv("PIX2PIX_WEIGHTS", str(ours))
+    assert weights_dir() == ours and list(Registry(hub_repos=[]).entries) == ["monet-lab"]
+    assert load_generator("monet-lab").space == "lab"
+    with pytest.raises(ModelError, match=rf"nor a reachable Hub repo: .*\(the model folders in {ours}: monet-lab\)"):
+        load_generator("monet-lb", local_files_only=True)
+    (tmp_path / "monet-lab").mkdir()  # a folder of that name here is taken as given, before the shipped one
+    with pytest.raises(ModelError, match="config.json is missing"):
+        load_generator("monet-lab")
+
+
 def test_loading_never_unpickles_and_prints_nothing(tmp_path, monkeypatch, capsys):
     """A Hub repo without model.safetensors is refused, where the mixin's own loader would fall back to unpickling its
     pytorch_model.bin; and a load writes nothing to stdout, which is the commands' output."""

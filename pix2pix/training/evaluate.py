@@ -39,7 +39,7 @@ from PIL import Image
 from ..card import PHOTO_ARTIST
 from ..errors import reports_user_errors
 from ..hints import MAX_HINTS
-from ..hub import CONFIG_FILE, ModelError, file_in_the_way, read_config, resolve, store_config
+from ..hub import CONFIG_FILE, ModelError, file_in_the_way, read_config, resolve, store_config, weights_dir
 from ..images import side_by_side
 from ..infer import Translator
 from ..options import COUNT, PERCENT
@@ -306,9 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--photos", type=Path, help="colorize: a photo tree (train/ + heldout/, or any tree): the natural-colour "
                    "model is scored on its held-out photos, and each painter's model by the share of them it paints in its "
                    "painter's palette (needs the paintings of every painter, --data or --paintings, for the classifier)")
-    p.add_argument("--model", action="append", default=[], help="model folder or Hub repo id (repeatable)")
+    p.add_argument("--model", action="append", default=[],
+                   help="model folder, the name of a shipped one (titian-lab) or Hub repo id (repeatable)")
     p.add_argument("--all", action="store_true", help="every model in --weights, each on its own artist, the photos or the maps")
-    p.add_argument("--weights", default="weights", help="with --all: the folder of model folders")
+    p.add_argument("--weights", type=Path, default=weights_dir(),
+                   help="with --all: the folder of model folders (default: the shipped weights/)")
     p.add_argument("--paintings", default="data/best-artworks", help="with --all: the paintings folder")
     p.add_argument("--maps", default="data/maps", help="with --all: the maps folder")
     p.add_argument("--limit", type=COUNT, help=f"score at most this many held-out images (photos: {PHOTO_SAMPLE} by default)")

@@ -19,7 +19,7 @@ from PIL import Image
 from ..card import short_name
 from ..errors import reports_user_errors
 from ..hints import stroke_layer
-from ..hub import ModelError
+from ..hub import ModelError, weights_dir
 from ..images import image_files, load_image, side_by_side
 from ..registry import Registry
 
@@ -77,7 +77,8 @@ def hint_rows(registry: Registry, photo: Path) -> list[tuple[str, list[Image.Ima
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m pix2pix.training.showcase", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    p.add_argument("--weights", default="weights", help="the folder of model folders")
+    p.add_argument("--weights", type=Path, default=weights_dir(), help="the folder of model folders (default: the shipped "
+                   "weights/)")
     p.add_argument("--photos", type=Path, nargs="*", help=f"photos to colour (default: {', '.join(DEFAULT_PHOTOS)}, tests/data)")
     p.add_argument("--out", type=Path, help="the figure to write (.jpg or .png; default docs/showcase.jpg, with --hints "
                    "docs/hints.jpg)")
