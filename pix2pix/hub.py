@@ -27,6 +27,7 @@ TASKS = ("maps", "colorize")
 SPACES = ("rgb", "lab")
 WEIGHTS_FILE, CONFIG_FILE = "model.safetensors", "config.json"
 WEIGHTS_ENV = "PIX2PIX_WEIGHTS"
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"  # how a file left behind by a clone without Git LFS begins
 CHECKOUT_WEIGHTS = Path(__file__).resolve().parents[1] / "weights"  # the shipped models, beside the package
 
 
@@ -246,6 +247,9 @@ def load_generator(name_or_path: str | Path, *, local_files_only: bool | None = 
     try:
         model = Pix2PixGenerator.from_pretrained(folder, strict=True)
     except SafetensorError as e:  # the file itself: cut short by a download or a copy, or not safetensors at all
+        if weights.read_bytes()[: len(LFS_POINTER)] == LFS_POINTER:
+            raise ModelError(f"{weights} is a Git LFS pointer, not the weights: the repository was cloned without Git LFS "
+                             "(install git-lfs, then run `git lfs pull` in it)") from None
         raise ModelError(f"{weights} is damaged or incomplete (was its download or copy cut short?): {e}") from None
     except (RuntimeError, TypeError, ValueError) as e:
         raise ModelError(f"{weights} does not fit {folder / CONFIG_FILE}: {str(e).splitlines()[0]}") from None

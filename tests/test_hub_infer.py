@@ -191,6 +191,10 @@ def test_bad_model_folders_give_errors_naming_the_file(tmp_path):
         (tmp_path / "m" / "model.safetensors").write_bytes(damaged)
         with pytest.raises(ModelError, match=r"model\.safetensors is damaged or incomplete"):
             load_generator(tmp_path / "m")
+    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 6815744\n"
+    (tmp_path / "m" / "model.safetensors").write_bytes(pointer)  # a Space or repo cloned without Git LFS
+    with pytest.raises(ModelError, match=r"model\.safetensors is a Git LFS pointer.*git lfs pull"):
+        load_generator(tmp_path / "m")
     (tmp_path / "m" / "model.safetensors").unlink()
     with pytest.raises(ModelError, match="missing"):
         load_generator(tmp_path / "m")
