@@ -503,6 +503,26 @@ def test_train_all_refuses_to_replace_models_unless_asked(tmp_path, capsys):
     assert train_all.command("titian-rgb", args)[-1] == "--replace"  # passed on to each run
 
 
+def test_a_model_trained_without_out_goes_to_the_folder_the_app_reads(paintings, tmp_path, monkeypatch, capsys):
+    """Without --out, a run writes into PIX2PIX_WEIGHTS (else the shipped weights/), whatever the working folder, so the
+    app lists it at its next start; train.all checks that folder before its first run."""
+    from pix2pix.registry import Registry
+    from train import all as train_all
+    from train.colorize import main
+
+    monkeypatch.setenv("PIX2PIX_WEIGHTS", str(tmp_path / "w"))
+    monkeypatch.chdir(tmp_path)  # another working folder: no weights/ here
+    assert main(["--data", str(paintings), "--artist", "monet", "--epochs", "1", "--epochs-decay", "0", "--batch-size", "2",
+                 "--image-size", "32", "--load-size", "40", "--ngf", "8", "--ndf", "8", "--depth", "5"]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"model written to {tmp_path / 'w' / 'monet-lab'}")
+    assert list(Registry(hub_repos=[]).entries) == ["monet-lab"]
+    (tmp_path / "w" / "titian-rgb").mkdir()
+    (tmp_path / "w" / "titian-rgb" / "model.safetensors").write_bytes(b"")
+    with pytest.raises(SystemExit):
+        train_all.main(["--only", "titian-rgb", "--log-dir", str(tmp_path / "logs")])
+    assert f"{tmp_path / 'w'} already holds titian-rgb" in capsys.readouterr().err
+
+
 def test_an_out_folder_behind_a_file_is_refused_before_training(tmp_path):
     (tmp_path / "a-file").write_text("")
     with pytest.raises(ConfigError, match="a-file is a file, not a folder"):

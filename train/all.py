@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from pix2pix.hub import WEIGHTS_FILE
+from pix2pix.hub import WEIGHTS_FILE, weights_dir
 from pix2pix.options import COUNT, POSITIVE
 
 ARTISTS = ["Claude Monet", "Pablo Picasso", "Titian", "Andy Warhol", "Salvador Dali", "Kazimir Malevich"]
@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--paintings", default="data/best-artworks", help="folder with images/<Artist_Name>_<n>.jpg")
     p.add_argument("--maps", default="data/maps", help="folder with train/ and val/ of the maps pairs")
-    p.add_argument("--out", default="weights", help="where the model folders go")
+    p.add_argument("--out", type=Path, default=weights_dir(),
+                   help="where the model folders go (default: the app's folder, PIX2PIX_WEIGHTS or the shipped weights/)")
     p.add_argument("--only", nargs="+", choices=list(MODELS), help="train these models only (default: all)")
     p.add_argument("--parallel", type=COUNT, help="models trained at once (default: all on CUDA, 1 on CPU)")
     p.add_argument("--time-budget", type=POSITIVE, help="minutes per model; each schedule shrinks to fit")

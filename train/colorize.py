@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pix2pix.training.config import FIELDS, add_option, config_from_args, training_parser
 from pix2pix.errors import reports_user_errors
+from pix2pix.hub import weights_dir
 from pix2pix.training.scoring import tune_judge
 from pix2pix.training.trainer import train
 
@@ -37,7 +38,8 @@ def parser() -> argparse.ArgumentParser:
     add_option(
         p, "data", default="data/best-artworks", help="paintings folder (images/, artists.csv) or, with --photos, photo tree"
     )
-    add_option(p, "out", default=None, help=FIELDS["out"].metadata["help"] + " (default weights/<artist>-<space>)")
+    add_option(p, "out", default=None, help=FIELDS["out"].metadata["help"] + " (default weights/<artist>-<space>: the "
+                 "app's folder, PIX2PIX_WEIGHTS or the shipped weights/, from any working folder)")
     p.add_argument("--keep-best", action="store_true", help="score the model on the tune paintings after every epoch "
                    "(needs --tune-percent) and save the best epoch's weights instead of the last: the most of the colour "
                    "targets met, then the closer palette (as python -m pix2pix.training.evaluate scores)")  # fmt: skip
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--keep-best judges the colours without hints, which --hint-inputs-only leaves as they were")
     artists = [] if args.photos else args.artists
     slug = re.sub(r"[^a-z0-9]+", "-", "-".join(artists or ["photo"]).lower()).strip("-")
-    out = args.out or f"weights/{slug}-{args.space}"
+    out = args.out or str(weights_dir() / f"{slug}-{args.space}")
     judge = tune_judge(Path(args.data), artists, args.tune_percent) if args.keep_best else None
     train(config_from_args(args, task="colorize", out=out, artists=artists), judge)
     print(f"model written to {out}")

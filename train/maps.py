@@ -22,6 +22,7 @@ from pathlib import Path
 from pix2pix.training.config import FIELDS, ConfigError, add_option, config_from_args, training_parser
 from pix2pix.training.data import download_maps
 from pix2pix.errors import reports_user_errors
+from pix2pix.hub import weights_dir
 from pix2pix.training.snap import recalibrate
 from pix2pix.training.trainer import train
 
@@ -29,7 +30,8 @@ from pix2pix.training.trainer import train
 def parser() -> argparse.ArgumentParser:
     p = training_parser("python -m train.maps", __doc__, ["direction", "scale", "palette", "lambda_palette"])
     add_option(p, "data", default="data/maps", help="folder holding train/ and val/ of side-by-side A|B JPGs")
-    add_option(p, "out", default=None, help=FIELDS["out"].metadata["help"] + " (default weights/maps-aerial2map or -map2aerial)")
+    add_option(p, "out", default=None, help=FIELDS["out"].metadata["help"] + " (default weights/maps-aerial2map or "
+                 "-map2aerial in the app's folder: PIX2PIX_WEIGHTS or the shipped weights/)")
     p.add_argument("--download", action="store_true", help="download the public maps archive into the parent of --data first")
     p.add_argument("--calibrate", metavar="MODEL", help="AtoB: only re-learn MODEL's palette (--palette colours) and refit "
                    "its snapping on the training pairs of --data, then save MODEL in place")  # fmt: skip
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         recalibrate(args.calibrate, data, args.palette)
         print(f"palette snap refitted and saved in {args.calibrate}; re-run pix2pix.training.evaluate --write for its scores")
         return 0
-    out = args.out or f"weights/maps-{'aerial2map' if args.direction == 'AtoB' else 'map2aerial'}"
+    out = args.out or str(weights_dir() / f"maps-{'aerial2map' if args.direction == 'AtoB' else 'map2aerial'}")
     train(config_from_args(args, task="maps", data=data, out=out, space="rgb"))
     print(f"model written to {out}")
     return 0
