@@ -303,8 +303,9 @@ class Studio:
             *models,
             "",
             "## How they are made",
-            "pix2pix (Isola et al., 2017): a U-Net generator and a 70x70 PatchGAN discriminator trained with "
-            "GAN + 100 x L1 loss. Colorization in Lab predicts only a\\*b\\* from L, so the model has two channels to get "
+            "pix2pix (Isola et al., 2017): a U-Net generator and a 70x70 PatchGAN discriminator trained with a GAN "
+            "loss and an L1 loss (weighted 100 in the paper; each model's own weights and stages: its card and "
+            "`train/recipes/`). Colorization in Lab predicts only a\\*b\\* from L, so the model has two channels to get "
             "right instead of three, and the result keeps the input's own lightness at full resolution.",
             "",
             "Train: `python -m train.maps --download` and `python -m train.colorize --artist \"Claude Monet\" --space lab`. "
