@@ -168,8 +168,11 @@ Judge = Callable[[Pix2PixGenerator], tuple[list[float], dict]]
 
 def weights_dir() -> Path:
     """The folder of model folders: PIX2PIX_WEIGHTS, else the shipped `weights/` of this checkout, found from any working
-    folder (`python ~/pix2pix-studio/app.py` run elsewhere serves the shipped models)."""
-    return Path(os.environ.get(WEIGHTS_ENV) or CHECKOUT_WEIGHTS).expanduser()
+    folder (`python ~/pix2pix-studio/app.py` run elsewhere serves the shipped models); where the package was installed
+    without its checkout (`pip install .`), `weights/` in the working folder."""
+    if os.environ.get(WEIGHTS_ENV):
+        return Path(os.environ[WEIGHTS_ENV]).expanduser()
+    return CHECKOUT_WEIGHTS if CHECKOUT_WEIGHTS.is_dir() else Path("weights")
 
 
 def model_names(folder: Path) -> list[str]:

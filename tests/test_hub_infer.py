@@ -136,6 +136,9 @@ def test_a_models_bare_name_finds_it_among_the_shipped_ones_from_any_folder(tmp_
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PIX2PIX_WEIGHTS", raising=False)
     assert weights_dir() == CHECKOUT_WEIGHTS == Path(__file__).resolve().parents[1] / "weights"
+    with monkeypatch.context() as installed:  # the package installed without its checkout: the working folder's
+        installed.setattr("pix2pix.hub.CHECKOUT_WEIGHTS", tmp_path / "site-packages" / "weights")
+        assert weights_dir() == Path("weights")
     assert "titian-lab" in Registry(hub_repos=[]).entries  # run from another folder, the app still finds them
     ours = tmp_path / "ours"
     tiny_model().save(ours / "monet-lab")
