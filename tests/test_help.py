@@ -15,6 +15,7 @@ ENTRY_POINTS = [
     "train.maps",
     "train.all",
     "pix2pix.predict",
+    "pix2pix.push",
     "pix2pix.training.evaluate",
     "pix2pix.training.showcase",
     "bench.infer_cpu",

@@ -165,7 +165,7 @@ def test_failed_push_keeps_the_model_and_never_shows_the_token(ab_dataset, tmp_p
     cfg = TrainConfig(task="maps", data=str(ab_dataset), out=str(tmp_path / "m"), epochs=1, epochs_decay=0, image_size=32,
                       load_size=36, ngf=4, ndf=4, depth=5, device="cpu", push_to_hub="someone/maps-test")  # fmt: skip
     with pytest.raises(
-        PushError, match=f"saved in {tmp_path / 'm'}, but pushing it to the Hub repo someone/maps-test failed"
+        PushError, match=f"saved in {tmp_path / 'm'}, but pushing {tmp_path / 'm'} to the Hub repo someone/maps-test failed"
     ) as e:
         train(cfg)
     assert (tmp_path / "m" / "model.safetensors").is_file()

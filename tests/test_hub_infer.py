@@ -523,3 +523,59 @@ def test_file_in_the_way_finds_a_file_where_a_folder_must_be_made(tmp_path):
     assert file_in_the_way(tmp_path / "f") == tmp_path / "f"
     assert file_in_the_way(tmp_path / "f" / "deeper" / "out") == tmp_path / "f"
     assert file_in_the_way(tmp_path / "new" / "out") is None and file_in_the_way(tmp_path) is None
+
+
+class FakeHub:
+    """HfApi's two calls a push makes, recorded instead of sent; `fail` makes create_repo raise as the Hub would."""
+
+    def __init__(self, fail: Exception | None = None):
+        self.fail, self.calls = fail, []
+
+    def create_repo(self, repo, private=False, exist_ok=False):
+        if self.fail:
+            raise self.fail
+        self.calls.append(("create", repo, private, exist_ok))
+        return f"https://huggingface.co/{repo}"
+
+    def upload_folder(self, repo_id, folder_path, allow_patterns, commit_message):
+        from huggingface_hub.utils import filter_repo_objects
+
+        files = sorted(str(f.relative_to(folder_path)) for f in Path(folder_path).rglob("*") if f.is_file())
+        self.calls.append(("upload", repo_id, sorted(filter_repo_objects(files, allow_patterns=allow_patterns))))
+
+
+def test_push_uploads_a_checked_model_folder_and_nothing_else(tmp_path, monkeypatch, capsys):
+    """`python -m pix2pix.push FOLDER REPO`: config, weights and card go up, not a run's checkpoints; without a token,
+    offline, or where the Hub refuses, one error line says why and the folder stays as it was."""
+    from pix2pix import push
+
+    tiny_model().save(tmp_path / "m")
+    (tmp_path / "m" / "train").mkdir()
+    (tmp_path / "m" / "train" / "checkpoint.pt").write_bytes(b"run state")
+    before = sorted((p.name, p.read_bytes()) for p in (tmp_path / "m").rglob("*") if p.is_file())
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    hub = FakeHub()
+    monkeypatch.setattr(push, "HfApi", lambda: hub)
+    monkeypatch.setattr(push, "get_token", lambda: None)
+    assert push.main([str(tmp_path / "m"), "me/monet-lab"]) == 2
+    assert "needs a Hub token: set HF_TOKEN" in capsys.readouterr().err and hub.calls == []
+    monkeypatch.setattr(push, "get_token", lambda: "hf_secret")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert push.main([str(tmp_path / "m"), "me/monet-lab"]) == 2 and "HF_HUB_OFFLINE is set" in capsys.readouterr().err
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    assert push.main([str(tmp_path / "m"), "me/monet-lab", "--private"]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == f"pushed {tmp_path / 'm'} to https://huggingface.co/me/monet-lab" and "hf_secret" not in out.err
+    uploaded = ["README.md", "config.json", "model.safetensors"]  # not train/checkpoint.pt
+    assert hub.calls == [("create", "me/monet-lab", True, True), ("upload", "me/monet-lab", uploaded)]
+    monkeypatch.setattr(push, "HfApi", lambda: FakeHub(fail=RuntimeError("403 Forbidden: no write access\nmore")))
+    assert push.main([str(tmp_path / "m"), "me/monet-lab"]) == 2
+    assert capsys.readouterr().err.strip().endswith("to the Hub repo me/monet-lab failed: 403 Forbidden: no write access")
+    (tmp_path / "m" / "config.json").write_text("{}")  # what would not load in the app is not pushed
+    assert push.main([str(tmp_path / "m"), "me/monet-lab"]) == 2 and "model.safetensors does not fit" in capsys.readouterr().err
+    (tmp_path / "m" / "config.json").unlink()
+    with pytest.raises(SystemExit):
+        push.main([str(tmp_path / "m"), "me/monet lab"])
+    assert "is not a Hub repo id" in capsys.readouterr().err
+    after = sorted((p.name, p.read_bytes()) for p in (tmp_path / "m").rglob("*") if p.is_file())
+    assert after == [f for f in before if f[0] != "config.json"]  # only what the test itself changed

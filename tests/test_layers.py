@@ -22,8 +22,8 @@ FLOORS = {  # the bottom first; the app, train/ and bench/ stand above them all.
     3: {"kinds"},  # one class per kind of model: what its network sees and predicts
     4: {"hub", "training.data", "training.losses"},
     5: {"infer"},
-    # the app's models and its server's upkeep; the predict command; palette snap; D; the hint sweep
-    6: {"registry", "serving", "predict", "training.snap", "training.critic", "training.sweep"},
+    # the app's models and its server's upkeep; the predict and push commands; palette snap; D; the hint sweep
+    6: {"registry", "serving", "predict", "push", "training.snap", "training.critic", "training.sweep"},
     7: {"training.setup", "training.scoring"},  # what a training run is set up from; what a colorizer is scored by
     # a run's checkpoint; the photos a painter's model paints in its palette; the maps' scores
     8: {"training.checkpoint", "training.palette_check", "training.maps_scoring"},

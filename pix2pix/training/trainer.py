@@ -32,6 +32,7 @@ from ..card import PHOTO_ARTIST
 from .data import MIN_CHROMA, ImageSet, augment, center_crop
 from ..hub import Judge, Pix2PixGenerator, PushError
 from ..infer import bf16_supported
+from ..push import push
 from .losses import chroma_smoothness, palette_loss
 from .setup import build_generator, check_config, hint_input_weights, load_datasets, lr_factor, pick_device
 from .snap import calibrate_snap
@@ -354,11 +355,11 @@ class Trainer:
         return {"model": self.cfg.init, **before}
 
     def push(self, repo: str) -> None:
-        """Upload the saved model (HF_TOKEN from the environment); a failure keeps the local copy and says where."""
+        """Upload the saved model as `python -m pix2pix.push` does; a failure keeps the local copy and says where."""
         try:
-            self.G_out.push_to_hub(repo, config=self.G_out.config)
-        except Exception as e:  # offline, no token, no rights: the trained model is safe on disk either way
-            raise PushError(f"the model is saved in {self.out}, but pushing it to the Hub repo {repo} failed: {e}") from e
+            push(self.out, repo)
+        except PushError as e:  # offline, no token, no rights: the trained model is safe on disk either way
+            raise PushError(f"the model is saved in {self.out}, but {e}") from e
 
     # --- samples and the held-out check -----------------------------------------------------------------
 
