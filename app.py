@@ -555,13 +555,17 @@ def main(argv: list[str] | None = None) -> None:
     if problem:
         p.error(problem)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for each of Gradio's own start-up requests
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))
     return_freed_memory()
     bound_queue_records()
     demo = sweep_safely(build_app(Registry(args.weights)))
     demo.queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl+C: Gradio then empties its cache
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, footer_links=["api"], max_file_size=MAX_UPLOAD)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, footer_links=["api"], max_file_size=MAX_UPLOAD,
+                quiet=True, prevent_thread_lock=True)  # Gradio's own advice ("set share=True in launch()") is not ours
+    print(f"* Running on local URL:  {demo.local_url}" + ("" if args.share else "  (--share adds a temporary public link)"))
+    demo.block_thread()
 
 
 if __name__ == "__main__":
