@@ -39,7 +39,7 @@ from PIL import Image
 from pix2pix.card import PHOTO_ARTIST, artist_label, runs, short_name, transfer_from_photos
 from pix2pix.errors import UserError
 from pix2pix.hints import MAX_HINTS, Hints, HintError, rescaled, stroke_layer as hint_strokes
-from pix2pix.hub import WEIGHTS_ENV, ModelError, weights_dir
+from pix2pix.hub import WEIGHTS_ENV, ModelError
 from pix2pix.images import MAX_PIXELS, MAX_SIDE, ImageError, decode_image
 from pix2pix.infer import STRENGTH_RANGE, UNSCALED, StrengthError, checked_strength, with_strength
 from pix2pix.options import COUNT
@@ -544,8 +544,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), help="0.0.0.0 to serve your network")
     p.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT", "7860"))
     p.add_argument("--share", action="store_true", help="also open a temporary public *.gradio.live link")
-    p.add_argument("--weights", type=Path, default=weights_dir(),
-                   help=f"the folder of model folders (env {WEIGHTS_ENV}; default: the shipped weights/)")
+    p.add_argument("--weights", type=Path, help=f"the folder of model folders, or one model's folder (env {WEIGHTS_ENV}; "
+                   "default: the shipped weights/)")
     p.add_argument("--concurrency", type=COUNT, default=os.environ.get("PIX2PIX_CONCURRENCY", "1"),
                    help="requests computed at once, sharing the CPU threads (1 measured best on 2 vCPUs: README)")
     p.add_argument("--queue-size", type=COUNT, default=os.environ.get("PIX2PIX_QUEUE_SIZE", "64"),
@@ -554,6 +554,8 @@ def main(argv: list[str] | None = None) -> None:
     problem = serve_problem(args.host, args.port)
     if problem:
         p.error(problem)
+    if args.weights is not None and not args.weights.is_dir():
+        p.error(f"--weights {args.weights}: no such folder")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line for each of Gradio's own start-up requests
     torch.set_num_threads(max(1, (os.cpu_count() or 2) // max(1, args.concurrency)))

@@ -59,8 +59,9 @@ class Registry:
         self.problems: list[str] = []
         self._cache: dict[str, Translator] = {}
         self._lock = threading.Lock()
-        for folder in sorted(self.weights_dir.glob(f"*/{CONFIG_FILE}")):
-            self._add(folder.parent.name, folder.parent)
+        one = (self.weights_dir / CONFIG_FILE).is_file()  # one model's own folder given: that model alone
+        for folder in [self.weights_dir] if one else [f.parent for f in sorted(self.weights_dir.glob(f"*/{CONFIG_FILE}"))]:
+            self._add(folder.name, folder)
         for repo in hub_repos:
             try:
                 self._add(repo, resolve(repo))

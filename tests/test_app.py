@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 
 import app
+from bench.appserver import free_port
 from pix2pix import serving
 from pix2pix.registry import Registry
 
@@ -45,6 +46,15 @@ def test_registry_discovers_models_and_labels_untrained(weights):
     assert reg.find_maps("BtoA") is None and reg.find_maps("AtoB") is not None
     assert reg.best_artist() == "Claude Monet"  # no held-out scores recorded: the first artist
     assert Registry(weights / "nothing-here", hub_repos=[]).best_artist() is None
+    one = next(e for e in reg.entries.values() if e.task == "maps")  # one model's own folder: that model alone
+    assert list(Registry(one.path, hub_repos=[]).entries) == [one.name]
+
+
+def test_a_weights_folder_that_is_not_there_is_refused_before_anything_loads(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(app, "build_app", lambda registry: pytest.fail("the app was built without its models"))
+    with pytest.raises(SystemExit) as stop:
+        app.main(["--port", str(free_port()), "--weights", str(tmp_path / "wieghts")])
+    assert stop.value.code == 2 and f"--weights {tmp_path / 'wieghts'}: no such folder" in capsys.readouterr().err
 
 
 def test_colorize_returns_three_panels_and_a_slider_at_input_size(studio, photos):
