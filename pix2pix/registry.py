@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .card import PHOTO_ARTIST, artist_of, describe
-from .hub import CONFIG_FILE, ModelError, read_config, resolve, weights_dir as shipped_weights_dir
+from .hub import CONFIG_FILE, ModelError, model_names, read_config, resolve, weights_dir as shipped_weights_dir
 from .infer import Translator
 
 log = logging.getLogger("pix2pix.registry")
@@ -60,7 +60,7 @@ class Registry:
         self._cache: dict[str, Translator] = {}
         self._lock = threading.Lock()
         one = (self.weights_dir / CONFIG_FILE).is_file()  # one model's own folder given: that model alone
-        for folder in [self.weights_dir] if one else [f.parent for f in sorted(self.weights_dir.glob(f"*/{CONFIG_FILE}"))]:
+        for folder in [self.weights_dir] if one else [self.weights_dir / name for name in model_names(self.weights_dir)]:
             self._add(folder.name, folder)
         for repo in hub_repos:
             try:

@@ -39,7 +39,7 @@ from PIL import Image
 from ..card import PHOTO_ARTIST
 from ..errors import reports_user_errors
 from ..hints import MAX_HINTS
-from ..hub import CONFIG_FILE, ModelError, file_in_the_way, read_config, resolve, store_config, weights_dir
+from ..hub import ModelError, file_in_the_way, model_names, read_config, resolve, store_config, weights_dir
 from ..images import side_by_side
 from ..infer import Translator
 from ..options import COUNT, PERCENT
@@ -274,12 +274,12 @@ def shipped(weights: Path) -> tuple[dict[str, list[str]], list[str]]:
     """The colorizers in `weights/` grouped by artist, and the maps models."""
     artists: dict[str, list[str]] = {}
     maps = []
-    for cfg in sorted(weights.glob(f"*/{CONFIG_FILE}")):
-        config = read_config(cfg.parent)
+    for folder in (weights / name for name in model_names(weights)):
+        config = read_config(folder)
         if config.get("task") == "maps":
-            maps.append(str(cfg.parent))
+            maps.append(str(folder))
         elif config.get("artist"):
-            artists.setdefault(config["artist"], []).append(str(cfg.parent))
+            artists.setdefault(config["artist"], []).append(str(folder))
     return artists, maps
 
 
